@@ -1,0 +1,79 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'cdk-rotating-access-keys maintainers',
+  authorAddress: 'maintainers@example.com',
+  cdkVersion: '2.245.0',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  name: 'cdk-rotating-access-keys',
+  description: 'Rotating IAM user access keys kept in AWS Secrets Manager: created, rotated, deactivated and deleted on schedule, never passing through CloudFormation.',
+  keywords: ['cdk', 'iam', 'access-key', 'rotation', 'secrets-manager', 'compliance'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  repositoryUrl: 'https://github.com/example/cdk-rotating-access-keys.git',
+  github: false,
+  release: false,
+
+  // The rotation function is declared explicitly below so that its generated
+  // construct lives beside the other constructs, not inside src/rotation/.
+  lambdaAutoDiscover: false,
+
+  devDeps: [
+    // Bundled into the rotation function by esbuild, or used only by tests:
+    // the AWS SDK v3 itself comes from the Lambda runtime (external).
+    '@aws-sdk/client-eventbridge@^3',
+    '@aws-sdk/client-iam@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-sts@^3',
+    '@aws-sdk/client-lambda@^3',
+    '@supercharge/promise-pool@^3',
+    '@smithy/types@^4',
+    'exponential-backoff@^3',
+    'cli-table3@^0.6',
+    'fast-check@^4',
+    '@types/aws-lambda@^8',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 120_000,
+    },
+  },
+});
+
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'src/rotation/rotation.lambda.ts',
+  constructFile: 'src/rotation-function.ts',
+  constructName: 'RotationFunction',
+  cdkDeps: project.cdkDeps,
+  // AwsSolutions-L1 asks for the newest Node.js runtime aws-cdk-lib knows.
+  runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+});
+
+// The rotation function's code is bundled by esbuild: its packages are devDependencies.
+project.eslint?.addOverride({
+  files: ['src/rotation/**/*.ts'],
+  rules: {
+    'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }],
+  },
+});
+
+// moto's server is the AWS stand-in for the integration tests and the demo.
+const ensureMoto = project.addTask('moto:ensure', {
+  description: 'Install moto\'s server (the AWS API emulator) when it is missing',
+  exec: 'bash scripts/ensure-moto.sh',
+});
+project.testTask.prependSpawn(ensureMoto);
+
+const demo = project.addTask('demo', {
+  description: 'Rotate one user\'s access key against moto and run the lifecycle over simulated months',
+  // The SDK warns on every start that Node.js 20 nears its end of support.
+  env: { NODE_NO_WARNINGS: '1' },
+});
+demo.spawn(ensureMoto);
+demo.exec('ts-node --project test/tsconfig.json demo/rotation-demo.ts');
+
+project.gitignore.exclude('/.moto/');
+
+project.synth();

@@ -1,0 +1,115 @@
+/**
+ * Structured JSON logs and the EventBridge audit trail. Both go through one
+ * redactor that knows every secret access key the function has touched in
+ * this invocation, so none can reach a log line, an event or an error message.
+ */
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
+/** `source` of every audit event. */
+export const EVENT_SOURCE = 'cdk-rotating-access-keys';
+
+/** `detail-type` of each audit event. */
+export const EventType = {
+  CREATED: 'Access Key Created',
+  PROMOTED: 'Access Key Promoted',
+  DEACTIVATED: 'Access Key Deactivated',
+  DELETED: 'Access Key Deleted',
+  REVOKED: 'Access Key Revoked',
+  STILL_IN_USE: 'Access Key Still In Use',
+  HELD: 'Access Key Held',
+  ROTATION_FAILED: 'Access Key Rotation Failed',
+  LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
+} as const;
+export type EventType = typeof EventType[keyof typeof EventType];
+
+export interface AuditDetail {
+  readonly userName?: string;
+  readonly accessKeyId?: string;
+  readonly secretArn: string;
+  readonly reason: string;
+  readonly [extra: string]: string | number | boolean | undefined;
+}
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export interface EventSink {
+  putEvents(entries: PutEventsRequestEntry[]): Promise<void>;
+}
+
+/** Replaces every registered secret in a text. */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('[REDACTED]');
+    return out;
+  }
+}
+
+export class Logger {
+  constructor(private readonly sink: LogSink, private readonly redactor: Redactor) {}
+
+  info(message: string, fields: Record<string, unknown> = {}): void {
+    this.log('INFO', message, fields);
+  }
+
+  warn(message: string, fields: Record<string, unknown> = {}): void {
+    this.log('WARN', message, fields);
+  }
+
+  error(message: string, fields: Record<string, unknown> = {}): void {
+    this.log('ERROR', message, fields);
+  }
+
+  private log(level: string, message: string, fields: Record<string, unknown>): void {
+    this.sink.write(this.redactor.redact(JSON.stringify({ level, message, ...fields })));
+  }
+}
+
+/**
+ * Audit events are collected during a step and sent together at its end (and
+ * on failure), so a step costs one PutEvents call, not one per transition.
+ */
+export class AuditTrail {
+  private pending: PutEventsRequestEntry[] = [];
+
+  constructor(
+    private readonly events: EventSink,
+    private readonly logger: Logger,
+    private readonly redactor: Redactor,
+    private readonly eventBusName: string,
+    private readonly clock: () => Date,
+  ) {}
+
+  record(type: EventType, detail: AuditDetail): void {
+    const clean = this.redactor.redact(JSON.stringify(detail));
+    this.logger.info(type, { event: JSON.parse(clean) });
+    this.pending.push({
+      Source: EVENT_SOURCE,
+      DetailType: type,
+      Detail: clean,
+      EventBusName: this.eventBusName,
+      Resources: [detail.secretArn],
+      Time: this.clock(),
+    });
+  }
+
+  async flush(): Promise<void> {
+    const entries = this.pending;
+    this.pending = [];
+    if (entries.length > 0) await this.events.putEvents(entries);
+  }
+}
+
+/** Error text safe to log or put in an event: redacted, never a stack of values. */
+export function describeError(e: unknown, redactor: Redactor): string {
+  const err = e as { name?: string; message?: string };
+  return redactor.redact(`${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`);
+}
