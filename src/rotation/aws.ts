@@ -38,6 +38,8 @@ export function defaultClients(region?: string): AwsClients {
 export interface SecretDescription extends ManagedSecret {
   readonly name: string;
   readonly rotationEnabled: boolean;
+  /** The function Secrets Manager calls to rotate the secret, if one is configured. */
+  readonly rotationLambdaArn?: string;
 }
 
 function toTagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
@@ -61,6 +63,7 @@ export class AwsGateway {
       arn: out.ARN!,
       name: out.Name!,
       rotationEnabled: out.RotationEnabled ?? false,
+      rotationLambdaArn: out.RotationLambdaARN || undefined,
       tags: toTagMap(out.Tags),
       versions: out.VersionIdsToStages ?? {},
     };
@@ -107,9 +110,14 @@ export class AwsGateway {
     await this.clients.secretsManager.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
   }
 
-  /** Starts a rotation now (Secrets Manager then calls the rotation function's four steps). */
-  async rotateNow(secretId: string): Promise<string | undefined> {
-    const out = await this.clients.secretsManager.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }));
+  /**
+   * Starts a rotation now with the secret's rotation function (Secrets Manager
+   * then calls its four steps); returns the new version's token.
+   */
+  async rotateNow(secretId: string, rotationLambdaArn: string): Promise<string | undefined> {
+    const out = await this.clients.secretsManager.send(new RotateSecretCommand({
+      SecretId: secretId, RotationLambdaARN: rotationLambdaArn, RotateImmediately: true,
+    }));
     return out.VersionId;
   }
 

@@ -245,3 +245,15 @@ export function parseCredentials(secretString: string | undefined, where: string
 export function versionWithStage(versions: Record<string, string[]>, stage: string): string | undefined {
   return Object.keys(versions).find((id) => versions[id].includes(stage));
 }
+
+/** A duration for people: `7 days`, `36 hours`, `90 seconds`. */
+export function formatSeconds(seconds: number): string {
+  const units: [number, string][] = [[86_400, 'day'], [3_600, 'hour'], [60, 'minute'], [1, 'second']];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${seconds} seconds`;
+}

@@ -10,7 +10,7 @@ import { AuditTrail, describeError, EventType, Logger, LogSink, Redactor } from 
 import { AwsGateway, SecretDescription } from './aws';
 import { deactivationDueAt, planCreate, planDeactivation, planLifecycle, usedAfterPromotion } from './decide';
 import {
-  ACTIVE, ConfigurationError, formatCreatingMarker, formatPreviousKey, INACTIVE, ManagedSecret, parseConfig,
+  ACTIVE, ConfigurationError, formatCreatingMarker, formatSeconds, formatPreviousKey, INACTIVE, ManagedSecret, parseConfig,
   parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey, PreviousKeyState, SecretConfig, Stage,
   StoredCredentials, Tags, encodeFields, versionWithStage,
 } from './model';
@@ -227,8 +227,10 @@ export class Rotator {
   private async finishSecret(secret: SecretDescription, token: string): Promise<void> {
     const config = parseConfig(secret.tags);
     const currentVersion = versionWithStage(secret.versions, Stage.CURRENT);
-    const promoted = await this.readCredentials(secret, Stage.PENDING, token)
-      ?? await this.readCredentials(secret, Stage.CURRENT, token);
+    // A retry may find the version already AWSCURRENT (and no longer AWSPENDING).
+    const tokenStage = secret.versions[token].includes(Stage.PENDING) ? Stage.PENDING : Stage.CURRENT;
+    if (tokenStage === Stage.CURRENT && currentVersion !== token) requirePending(secret, token);
+    const promoted = await this.readCredentials(secret, tokenStage, token);
     if (!promoted) throw new ConfigurationError(`finishSecret: version ${token} of ${secret.arn} holds no access key`);
 
     let old: StoredCredentials | undefined;
@@ -295,9 +297,12 @@ export class Rotator {
   async revoke(secretId: string): Promise<string | undefined> {
     const secret = await this.gateway.describeSecret(secretId);
     parseConfig(secret.tags);
+    if (!secret.rotationLambdaArn) {
+      throw new ConfigurationError(`secret ${secret.arn} has no rotation function; revoke rotates through it`);
+    }
     await this.gateway.tag(secret.arn, { [Tags.REVOKE]: encodeFields({ 'requested-at': this.clock().toISOString() }) });
     this.logger.warn('emergency revoke requested', { secretId: secret.arn });
-    return this.gateway.rotateNow(secret.arn);
+    return this.gateway.rotateNow(secret.arn, secret.rotationLambdaArn);
   }
 
   // ---- Lifecycle of the old key ---------------------------------------------
@@ -391,7 +396,7 @@ export class Rotator {
         await save({ ...previous, deactivatedAt: now, deletedAt: existed ? undefined : now });
         this.audit.record(existed ? EventType.DEACTIVATED : EventType.DELETED, {
           ...detail,
-          reason: existed ? `grace period of ${config.deactivateAfterSeconds}s after promotion ended` : 'key was already gone',
+          reason: existed ? `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended` : 'key was already gone',
         });
         return existed ? 'deactivated' : 'deleted';
       }
@@ -408,7 +413,7 @@ export class Rotator {
         await save({ ...previous, deletedAt: now });
         this.audit.record(EventType.DELETED, {
           ...detail,
-          reason: key ? `inactive for ${config.deleteAfterSeconds}s` : 'key was already gone',
+          reason: key ? `inactive for ${formatSeconds(config.deleteAfterSeconds)}` : 'key was already gone',
         });
         return 'deleted';
       }

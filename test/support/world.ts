@@ -56,17 +56,18 @@ export interface Harness {
   readonly calls: string[];
 }
 
-export function makeRotator(options: Partial<RotatorOptions> & { gateway?: RecordingGateway; clock?: SimulatedClock } = {}): Harness {
+export function makeRotator(options: Partial<Omit<RotatorOptions, 'clock' | 'gateway'>> & { clock?: SimulatedClock } = {}): Harness {
   const calls: string[] = [];
   const logs: string[] = [];
-  const gateway = options.gateway ?? new RecordingGateway(recordCalls(defaultClients(process.env.AWS_REGION), calls));
-  const clock = options.clock ?? new SimulatedClock(new Date());
+  const { clock: simulated, ...rest } = options;
+  const gateway = new RecordingGateway(recordCalls(defaultClients(process.env.AWS_REGION), calls));
+  const clock = simulated ?? new SimulatedClock(new Date());
   const rotator = new Rotator({
     gateway,
     clock: clock.now,
     logSink: { write: (line) => logs.push(line) },
     testSecretRetry: { attempts: 3, firstDelayMs: 10, maxDelayMs: 50 },
-    ...options,
+    ...rest,
   });
   return { rotator, gateway, clock, logs, calls };
 }

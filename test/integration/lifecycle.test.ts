@@ -1,0 +1,287 @@
+/**
+ * The old key's lifecycle against moto's server: deactivate, then delete, at
+ * the right simulated times; still-in-use warnings; operator holds; revoke;
+ * the cost of a run over many secrets; and no secret in any log or event.
+ */
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Tags } from '../../src/rotation/model';
+import { expectInvariants } from '../support/invariants';
+import { MotoServer } from '../support/moto';
+import { DAY, HOUR, makeRotator, rotate, SimulatedClock, STEPS, World } from '../support/world';
+
+let moto: MotoServer;
+beforeAll(async () => { moto = await MotoServer.start(); });
+afterAll(async () => { await moto?.stop(); });
+beforeEach(async () => { await moto.reset(); });
+
+const DAYS = (n: number) => String(n * 86_400);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setup(tags: Record<string, string> = {}) {
+  const world = new World();
+  await world.createUser('alice');
+  const arn = await world.createManagedSecret('alice', { [Tags.DEACTIVATE_AFTER]: DAYS(7), [Tags.DELETE_AFTER]: DAYS(14), ...tags });
+  const h = makeRotator();
+  const check = () => expectInvariants(world, arn, 'alice');
+  return { world, arn, h, check };
+}
+
+/** Signs one request with a key, as a consumer that has not picked up the new key would. */
+async function useKey(creds: Record<string, string>): Promise<void> {
+  const sts = new STSClient({ credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey } });
+  await sts.send(new GetCallerIdentityCommand({}));
+}
+
+type Transition = { day: number; type: string; accessKeyId: string };
+
+describe('deactivate, then delete', () => {
+  test('GIVEN rotations every 30 days and a run every 6 hours THEN each old key is deactivated 7 days after promotion and deleted 14 days later', async () => {
+    const { world, arn, h, check } = await setup();
+    const start = h.clock.now().getTime();
+    const day = () => (h.clock.now().getTime() - start) / DAY;
+    const timeline: Transition[] = [];
+    let seen = 0;
+    const collect = () => {
+      for (const e of h.gateway.events.slice(seen)) timeline.push({ day: day(), type: e.DetailType!, accessKeyId: JSON.parse(e.Detail!).accessKeyId });
+      seen = h.gateway.events.length;
+    };
+
+    await rotate(world, h.rotator, arn);
+    const keys = [(await world.stages(arn)).AWSCURRENT!];
+    collect();
+    while (day() < 75) {
+      h.clock.advance(6 * HOUR);
+      if (day() % 30 === 0) {
+        await rotate(world, h.rotator, arn);
+        keys.push((await world.stages(arn)).AWSCURRENT!);
+      }
+      await h.rotator.lifecycle();
+      collect();
+      await check();
+    }
+
+    expect(timeline.filter((t) => t.type !== 'Access Key Created')).toEqual([
+      { day: 0, type: 'Access Key Promoted', accessKeyId: keys[0] },
+      { day: 30, type: 'Access Key Promoted', accessKeyId: keys[1] },
+      { day: 37, type: 'Access Key Deactivated', accessKeyId: keys[0] },
+      { day: 51, type: 'Access Key Deleted', accessKeyId: keys[0] },
+      { day: 60, type: 'Access Key Promoted', accessKeyId: keys[2] },
+      { day: 67, type: 'Access Key Deactivated', accessKeyId: keys[1] },
+    ]);
+    expect(await world.keys('alice')).toEqual(expect.arrayContaining([
+      { accessKeyId: keys[1], status: 'Inactive' }, { accessKeyId: keys[2], status: 'Active' },
+    ]));
+  });
+
+  test('GIVEN the schedule missed weeks of runs THEN the next run catches up one step: deactivate now, delete deleteAfter later', async () => {
+    const { world, arn, h, check } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSPREVIOUS!;
+
+    h.clock.advance(60 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1, deleted: 0 });
+    expect(await world.keyStatus('alice', old)).toBe('Inactive');
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 0, deleted: 0 });
+
+    h.clock.advance(14 * DAY - 1000);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deleted: 0 });
+    h.clock.advance(1000);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deleted: 1 });
+    expect(await world.keyStatus('alice', old)).toBeUndefined();
+    await check();
+  });
+});
+
+describe('an old key still in use', () => {
+  async function rotateTwiceThenPromoteNow(tags: Record<string, string> = {}) {
+    const s = await setup(tags);
+    await rotate(s.world, s.h.rotator, s.arn);
+    const old = (await s.world.credentials(s.arn, 'AWSCURRENT'))!;
+    // moto records last use in real time: promote at a real instant after the old key's own test.
+    await sleep(1100);
+    s.h.clock.set(new Date());
+    await rotate(s.world, s.h.rotator, s.arn);
+    await sleep(1100);
+    return { ...s, old };
+  }
+
+  test('GIVEN a consumer still uses the old key THEN a warning event comes halfway through the grace period, before deactivation', async () => {
+    const { h, old } = await rotateTwiceThenPromoteNow();
+    await useKey(old);
+
+    h.clock.advance(3.5 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ checkedUsage: 1 });
+
+    const warning = h.gateway.events.find((e) => e.DetailType === 'Access Key Still In Use');
+    expect(JSON.parse(warning!.Detail!)).toMatchObject({ accessKeyId: old.accessKeyId, reason: expect.stringContaining('will be deactivated at') });
+    h.clock.advance(HOUR);
+    expect(await h.rotator.lifecycle()).toMatchObject({ checkedUsage: 0 });
+  });
+
+  test('GIVEN nobody uses the old key THEN the check emits nothing', async () => {
+    const { h } = await rotateTwiceThenPromoteNow();
+    h.clock.advance(3.5 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ checkedUsage: 1 });
+    expect(h.gateway.events.map((e) => e.DetailType)).not.toContain('Access Key Still In Use');
+  });
+
+  test('GIVEN postponing is opted into THEN deactivation waits while the key is used, up to the bound', async () => {
+    const { world, h, old } = await rotateTwiceThenPromoteNow({ [Tags.POSTPONE_WHILE_IN_USE]: DAYS(3) });
+    await useKey(old);
+
+    h.clock.advance(7 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ postponed: 1, deactivated: 0 });
+    expect(await world.keyStatus('alice', old.accessKeyId)).toBe('Active');
+    h.clock.advance(3 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1 });
+    expect(await world.keyStatus('alice', old.accessKeyId)).toBe('Inactive');
+  });
+
+  test('GIVEN postponing is not opted into THEN a used key is deactivated on time, with a warning', async () => {
+    const { world, h, old } = await rotateTwiceThenPromoteNow();
+    await useKey(old);
+    h.clock.advance(7 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1 });
+    expect(await world.keyStatus('alice', old.accessKeyId)).toBe('Inactive');
+    expect(h.gateway.events.map((e) => e.DetailType)).toEqual(expect.arrayContaining(['Access Key Still In Use', 'Access Key Deactivated']));
+  });
+});
+
+describe('operators', () => {
+  test('GIVEN an operator hold THEN the lifecycle leaves the old key alone until the hold is removed', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSPREVIOUS!;
+    await h.gateway.tag(arn, { [Tags.HOLD]: 'troubleshooting ticket 42' });
+
+    h.clock.advance(30 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 0 });
+    expect(await world.keyStatus('alice', old)).toBe('Active');
+
+    await h.gateway.untag(arn, [Tags.HOLD]);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1 });
+  });
+
+  test('GIVEN someone re-activated the old key THEN it is not deleted: the lifecycle sets a visible hold', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSPREVIOUS!;
+    h.clock.advance(7 * DAY);
+    await h.rotator.lifecycle();
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: old, Status: 'Active' }));
+
+    h.clock.advance(14 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ held: 1, deleted: 0 });
+    h.clock.advance(14 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ held: 0, deleted: 0 });
+
+    expect(await world.keyStatus('alice', old)).toBe('Active');
+    expect((await world.tags(arn))[Tags.HOLD]).toMatch(/^re-activated outside the lifecycle/);
+    expect(h.gateway.events.map((e) => e.DetailType)).toContain('Access Key Held');
+  });
+
+  test('GIVEN a leaked key WHEN revoked THEN a new key is current and the old one is inactive at once, then deleted on schedule', async () => {
+    const { world, arn, h, check } = await setup();
+    await rotate(world, h.rotator, arn);
+    const leaked = (await world.stages(arn)).AWSCURRENT!;
+
+    const token = await h.rotator.revoke(arn);
+    expect(token).toBeDefined();
+    for (const step of STEPS) {
+      await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token! });
+      await check();
+    }
+
+    expect(await world.keyStatus('alice', leaked)).toBe('Inactive');
+    expect((await world.stages(arn)).AWSCURRENT).not.toBe(leaked);
+    expect(h.gateway.events.find((e) => e.DetailType === 'Access Key Revoked')?.Detail).toContain(leaked);
+    expect((await world.tags(arn))[Tags.REVOKE]).toBeUndefined();
+
+    h.clock.advance(14 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deleted: 1 });
+    expect(await world.keyStatus('alice', leaked)).toBeUndefined();
+  });
+});
+
+describe('cost and scale of a run', () => {
+  test('GIVEN 150 managed secrets of which one has a transition due THEN IAM is called for that one only', async () => {
+    const world = new World();
+    const clock = new SimulatedClock(new Date());
+    const h = makeRotator({ clock });
+    await world.createUser('due');
+    const due = await world.createManagedSecret('due', { [Tags.DEACTIVATE_AFTER]: DAYS(1) });
+    await rotate(world, h.rotator, due);
+    await rotate(world, h.rotator, due);
+    for (let i = 0; i < 149; i++) {
+      const arn = await world.createManagedSecret(`idle-${i}`);
+      await h.gateway.tag(arn, { [Tags.PREVIOUS_KEY]: `id=AKIAIDLE${String(i).padStart(12, '0')} superseded-at=${clock.now().toISOString()}` });
+    }
+
+    clock.advance(DAY);
+    h.calls.length = 0;
+    const summary = await h.rotator.lifecycle();
+
+    expect(summary).toMatchObject({ secrets: 150, deactivated: 1, failed: 0 });
+    expect(h.calls.filter((c) => c === 'SecretsManager.ListSecrets')).toHaveLength(2); // 100 a page
+    expect(h.calls.filter((c) => c.startsWith('IAM.'))).toEqual(['IAM.GetAccessKeyLastUsed', 'IAM.UpdateAccessKey']);
+  });
+
+  test('GIVEN one secret with a malformed tag THEN the others still run and the failure is an event naming it', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    await world.createUser('bob');
+    const bad = await world.createManagedSecret('bob', { [Tags.DELETE_AFTER]: 'two weeks' });
+
+    h.clock.advance(7 * DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ secrets: 2, deactivated: 1, failed: 1 });
+    const failure = JSON.parse(h.gateway.events.find((e) => e.DetailType === 'Access Key Lifecycle Failed')!.Detail!);
+    expect(failure).toMatchObject({ secretArn: bad, userName: 'bob' });
+    expect(failure.reason).toContain("tag access-key-rotation:delete-after-seconds must be a whole number of seconds, got 'two weeks'");
+  });
+});
+
+describe('no secret leaves the function', () => {
+  test('GIVEN a full lifecycle with retries, a failure and a revoke THEN no secret access key appears in any log line, event or error', async () => {
+    const { world, arn, h } = await setup();
+    const secrets = new Set<string>();
+    const collect = async () => {
+      for (const stage of ['AWSCURRENT', 'AWSPENDING', 'AWSPREVIOUS']) {
+        const c = await world.credentials(arn, stage);
+        if (c?.secretAccessKey) secrets.add(c.secretAccessKey);
+      }
+    };
+    const errors: string[] = [];
+    jest.spyOn(h.gateway, 'putPendingValue').mockImplementationOnce(async (_id, _token, value) => {
+      secrets.add(JSON.parse(value).secretAccessKey);
+      // A failure whose message echoes the request, secret included, as a careless service might.
+      throw new Error(`ValidationException: could not store ${value}`);
+    });
+
+    await rotate(world, h.rotator, arn).catch((e) => errors.push(String(e.message)));
+    for (let i = 0; i < 3; i++) {
+      const token = await world.startRotation(arn);
+      for (const step of STEPS) {
+        await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token }).catch((e) => errors.push(String(e.message)));
+        await collect();
+      }
+      h.clock.advance(8 * DAY);
+      await h.rotator.lifecycle();
+    }
+    const token = await h.rotator.revoke(arn);
+    for (const step of STEPS) await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token! });
+    await collect();
+    h.clock.advance(30 * DAY);
+    await h.rotator.lifecycle();
+
+    expect(secrets.size).toBeGreaterThanOrEqual(5);
+    expect(errors.join('\n')).toContain('[REDACTED]');
+    const everything = [...h.logs, ...h.gateway.events.map((e) => JSON.stringify(e)), ...errors].join('\n');
+    expect(h.logs.length).toBeGreaterThan(20);
+    for (const secret of secrets) expect(everything.includes(secret)).toBe(false);
+  });
+});
