@@ -43,7 +43,9 @@ describe('deactivate, then delete', () => {
     const timeline: Transition[] = [];
     let seen = 0;
     const collect = () => {
-      for (const e of h.gateway.events.slice(seen)) timeline.push({ day: day(), type: e.DetailType!, accessKeyId: JSON.parse(e.Detail!).accessKeyId });
+      for (const e of h.gateway.events.slice(seen)) {
+        timeline.push({ day: day(), type: e.DetailType!, accessKeyId: JSON.parse(e.Detail!).accessKeyId });
+      }
       seen = h.gateway.events.length;
     };
 
