@@ -18,6 +18,7 @@ beforeAll(async () => {
   execFileSync('npx', ['projen', 'bundle'], { cwd: path.join(__dirname, '..', '..'), stdio: 'ignore' });
   moto = await MotoServer.start();
   jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(line); });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the built file as Lambda does
   handler = require(ASSET).handler;
 });
 afterAll(async () => { await moto?.stop(); });
