@@ -124,6 +124,15 @@ export function planCreate(input: CreateInput): CreatePlan {
   }
   while (remaining.length >= MAX_KEYS_PER_USER) {
     const victim = sacrificable.shift();
+    if (victim && victim.accessKeyId === adoptKeyId && victim.accessKeyId !== input.adoptingKeyId && isActive(victim)) {
+      // Adopting means a grace period first; deleting it now would be an outage.
+      return {
+        kind: 'fail',
+        reason: `user ${input.userName} has no free access key slot: adopting the active key ${victim.accessKeyId} `
+          + 'would mean deleting it at once; deactivate it first (it is then deleted to make room)',
+        accessKeyIds: [victim.accessKeyId],
+      };
+    }
     if (!victim) {
       // Unreachable with IAM's limit of two and one current key, kept as a guard.
       return { kind: 'fail', reason: `user ${input.userName} has no free access key slot`, accessKeyIds: remaining.map((k) => k.accessKeyId) };

@@ -223,7 +223,7 @@ export function parseCredentials(secretString: string | undefined, where: string
     // Never echo the value: it may hold a secret access key.
     throw new ConfigurationError(`${where} is not JSON; the rotation expects the documented schema`);
   }
-  if (typeof parsed !== 'object' || parsed === null) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigurationError(`${where} is not a JSON object; the rotation expects the documented schema`);
   }
   const v = parsed as Record<string, unknown>;
