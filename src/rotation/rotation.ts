@@ -305,6 +305,57 @@ export class Rotator {
     return this.gateway.rotateNow(secret.arn, secret.rotationLambdaArn);
   }
 
+  /** An error's text, safe for a log line or a reply: any secret it carries is redacted. */
+  describe(e: unknown): string {
+    return describeError(e, this.redactor);
+  }
+
+  // ---- Removal ----------------------------------------------------------------
+
+  /**
+   * Deletes the keys this library manages for a secret's user, so that
+   * CloudFormation can then delete the user (it cannot while keys remain).
+   * Keys the library did not create are left alone and reported.
+   */
+  async deleteManagedKeys(secretId: string): Promise<{ deleted: string[]; foreign: string[] }> {
+    const secret = await this.gateway.describeSecret(secretId);
+    const config = parseConfig(secret.tags);
+    const owned = new Set<string>();
+    for (const stage of [Stage.CURRENT, Stage.PENDING, Stage.PREVIOUS]) {
+      const creds = await this.readStage(secret, stage);
+      if (creds) owned.add(creds.accessKeyId);
+    }
+    for (const id of [parseCurrentKeyId(secret.tags), parsePreviousKey(secret.tags)?.accessKeyId, secret.tags[Tags.ADOPTING]]) {
+      if (id) owned.add(id);
+    }
+    const marker = parseCreatingMarker(secret.tags);
+    const result = { deleted: [] as string[], foreign: [] as string[] };
+    for (const key of await this.gateway.listAccessKeys(config.userName)) {
+      const orphan = marker !== undefined && !marker.knownKeyIds.includes(key.accessKeyId);
+      if (!owned.has(key.accessKeyId) && !orphan) {
+        result.foreign.push(key.accessKeyId);
+        continue;
+      }
+      if (await this.gateway.deleteAccessKey(config.userName, key.accessKeyId)) {
+        result.deleted.push(key.accessKeyId);
+        this.audit.record(EventType.DELETED, {
+          secretArn: secret.arn,
+          userName: config.userName,
+          accessKeyId: key.accessKeyId,
+          reason: 'removed with RemovalPolicy.DESTROY',
+          wasActive: key.status === ACTIVE,
+        });
+      }
+    }
+    if (result.foreign.length > 0) {
+      this.logger.warn('keys this library did not create were left on the user; CloudFormation cannot delete a user with keys', {
+        userName: config.userName, accessKeyIds: result.foreign,
+      });
+    }
+    await this.audit.flush();
+    return result;
+  }
+
   // ---- Lifecycle of the old key ---------------------------------------------
 
   /**
