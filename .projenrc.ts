@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-rotating-access-keys maintainers',
@@ -33,7 +33,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cli-table3@^0.6',
     'fast-check@^4',
     '@types/aws-lambda@^8',
+    // Proof for the constructs: the real CLI, cdk-nag, policy simulation, integ snapshots.
+    'aws-cdk@^2',
+    'cdk-nag@~2.38.1',
+    '@cloud-copilot/iam-simulate@^0.1',
   ],
+  experimentalIntegRunner: true,
 
   jestOptions: {
     jestConfig: {
@@ -41,6 +46,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 });
+
+// experimentalIntegRunner asks for `latest`; pin what works with the aws-cdk-lib floor.
+for (const name of ['@aws-cdk/integ-tests-alpha', '@aws-cdk/integ-runner']) {
+  project.deps.removeDependency(name, DependencyType.DEVENV);
+}
+project.addDevDeps('@aws-cdk/integ-tests-alpha@2.245.0-alpha.0', '@aws-cdk/integ-runner@^2.197.10');
 
 new awscdk.LambdaFunction(project, {
   entrypoint: 'src/rotation/rotation.lambda.ts',

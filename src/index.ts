@@ -1,1 +1,5 @@
+export * from './access-key-rotator';
 export * from './foreign-key-policy';
+export * from './key-rotation-schedule';
+export * from './rotating-access-key';
+export * from './rotating-access-key-user';

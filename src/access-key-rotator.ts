@@ -1,0 +1,311 @@
+/**
+ * The shared rotation function: one per stack, created on first use. It runs
+ * Secrets Manager's rotation steps for every registered secret, the hourly
+ * lifecycle of old keys, and the removal of managed keys; its role may touch
+ * the registered users' keys and secrets and nothing else.
+ */
+import { CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { RotationFunction } from './rotation-function';
+
+/** Tag keys the function writes at run time; it may write no others. */
+const RUNTIME_TAG_KEYS = ['current-key', 'previous-key', 'creating', 'adopting', 'hold', 'revoke']
+  .map((k) => `access-key-rotation:${k}`);
+
+/** Registrations per managed policy: keeps each policy under IAM's 6,144-character limit. */
+const REGISTRATIONS_PER_POLICY = 20;
+
+/**
+ * Properties of the shared rotation function.
+ */
+export interface AccessKeyRotatorProps {
+  /**
+   * How often the lifecycle of old keys runs (deactivate, then delete, when due).
+   *
+   * @default Schedule.rate(Duration.hours(1))
+   */
+  readonly lifecycleSchedule?: events.Schedule;
+
+  /**
+   * Transitions one lifecycle run carries out at once (IAM throttles), 1 to 20.
+   *
+   * @default 4
+   */
+  readonly lifecycleConcurrency?: number;
+
+  /**
+   * The event bus that receives the audit events.
+   *
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * Where the alarm on rotation and lifecycle failures notifies.
+   *
+   * @default - the alarm has no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Maximum run time of one invocation, 1 to 15 minutes.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * The VPC to place the function in. It needs a route to IAM, STS, Secrets
+   * Manager and EventBridge (NAT or VPC endpoints).
+   *
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the function.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the function in `vpc`.
+   *
+   * @default - a security group is created
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/**
+ * One secret and its user, as registered with the rotator.
+ */
+export interface AccessKeyRegistration {
+  /** The user whose keys the secret holds. */
+  readonly user: iam.IUser;
+
+  /** The secret. */
+  readonly secret: secretsmanager.ISecret;
+
+  /**
+   * Delete the user's managed keys when the registration leaves the stack.
+   *
+   * @default false
+   */
+  readonly deleteKeysOnRemoval?: boolean;
+
+  /**
+   * The key that encrypts the secret.
+   *
+   * @default - the AWS managed key of Secrets Manager
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * The rotation function shared by every rotating access key of a stack.
+ *
+ * Created on demand by `AccessKeyRotator.of(scope)`; create one yourself (with
+ * the id `AccessKeyRotator`, directly in the stack) to configure it.
+ */
+export class AccessKeyRotator extends Construct {
+  /** The id under which the stack's shared rotator lives. */
+  public static readonly ID = 'AccessKeyRotator';
+
+  /**
+   * The stack's shared rotator, created with default properties when the stack has none.
+   */
+  public static of(scope: Construct): AccessKeyRotator {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(AccessKeyRotator.ID);
+    if (existing) {
+      if (!(existing instanceof AccessKeyRotator)) {
+        throw new Error(`the stack's child '${AccessKeyRotator.ID}' is not an AccessKeyRotator; pass a rotator explicitly`);
+      }
+      return existing;
+    }
+    return new AccessKeyRotator(stack, AccessKeyRotator.ID);
+  }
+
+  /** The rotation function. */
+  public readonly function: lambda.IFunction;
+
+  /** The alarm on rotation and lifecycle failures (the function's errors). */
+  public readonly alarm: cloudwatch.IAlarm;
+
+  /** The rule that runs the lifecycle on its schedule. */
+  public readonly lifecycleRule: events.IRule;
+
+  private readonly role: iam.Role;
+  private readonly registrations: AccessKeyRegistration[] = [];
+  private readonly policies: iam.ManagedPolicy[] = [];
+  private removal?: CustomResource;
+
+  constructor(scope: Construct, id: string, props: AccessKeyRotatorProps = {}) {
+    super(scope, id);
+    validateRotatorProps(props);
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotates the access keys of the users registered with this stack\'s AccessKeyRotator',
+    });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    logGroup.grantWrite(this.role);
+    if (props.vpc) {
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+    }
+
+    const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const fn = new RotationFunction(this, 'Function', {
+      description: 'Rotates IAM access keys kept in Secrets Manager, and retires old keys',
+      role: this.role,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.minutes(5),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      retryAttempts: 0,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      environment: {
+        EVENT_BUS_NAME: eventBus.eventBusName,
+        LIFECYCLE_CONCURRENCY: String(props.lifecycleConcurrency ?? 4),
+      },
+    });
+    this.function = fn;
+    eventBus.grantPutEventsTo(this.role);
+    fn.addPermission('InvokedBySecretsManager', {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+    });
+
+    // Listing secrets has no resource-level permission; everything else is scoped.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FindManagedSecrets',
+      actions: ['secretsmanager:ListSecrets'],
+      resources: ['*'],
+    }));
+
+    const rule = new events.Rule(this, 'Lifecycle', {
+      description: 'Deactivates, then deletes, superseded access keys when due',
+      schedule: props.lifecycleSchedule ?? events.Schedule.rate(Duration.hours(1)),
+    });
+    rule.addTarget(new targets.LambdaFunction(fn, {
+      event: events.RuleTargetInput.fromObject({ action: 'lifecycle' }),
+      retryAttempts: 0,
+    }));
+    this.lifecycleRule = rule;
+
+    const alarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription: 'An access key rotation or lifecycle run failed; see the function\'s logs and the \'Access Key ... Failed\' events',
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    this.alarm = alarm;
+  }
+
+  /**
+   * Lets the function rotate a secret's keys for a user: IAM on that user's
+   * keys only, Secrets Manager on that secret only.
+   */
+  public register(registration: AccessKeyRegistration): void {
+    if (Stack.of(registration.secret) !== Stack.of(this)) {
+      throw new Error(`register: the secret must be in the rotator's stack ${Stack.of(this).stackName}, got one in ${Stack.of(registration.secret).stackName}`);
+    }
+    const index = this.registrations.length;
+    this.registrations.push(registration);
+    const policy = this.policyFor(index);
+    policy.addStatements(
+      new iam.PolicyStatement({
+        actions: [
+          'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey',
+          'iam:GetAccessKeyLastUsed', 'iam:GetUser',
+        ],
+        resources: [registration.user.userArn],
+      }),
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
+        ],
+        resources: [registration.secret.secretArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        resources: [registration.secret.secretArn],
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RUNTIME_TAG_KEYS } },
+      }),
+    );
+    registration.encryptionKey?.grantEncryptDecrypt(this.role);
+    if (registration.deleteKeysOnRemoval) this.removalResource().node.addDependency(registration.user, registration.secret);
+  }
+
+  /** Registrations share managed policies, 20 to a policy. */
+  private policyFor(index: number): iam.ManagedPolicy {
+    const n = Math.floor(index / REGISTRATIONS_PER_POLICY);
+    if (!this.policies[n]) {
+      const policy = new iam.ManagedPolicy(this, `Registrations${n}`, {
+        description: 'Access to the keys and secrets of users registered with the AccessKeyRotator',
+        roles: [this.role],
+      });
+      // The function must be able to rotate before Secrets Manager first calls it.
+      (this.function as lambda.Function).node.addDependency(policy);
+      this.policies[n] = policy;
+    }
+    return this.policies[n];
+  }
+
+  /** One resource for the whole stack: its Secrets list names the keys to delete on removal. */
+  private removalResource(): CustomResource {
+    if (!this.removal) {
+      this.removal = new CustomResource(this, 'Removal', {
+        serviceToken: this.function.functionArn,
+        resourceType: 'Custom::AccessKeyRemoval',
+        properties: {
+          Secrets: Lazy.list({
+            produce: () => this.registrations.filter((r) => r.deleteKeysOnRemoval).map((r) => r.secret.secretArn),
+          }),
+        },
+      });
+      this.removal.node.addDependency(...this.policies);
+    }
+    return this.removal;
+  }
+}
+
+function validateRotatorProps(props: AccessKeyRotatorProps): void {
+  const concurrency = props.lifecycleConcurrency;
+  if (concurrency !== undefined && !Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 20)) {
+    throw new Error(`lifecycleConcurrency must be a whole number from 1 to 20, got ${concurrency}`);
+  }
+  const timeout = props.timeout;
+  if (timeout && !Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
+    throw new Error(`timeout must be from 1 to 15 minutes, got ${timeout.toHumanString()}`);
+  }
+  if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
+    throw new Error(`${props.vpcSubnets ? 'vpcSubnets' : 'securityGroups'} needs vpc: the function is placed in a VPC only when vpc is set`);
+  }
+}
