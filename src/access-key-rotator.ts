@@ -302,7 +302,7 @@ function validateRotatorProps(props: AccessKeyRotatorProps): void {
     throw new Error(`lifecycleConcurrency must be a whole number from 1 to 20, got ${concurrency}`);
   }
   const timeout = props.timeout;
-  if (timeout && !Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
+  if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
     throw new Error(`timeout must be from 1 to 15 minutes, got ${timeout.toHumanString()}`);
   }
   if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {

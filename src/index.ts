@@ -1,4 +1,5 @@
 export * from './access-key-rotator';
+export * from './checks/unrotated-access-key-check';
 export * from './foreign-key-policy';
 export * from './key-rotation-schedule';
 export * from './rotating-access-key';

@@ -22,7 +22,7 @@ export class KeyRotationSchedule {
    * Whole days become `rate(N days)`, otherwise whole hours `rate(N hours)`.
    */
   public static every(interval: Duration): KeyRotationSchedule {
-    if (Token.isUnresolved(interval.toSeconds())) {
+    if (interval.isUnresolved()) {
       throw new Error('KeyRotationSchedule.every: interval must be a concrete Duration, got a token');
     }
     const hours = interval.toHours({ integral: false });

@@ -191,6 +191,7 @@ export class RotatingAccessKey extends Construct {
    * the grace period (and any postponement) as previous key.
    */
   private annotateCompliance(schedule: KeyRotationSchedule, window: Duration | undefined, deactivateAfter: Duration, postpone: Duration): void {
+    if ([window, deactivateAfter, postpone].some((d) => d?.isUnresolved())) return;
     if (!schedule.interval) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:unknownInterval',
         `cannot tell the longest time between two rotations of '${schedule.expressionString}'; make sure an active key never passes ${IAM3_MAX_ACTIVE_DAYS} days (Security Hub IAM.3)`);
@@ -225,7 +226,7 @@ function validate(
 ): void {
   const hour = 3600;
   const inRange = (name: string, d: Duration, min: number, max: number, range: string) => {
-    if (Token.isUnresolved(d.toSeconds())) return;
+    if (d.isUnresolved()) return;
     const s = d.toSeconds();
     if (s < min || s > max) throw new Error(`${name} must be ${range}, got ${d.toHumanString()}`);
   };
@@ -233,7 +234,7 @@ function validate(
   inRange('deleteAfter', deleteAfter, hour, 1000 * 24 * hour, 'from 1 hour to 1000 days');
   inRange('postponeDeactivationWhileInUse', postpone, 0, 90 * 24 * hour, 'at most 90 days');
   const window = props.rotationWindow;
-  if (window && !Token.isUnresolved(window.toSeconds())) {
+  if (window && !window.isUnresolved()) {
     const hours = window.toHours({ integral: false });
     if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
       throw new Error(`rotationWindow must be 1 to 24 whole hours, got ${window.toHumanString()}`);

@@ -1,0 +1,123 @@
+/**
+ * Bad props fail at synth with an error naming the prop and the value;
+ * tokens are left for CloudFormation to judge.
+ */
+import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import {
+  AccessKeyRotator, AccessKeyRotatorProps, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyOptions,
+  RotatingAccessKeyUser, RotatingAccessKeyUserProps,
+} from '../../src';
+
+const newStack = () => new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+
+function keyWith(options: RotatingAccessKeyOptions): void {
+  const stack = newStack();
+  new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob'), ...options });
+}
+
+describe('KeyRotationSchedule', () => {
+  test.each([
+    ['every 3 hours, below Secrets Manager\'s minimum', () => KeyRotationSchedule.every(Duration.hours(3)),
+      'interval must be between 4 hours and 1000 days, got 3 hours'],
+    ['every 1001 days, above the maximum', () => KeyRotationSchedule.every(Duration.days(1001)),
+      'interval must be between 4 hours and 1000 days, got 1001 days'],
+    ['every 4.5 hours', () => KeyRotationSchedule.every(Duration.minutes(270)),
+      'interval must be a whole number of hours, got 4 hours 30 minutes'],
+    ['rate(2 hours)', () => KeyRotationSchedule.expression('rate(2 hours)'), 'got 2 hours'],
+    ['rate(0 days)', () => KeyRotationSchedule.expression('rate(0 days)'), 'got 0 days'],
+    ['rate(1001 days)', () => KeyRotationSchedule.expression('rate(1001 days)'), 'got 1001 days'],
+    ['a phrase', () => KeyRotationSchedule.expression('every 30 days'),
+      "expected 'rate(N hours|days)' or 'cron(...)', got 'every 30 days'"],
+    ['rate in minutes', () => KeyRotationSchedule.expression('rate(300 minutes)'),
+      "expected 'rate(N hours|days)' or 'cron(...)', got 'rate(300 minutes)'"],
+    ['a five-field cron', () => KeyRotationSchedule.expression('cron(0 4 * * ?)'),
+      "a cron expression needs 6 fields (minutes hours day-of-month month day-of-week year), got 5 in 'cron(0 4 * * ?)'"],
+  ])('%s is refused', (_, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test.each([
+    ['cron(0 4 * * ? *)', 1],
+    ['cron(0 4 ? * MON *)', 7],
+    ['cron(0 4 1 * ? *)', 31],
+  ])('the longest gap of %s is %d days', (expression, days) => {
+    expect(KeyRotationSchedule.expression(expression).interval?.toDays()).toBe(days);
+  });
+});
+
+describe('RotatingAccessKey', () => {
+  test.each<[string, RotatingAccessKeyOptions, string]>([
+    ['deactivateAfter of zero', { deactivateAfter: Duration.seconds(0) }, 'deactivateAfter must be from 1 hour to 1000 days, got 0 seconds'],
+    ['deactivateAfter of 30 minutes', { deactivateAfter: Duration.minutes(30) }, 'deactivateAfter must be from 1 hour to 1000 days, got 30 minutes'],
+    ['deactivateAfter of 1001 days', { deactivateAfter: Duration.days(1001) }, 'deactivateAfter must be from 1 hour to 1000 days, got 1001 days'],
+    ['deleteAfter of zero', { deleteAfter: Duration.seconds(0) }, 'deleteAfter must be from 1 hour to 1000 days, got 0 seconds'],
+    ['deleteAfter of 1200 days', { deleteAfter: Duration.days(1200) }, 'deleteAfter must be from 1 hour to 1000 days, got 1200 days'],
+    ['postponing 91 days', { postponeDeactivationWhileInUse: Duration.days(91) }, 'postponeDeactivationWhileInUse must be at most 90 days, got 91 days'],
+    ['a 30-minute window', { rotationWindow: Duration.minutes(30) }, 'rotationWindow must be 1 to 24 whole hours, got 30 minutes'],
+    ['a 25-hour window', { rotationWindow: Duration.hours(25) }, 'rotationWindow must be 1 to 24 whole hours, got 1 day 1 hour'],
+    ['a 90-minute window', { rotationWindow: Duration.minutes(90) }, 'rotationWindow must be 1 to 24 whole hours, got 1 hour 30 minutes'],
+    ['a window as long as the interval', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(6) },
+      'rotationWindow (6 hours) must be shorter than the rotation interval (6 hours)'],
+    ['a secret name with a space', { secretName: 'access keys/bob' },
+      "secretName must be 1 to 512 letters, digits or /_+=.@- characters, got 'access keys/bob'"],
+    ['a secret name of 513 characters', { secretName: 'a'.repeat(513) }, 'secretName must be 1 to 512'],
+    ['RemovalPolicy.SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT },
+      'removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got snapshot'],
+  ])('%s is refused, naming the prop and the value', (_, options, message) => {
+    expect(() => keyWith(options)).toThrow(message);
+  });
+
+  test('a rotator of another stack is refused', () => {
+    const app = new App();
+    const shared = new Stack(app, 'Shared');
+    const other = new Stack(app, 'Other');
+    const rotator = new AccessKeyRotator(shared, 'Rotator');
+    expect(() => new RotatingAccessKey(other, 'Key', { user: iam.User.fromUserName(other, 'U', 'bob'), rotator }))
+      .toThrow("register: the secret must be in the rotator's stack Shared, got one in Other");
+  });
+
+  test('tokens are not validated', () => {
+    const lazy = (n: number) => Duration.seconds(Lazy.number({ produce: () => n }));
+    const hours = Duration.hours(Lazy.number({ produce: () => 99 }));
+    expect(() => keyWith({ deactivateAfter: lazy(0), deleteAfter: lazy(0), rotationWindow: hours, secretName: Lazy.string({ produce: () => 'x y' }) }))
+      .not.toThrow();
+  });
+});
+
+describe('RotatingAccessKeyUser', () => {
+  test.each<[string, RotatingAccessKeyUserProps, string]>([
+    ['a user name with a space', { userName: 'backup server' }, "userName must be 1 to 64 letters, digits or +=,.@_- characters, got 'backup server'"],
+    ['a user name of 65 characters', { userName: 'u'.repeat(65) }, 'userName must be 1 to 64'],
+    ['a path without slashes', { path: 'service' }, "path must start and end with '/' and hold at most 512 printable characters, got 'service'"],
+    ['a path with a space', { path: '/my service/' }, "got '/my service/'"],
+    ['a lifecycle prop of the key', { deleteAfter: Duration.minutes(1) }, 'deleteAfter must be from 1 hour to 1000 days, got 1 minute'],
+  ])('%s is refused', (_, props, message) => {
+    expect(() => new RotatingAccessKeyUser(newStack(), 'Svc', props)).toThrow(message);
+  });
+});
+
+describe('AccessKeyRotator', () => {
+  test.each<[string, (stack: Stack) => AccessKeyRotatorProps, string]>([
+    ['no concurrency', () => ({ lifecycleConcurrency: 0 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 0'],
+    ['concurrency 21', () => ({ lifecycleConcurrency: 21 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 21'],
+    ['fractional concurrency', () => ({ lifecycleConcurrency: 2.5 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 2.5'],
+    ['a 30-second timeout', () => ({ timeout: Duration.seconds(30) }), 'timeout must be from 1 to 15 minutes, got 30 seconds'],
+    ['a 16-minute timeout', () => ({ timeout: Duration.minutes(16) }), 'timeout must be from 1 to 15 minutes, got 16 minutes'],
+    ['subnets without a VPC', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
+      'vpcSubnets needs vpc: the function is placed in a VPC only when vpc is set'],
+    ['security groups without a VPC', (stack) => ({
+      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')],
+    }), 'securityGroups needs vpc'],
+  ])('%s is refused', (_, props, message) => {
+    const stack = newStack();
+    expect(() => new AccessKeyRotator(stack, 'Rotator', props(stack))).toThrow(message);
+  });
+
+  test('a stack child named AccessKeyRotator that is something else is refused', () => {
+    const stack = newStack();
+    new iam.Role(stack, AccessKeyRotator.ID, { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => AccessKeyRotator.of(stack)).toThrow("the stack's child 'AccessKeyRotator' is not an AccessKeyRotator");
+  });
+});
