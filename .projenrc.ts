@@ -62,13 +62,17 @@ new awscdk.LambdaFunction(project, {
   runtime: awscdk.LambdaRuntime.NODEJS_24_X,
 });
 
-// The rotation function's code is bundled by esbuild: its packages are devDependencies.
+// The rotation function's code is bundled by esbuild, and the demo and the
+// example app are not shipped: their packages are devDependencies.
 project.eslint?.addOverride({
-  files: ['src/rotation/**/*.ts'],
+  files: ['src/rotation/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts'],
   rules: {
     'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }],
   },
 });
+
+project.eslint?.addLintPattern('demo');
+project.eslint?.addLintPattern('examples');
 
 // moto's server is the AWS stand-in for the integration tests and the demo.
 const ensureMoto = project.addTask('moto:ensure', {
@@ -76,14 +80,18 @@ const ensureMoto = project.addTask('moto:ensure', {
   exec: 'bash scripts/ensure-moto.sh',
 });
 project.testTask.prependSpawn(ensureMoto);
+// Constructs synthesize the bundled function: bundle before testing (assets/ is not committed).
+const bundle = project.tasks.tryFind('bundle')!;
+project.testTask.prependSpawn(bundle);
 
 const demo = project.addTask('demo', {
   description: 'Rotate one user\'s access key against moto and run the lifecycle over simulated months',
   // The SDK warns on every start that Node.js 20 nears its end of support.
   env: { NODE_NO_WARNINGS: '1' },
 });
+demo.spawn(bundle);
 demo.spawn(ensureMoto);
-demo.exec('ts-node --project test/tsconfig.json demo/rotation-demo.ts');
+demo.exec('ts-node --project demo/tsconfig.json demo/rotation-demo.ts');
 
 project.gitignore.exclude('/.moto/');
 

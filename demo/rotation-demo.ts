@@ -1,29 +1,56 @@
 /**
- * The demo: one IAM user's access key rotated by the real rotation function
- * against moto's server, then a second rotation and the old keys' lifecycle
- * over simulated months (the clock is injected), printed as a timeline.
+ * The demo: synthesize the example app with the real `cdk` CLI (offline), then
+ * create its backup-server user and secret in moto's server exactly as the
+ * template says, and drive the real rotation function through the first
+ * rotation (the one at deploy), scheduled rotations and the hourly lifecycle
+ * over 100 simulated days (the clock is injected), printing the timeline.
  */
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import Table from 'cli-table3';
+import { assemblyText, managedUser, synthExample } from './example-template';
+import { formatSeconds, Tags } from '../src/rotation/model';
 import { MotoServer } from '../test/support/moto';
 import { DAY, HOUR, makeRotator, rotate, World } from '../test/support/world';
-import { Tags } from '../src/rotation/model';
 
-const ROTATE_EVERY_DAYS = 30;
 const SIMULATED_DAYS = 100;
-const LIFECYCLE_EVERY_HOURS = 6;
+const USER = 'backup-server';
 
 async function main(): Promise<void> {
+  // 1. The example app, synthesized as `cdk synth` does it, with no account.
+  const synth = synthExample();
+  const resources = Object.values<{ Type: string }>(synth.template.Resources);
+  const byType = new Map<string, number>();
+  for (const r of resources) byType.set(r.Type, (byType.get(r.Type) ?? 0) + 1);
+  console.log(`cdk synth of examples/ (offline): ${resources.length} resources in ${synth.seconds.toFixed(1)} s`);
+  console.log(`  ${[...byType].map(([t, n]) => `${n} ${t}`).join(', ')}`);
+  const text = assemblyText(synth.outDir);
+  console.log(`  in cdk.out's templates and manifests: ${(text.match(/AWS::IAM::AccessKey/g) ?? []).length} AWS::IAM::AccessKey, `
+    + `${(text.match(/SecretAccessKey/g) ?? []).length} mentions of SecretAccessKey: no secret passes through CloudFormation\n`);
+
+  const spec = managedUser(synth.template, USER);
+  const rotateEvery = Number(/^rate\((\d+) days?\)$/.exec(spec.scheduleExpression)![1]);
+  const deactivateAfter = Number(spec.tags[Tags.DEACTIVATE_AFTER]);
+  const deleteAfter = Number(spec.tags[Tags.DELETE_AFTER]);
+
+  // 2. The same user and secret in moto, made with SDK calls.
   const moto = await MotoServer.start();
   try {
     const world = new World();
-    await world.createUser('build-server', '/service/');
-    const arn = await world.createManagedSecret('build-server', {
-      [Tags.DEACTIVATE_AFTER]: String(7 * 86_400),
-      [Tags.DELETE_AFTER]: String(14 * 86_400),
-    });
-    const start = new Date();
+    await world.createUser(spec.userName, spec.path);
+    const secret = await world.secretsManager.send(new CreateSecretCommand({
+      Name: `access-keys/${spec.userName}`,
+      SecretString: spec.secretString,
+      Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+    }));
+    const arn = secret.ARN!;
+    console.log(`moto's server on ${moto.endpoint}: user ${spec.path}${spec.userName}, secret value ${spec.secretString}`);
+    console.log(`schedule ${spec.scheduleExpression}; the old key is deactivated ${formatSeconds(deactivateAfter)} after promotion `
+      + `and deleted ${formatSeconds(deleteAfter)} after that; the lifecycle runs hourly; ${SIMULATED_DAYS} simulated days\n`);
+
+    // 3. The first rotation (at deploy), then scheduled rotations and hourly lifecycle runs.
     const h = makeRotator();
-    const day = () => ((h.clock.now().getTime() - start.getTime()) / DAY).toFixed(2).padStart(6);
+    const start = h.clock.now().getTime();
+    const day = () => ((h.clock.now().getTime() - start) / DAY).toFixed(2).padStart(6);
     let printed = 0;
     const printEvents = () => {
       for (const e of h.gateway.events.slice(printed)) {
@@ -33,37 +60,38 @@ async function main(): Promise<void> {
       printed = h.gateway.events.length;
     };
 
-    console.log(`moto's server on ${moto.endpoint}; user build-server; secret ${arn}`);
-    console.log(`rotation every ${ROTATE_EVERY_DAYS} days, deactivate 7 days after promotion, delete 14 days after deactivation,`);
-    console.log(`lifecycle run every ${LIFECYCLE_EVERY_HOURS} hours, ${SIMULATED_DAYS} simulated days\n`);
-
     h.calls.length = 0;
     await rotate(world, h.rotator, arn);
     const firstRotationCalls = [...h.calls];
     printEvents();
 
-    let nextRotation = start.getTime() + ROTATE_EVERY_DAYS * DAY;
+    let nextRotation = start + rotateEvery * DAY;
     let lifecycleRuns = 0;
-    while (h.clock.now().getTime() < start.getTime() + SIMULATED_DAYS * DAY) {
-      h.clock.advance(LIFECYCLE_EVERY_HOURS * HOUR);
+    let lifecycleCalls = 0;
+    while (h.clock.now().getTime() < start + SIMULATED_DAYS * DAY) {
+      h.clock.advance(HOUR);
       if (h.clock.now().getTime() >= nextRotation) {
         await rotate(world, h.rotator, arn);
-        nextRotation += ROTATE_EVERY_DAYS * DAY;
+        nextRotation += rotateEvery * DAY;
       }
+      h.calls.length = 0;
       await h.rotator.lifecycle();
+      lifecycleCalls += h.calls.length;
       lifecycleRuns++;
       printEvents();
     }
 
     const stages = await world.stages(arn);
     const table = new Table({ head: ['access key id', 'IAM status', 'secret stage'], style: { head: [], border: [] } });
-    for (const k of await world.keys('build-server')) {
+    for (const k of await world.keys(spec.userName)) {
       const stage = Object.entries(stages).filter(([, id]) => id === k.accessKeyId).map(([s]) => s).join(', ');
       table.push([k.accessKeyId, k.status, stage || '-']);
     }
-    console.log(`\nafter ${SIMULATED_DAYS} days (${lifecycleRuns} lifecycle runs):`);
+    console.log(`\nafter ${SIMULATED_DAYS} days: ${lifecycleRuns} lifecycle runs made ${lifecycleCalls} AWS calls `
+      + `(${(lifecycleCalls / lifecycleRuns).toFixed(2)} a run: one ListSecrets, plus IAM only when a transition is due)`);
     console.log(table.toString());
-    console.log(`\nAPI calls of the first rotation (${firstRotationCalls.length + 1}): ${[...firstRotationCalls, 'STS.GetCallerIdentity (signed with the new key)'].join(', ')}`);
+    console.log(`\nAWS calls of one rotation (${firstRotationCalls.length + 1}): `
+      + `${[...firstRotationCalls, 'STS.GetCallerIdentity (signed with the new key)'].join(', ')}`);
   } finally {
     await moto.stop();
   }
