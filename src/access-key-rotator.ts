@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { suppressNagFindings } from './nag-suppressions';
 import { RotationFunction } from './rotation-function';
 
 /** Tag keys the function writes at run time; it may write no others. */
@@ -171,6 +172,12 @@ export class AccessKeyRotator extends Construct {
     logGroup.grantWrite(this.role);
     if (props.vpc) {
       this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      suppressNagFindings(this.role, [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'A function in a VPC must create, describe and delete its network interfaces, which EC2 cannot scope to resources; '
+          + 'AWSLambdaVPCAccessExecutionRole is the policy AWS maintains for that (and for writing logs), attached only when vpc is set',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+      }]);
     }
 
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
@@ -204,6 +211,12 @@ export class AccessKeyRotator extends Construct {
       actions: ['secretsmanager:ListSecrets'],
       resources: ['*'],
     }));
+    suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'secretsmanager:ListSecrets has no resource-level permissions, so its resource must be *; the lifecycle finds the '
+        + 'managed secrets by their tag with it. Every other statement of the role names its resources',
+      appliesTo: ['Resource::*'],
+    }]);
 
     const rule = new events.Rule(this, 'Lifecycle', {
       description: 'Deactivates, then deletes, superseded access keys when due',
@@ -260,6 +273,14 @@ export class AccessKeyRotator extends Construct {
       }),
     );
     registration.encryptionKey?.grantEncryptDecrypt(this.role);
+    if (registration.encryptionKey) {
+      suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'The wildcards are the data-key actions of KMS grantEncryptDecrypt, on the customer-managed key of a registered '
+          + 'secret only: Secrets Manager encrypts the keys the function stores and decrypts those it reads with that key',
+        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+      }]);
+    }
     if (registration.deleteKeysOnRemoval) this.removalResource().node.addDependency(registration.user, registration.secret);
   }
 

@@ -1,0 +1,280 @@
+/**
+ * Compliance of the constructs: cdk-nag's AWS Solutions rules in process (every
+ * finding the library causes is suppressed inside the library, with its reason,
+ * on one resource and for the named findings only), then cfn-lint and a leak
+ * scan on the example app synthesized by the real `cdk` CLI.
+ */
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AccessKeysExampleStack } from '../../examples/access-keys-example-stack';
+import { AccessKeyRotator, RotatingAccessKey, RotatingAccessKeyUser } from '../../src';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+/** The rules each resource suppresses, by logical id: what cdk-nag reads. */
+type Suppressions = Record<string, Array<{ id: string; reason: string; applies_to?: string[] }>>;
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  /** Unsuppressed AwsSolutions errors and warnings, and rules that could not be evaluated. */
+  function nag(stack: Stack): { findings: string[]; template: Template } {
+    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+    const annotations = Annotations.fromStack(stack);
+    const messages = [...annotations.findError('*', Match.anyValue()), ...annotations.findWarning('*', Match.anyValue())]
+      .map((m) => ({ path: m.id, message: String(m.entry.data) }));
+    // A rule that throws is reported as CdkNagValidationFailure and checks nothing: count it as a finding.
+    const findings = messages
+      .filter((m) => m.message.startsWith('AwsSolutions-') || m.message.startsWith('CdkNagValidationFailure'))
+      .map((m) => `${m.path}: ${m.message.split('\n')[0]}`);
+    return { findings, template: Template.fromStack(stack) };
+  }
+
+  function suppressions(template: Template): Suppressions {
+    const result: Suppressions = {};
+    for (const [id, resource] of Object.entries<any>(template.toJSON().Resources)) {
+      const rules = resource.Metadata?.cdk_nag?.rules_to_suppress;
+      if (rules) result[id] = rules;
+    }
+    return result;
+  }
+
+  /** The logical id of the resource at the end of `pathSuffix`. */
+  function logicalId(stack: Stack, pathSuffix: string): string {
+    const found = stack.node.findAll().filter((c) => c.node.path.endsWith(pathSuffix));
+    expect(found).toHaveLength(1);
+    return stack.resolve(stack.getLogicalId(found[0] as CfnElement));
+  }
+
+  /** The rotator's role may use * only where IAM offers no resource: that is what its Resource::* suppression claims. */
+  function expectOnlyListSecretsOnStar(stack: Stack, template: Template): void {
+    const policy = template.toJSON().Resources[logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')];
+    const onStar = policy.Properties.PolicyDocument.Statement
+      .filter((s: any) => [s.Resource].flat().includes('*'))
+      .map((s: any) => [s.Action].flat());
+    expect(onStar).toEqual([['secretsmanager:ListSecrets']]);
+  }
+
+  const LIST_SECRETS = { id: 'AwsSolutions-IAM5', reason: expect.stringContaining('ListSecrets'), applies_to: ['Resource::*'] };
+  const KMS_DATA_KEYS = {
+    id: 'AwsSolutions-IAM5',
+    reason: expect.stringContaining('grantEncryptDecrypt'),
+    applies_to: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+  };
+
+  test('the example stack, every feature on, has no unsuppressed findings', () => {
+    const app = new App();
+    const stack = new AccessKeysExampleStack(app, 'AccessKeysExample', { env: ENV });
+    const { findings, template } = nag(stack);
+    expect(findings).toEqual([]);
+
+    // Suppressed on these resources only, each for the named findings only.
+    expect(suppressions(template)).toEqual({
+      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS, KMS_DATA_KEYS],
+      [logicalId(stack, '/BackupServer/PolicyReadBackups/Resource')]: [{
+        id: 'AwsSolutions-IAM5',
+        reason: expect.stringContaining('backup objects'),
+        applies_to: ['Resource::arn:aws:s3:::example-backups/*'],
+      }],
+    });
+    expectOnlyListSecretsOnStar(stack, template);
+  });
+
+  test('a minimal stack, one RotatingAccessKey for an imported user with default props, has no unsuppressed findings', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Minimal');
+    new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'alice') });
+    const { findings, template } = nag(stack);
+    expect(findings).toEqual([]);
+    expect(suppressions(template)).toEqual({
+      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS],
+    });
+    expectOnlyListSecretsOnStar(stack, template);
+  });
+
+  test('the rotator in a VPC, with an imported key, a custom bus and DESTROY, has no unsuppressed findings', () => {
+    const app = new App();
+    const stack = new Stack(app, 'InVpc', { env: ENV });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-12345678', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-12345678'], privateSubnetRouteTableIds: ['rtb-12345678'],
+    });
+    new AccessKeyRotator(stack, AccessKeyRotator.ID, { vpc, eventBus: new events.EventBus(stack, 'Bus') });
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new RotatingAccessKeyUser(stack, 'Service', { removalPolicy: RemovalPolicy.DESTROY, encryptionKey: key });
+    new RotatingAccessKeyUser(stack, 'Other', { encryptionKey: key });
+    const { findings, template } = nag(stack);
+    expect(findings).toEqual([]);
+    expect(suppressions(template)).toEqual({
+      [logicalId(stack, '/AccessKeyRotator/Role/Resource')]: [{
+        id: 'AwsSolutions-IAM4',
+        reason: expect.stringContaining('network interfaces'),
+        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+      }],
+      // Registered twice with the same key: suppressed once.
+      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS, KMS_DATA_KEYS],
+    });
+    expectOnlyListSecretsOnStar(stack, template);
+  });
+});
+
+describe('the example app synthesized by the cdk CLI', () => {
+  let outdir: string;
+  let template: any;
+
+  beforeAll(() => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-keys-example-'));
+    const synth = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', outdir], {
+      cwd: EXAMPLES, encoding: 'utf8', timeout: 300_000,
+    });
+    if (synth.error || synth.status !== 0) {
+      throw new Error(`cdk synth failed (${synth.error?.message ?? `exit ${synth.status}`}):\n${synth.stdout}\n${synth.stderr}`);
+    }
+    template = JSON.parse(fs.readFileSync(path.join(outdir, 'AccessKeysExample.template.json'), 'utf8'));
+  }, 300_000);
+
+  afterAll(() => {
+    if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  describe('cfn-lint', () => {
+    /** cfn-lint from its entry point, else from its Python package. */
+    function cfnLint(...args: string[]): SpawnSyncReturns<string> {
+      const options = { encoding: 'utf8' as const, timeout: 120_000 };
+      let run = spawnSync('cfn-lint', args, options);
+      if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+        run = spawnSync('python3', ['-c', 'import sys; from cfnlint.runner import main; sys.exit(main())', ...args], options);
+      }
+      if (run.error || (run.status === 1 && /No module named/.test(run.stderr))) {
+        throw new Error(`cannot run cfn-lint (install it with 'python3 -m pip install cfn-lint'): ${run.error?.message ?? run.stderr}`);
+      }
+      return run;
+    }
+
+    /**
+     * W3005 (a DependsOn that a Ref or GetAtt already implies) is ignored: the
+     * redundant DependsOn entries are harmless and come from explicit ordering
+     * on whole constructs, one of them from aws-cdk-lib itself. The next test
+     * pins exactly which ones there are, so nothing else hides behind the ignore.
+     */
+    test('reports nothing (W3005 ignored)', () => {
+      const run = cfnLint('--ignore-checks=W3005', '--', path.join(outdir, 'AccessKeysExample.template.json'));
+      const output = `${run.stdout}${run.stderr}`;
+      if (run.status !== 0 || output.trim() !== '') console.error(`cfn-lint exited ${run.status}:\n${output}`);
+      expect({ status: run.status, output: output.trim() }).toEqual({ status: 0, output: '' });
+    }, 120_000);
+
+    test('W3005 flags only the redundant DependsOn entries known to be harmless', () => {
+      const run = cfnLint('--format', 'json', '--', path.join(outdir, 'AccessKeysExample.template.json'));
+      const matches: any[] = JSON.parse(run.stdout || '[]');
+      const stripHash = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
+      const flagged = matches.map((m) => {
+        const [, resource, , index] = m.Location.Path;
+        return `${m.Rule.Id} ${stripHash(resource)} -> ${stripHash(template.Resources[resource].DependsOn[index])}`;
+      }).sort();
+      expect(flagged).toEqual([
+        // aws-cdk-lib: a Function depends on its role, which its Role property already references.
+        'W3005 AccessKeyRotatorFunction -> AccessKeyRotatorRole',
+        // AccessKeyRotator.register: the removal runs after the user and secret exist; its Secrets list references the secret.
+        'W3005 AccessKeyRotatorRemoval -> BackupServerAccessKeySecret',
+        // RotatingAccessKey: the first rotation waits for the whole function construct (its permission, its policies).
+        'W3005 BackupServerAccessKeyRotationSchedule -> AccessKeyRotatorFunction',
+        'W3005 LegacyCiRotationSchedule -> AccessKeyRotatorFunction',
+      ]);
+      expect(run.status).toBe(4); // warnings only
+    }, 120_000);
+  });
+
+  describe('leak scan', () => {
+    /** Every file of the cloud assembly, relative to it. */
+    function files(dir = outdir): string[] {
+      return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = path.join(dir, e.name);
+        return e.isDirectory() ? files(full) : [path.relative(outdir, full)];
+      });
+    }
+    const read = (file: string) => fs.readFileSync(path.join(outdir, file), 'utf8');
+    /** The bundled rotation function: asset.<sha256 of the source>[.ext]/ */
+    const isAssetCode = (file: string) => /^asset\.[0-9a-f]{64}(\.[^/]*)?\//.test(file);
+
+    test('no file gets a SecretAccessKey attribute, and no CloudFormation file names it at all', () => {
+      const all = files();
+      expect(all.filter(isAssetCode).length).toBeGreaterThan(0);
+      for (const file of all) {
+        const text = read(file);
+        // Fn::GetAtt in both its JSON forms: ["Key", "SecretAccessKey"] and "Key.SecretAccessKey".
+        expect({ file, getAtt: /"Fn::GetAtt"\s*:\s*(\[\s*"[^"]*"\s*,\s*"SecretAccessKey"|"[^"]*\.SecretAccessKey")/.test(text) })
+          .toEqual({ file, getAtt: false });
+        if (isAssetCode(file)) {
+          // The function's code reads the field from IAM's CreateAccessKey response, and nowhere else names it.
+          const mentions = text.match(/SecretAccessKey/g) ?? [];
+          const fromResponse = text.match(/\bAccessKey\.SecretAccessKey\b/g) ?? [];
+          expect({ file, other: mentions.length - fromResponse.length }).toEqual({ file, other: 0 });
+        } else {
+          expect({ file, mentions: text.includes('SecretAccessKey') }).toEqual({ file, mentions: false });
+        }
+      }
+    });
+
+    test('no template declares an AWS::IAM::AccessKey', () => {
+      const templates = files().filter((f) => f.endsWith('.template.json'));
+      expect(templates).toEqual(['AccessKeysExample.template.json']);
+      const types = templates.flatMap((f) => Object.values<any>(JSON.parse(read(f)).Resources).map((r) => r.Type));
+      expect(types).toContain('AWS::SecretsManager::Secret');
+      expect(types).not.toContain('AWS::IAM::AccessKey');
+    });
+
+    /**
+     * A secret access key is 40 characters of the base64 alphabet [A-Za-z0-9/+].
+     * The match must be the whole token: neither side may touch another base64
+     * character or '=' (padding), so substrings of longer tokens (64-hex asset
+     * hashes in file names and S3 keys, longer base64, longer construct paths and
+     * logical ids) never match. A random key has a digit, an upper- and a
+     * lower-case letter except with probability (54/64)^40 + 2 * (38/64)^40,
+     * about 0.1%; requiring all three rules out 40-character words, paths
+     * such as 'AccessKeysExample/BackupServer/AccessKey' and hex digests.
+     */
+    function secretLike(text: string): string[] {
+      const tokens = text.match(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g) ?? [];
+      return tokens.filter((t) => /[0-9]/.test(t) && /[A-Z]/.test(t) && /[a-z]/.test(t));
+    }
+
+    test('the scan finds a key when there is one, and not an asset hash or a path', () => {
+      const example = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'; // AWS's documented example key
+      expect(secretLike(`{"SecretString":"{\\"secretAccessKey\\":\\"${example}\\"}"}`)).toEqual([example]);
+      expect(secretLike(`"${example}="`)).toEqual([]); // part of a longer base64 token
+      expect(secretLike('asset.c37a50032a1001804ea7825df769912777df371b606d8add9912239dbe1fa029.lambda')).toEqual([]);
+      expect(secretLike('"AccessKeysExample/BackupServer/AccessKey"')).toEqual([]);
+      expect(secretLike('"da39a3ee5e6b4b0d3255bfef95601890afd80709"')).toEqual([]);
+    });
+
+    test('no json file of the assembly holds a string that looks like a secret access key', () => {
+      const json = files().filter((f) => f.endsWith('.json'));
+      expect(json).toEqual(expect.arrayContaining(['AccessKeysExample.template.json', 'AccessKeysExample.assets.json', 'manifest.json']));
+      expect(json.map((file) => ({ file, found: secretLike(read(file)) }))).toEqual(json.map((file) => ({ file, found: [] })));
+    });
+
+    test("each secret's SecretString is metadata only: {\"userName\": ...}", () => {
+      /** The string CloudFormation will make, a Ref shown as <Ref X>. */
+      const render = (value: any): string => {
+        if (typeof value === 'string') return value;
+        if (value?.Ref) return `<Ref ${value.Ref}>`;
+        if (value?.['Fn::Join']?.[0] === '') return value['Fn::Join'][1].map(render).join('');
+        throw new Error(`unexpected SecretString part ${JSON.stringify(value)}`);
+      };
+      const users = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::User').map(([id]) => id);
+      expect(users).toHaveLength(1);
+      const secrets = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+      expect(secrets.map((s) => JSON.parse(render(s.Properties.SecretString))).sort((a, b) => (a.userName < b.userName ? -1 : 1)))
+        .toEqual([{ userName: `<Ref ${users[0]}>` }, { userName: 'legacy-ci' }]);
+      for (const secret of secrets) expect(secret.Properties.GenerateSecretString).toBeUndefined();
+    });
+  });
+});
