@@ -4,7 +4,7 @@
  * lifecycle of old keys, and the removal of managed keys; its role may touch
  * the registered users' keys and secrets and nothing else.
  */
-import { CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,16 +16,25 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, DependencyGroup } from 'constructs';
 import { suppressNagFindings } from './nag-suppressions';
+import { EVENT_SOURCE } from './rotation/audit';
 import { RotationFunction } from './rotation-function';
 
 /** Tag keys the function writes at run time; it may write no others. */
-const RUNTIME_TAG_KEYS = ['current-key', 'previous-key', 'creating', 'adopting', 'hold', 'revoke']
+const TAGGABLE_KEYS = ['current-key', 'previous-key', 'creating', 'adopting', 'hold', 'revoke']
   .map((k) => `access-key-rotation:${k}`);
+/** Tag keys the function removes; an operator's hold is not among them. */
+const UNTAGGABLE_KEYS = ['previous-key', 'creating', 'adopting', 'revoke'].map((k) => `access-key-rotation:${k}`);
 
-/** Registrations per managed policy: keeps each policy under IAM's 6,144-character limit. */
-const REGISTRATIONS_PER_POLICY = 20;
+/**
+ * IAM's limit on one managed policy's size (6,144 characters), less room for
+ * the statements themselves: the ARNs of the registered users and secrets fill
+ * the rest, as the resources of two statements per policy.
+ */
+const ARN_BUDGET_PER_POLICY = 6144 - 900;
+/** IAM attaches at most 10 managed policies to a role unless the quota is raised (to 20). */
+const MANAGED_POLICIES_PER_ROLE = 10;
 
 /**
  * Properties of the shared rotation function.
@@ -155,9 +164,17 @@ export class AccessKeyRotator extends Construct {
   /** The rule that runs the lifecycle on its schedule. */
   public readonly lifecycleRule: events.IRule;
 
+  /**
+   * What a rotation needs deployed first: the function, its permissions and guards.
+   *
+   * @internal
+   */
+  public readonly _rotationReady: DependencyGroup;
+
   private readonly role: iam.Role;
   private readonly registrations: AccessKeyRegistration[] = [];
-  private readonly policies: iam.ManagedPolicy[] = [];
+  private readonly policies: RegistrationPolicy[] = [];
+  private kmsStatement?: iam.PolicyStatement;
   private removal?: CustomResource;
 
   constructor(scope: Construct, id: string, props: AccessKeyRotatorProps = {}) {
@@ -199,7 +216,12 @@ export class AccessKeyRotator extends Construct {
       },
     });
     this.function = fn;
-    eventBus.grantPutEventsTo(this.role);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PutAuditEvents',
+      actions: ['events:PutEvents'],
+      resources: [eventBus.eventBusArn],
+      conditions: { 'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE] } },
+    }));
     fn.addPermission('InvokedBySecretsManager', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
       sourceAccount: Stack.of(this).account,
@@ -217,6 +239,44 @@ export class AccessKeyRotator extends Construct {
         + 'managed secrets by their tag with it. Every other statement of the role names its resources',
       appliesTo: ['Resource::*'],
     }]);
+
+    // Guards of constant size, so the per-secret statements stay one ARN each.
+    // They name the function, so they live outside the role (whose policies the
+    // function depends on); rotations wait for them through rotationReady.
+    const guards = new iam.Policy(this, 'Guards', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'TagOnlyRotationState',
+          effect: iam.Effect.DENY,
+          actions: ['secretsmanager:TagResource'],
+          resources: ['*'],
+          conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': TAGGABLE_KEYS } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'UntagOnlyRotationState',
+          effect: iam.Effect.DENY,
+          actions: ['secretsmanager:UntagResource'],
+          resources: ['*'],
+          conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': UNTAGGABLE_KEYS } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'NameTheTags',
+          effect: iam.Effect.DENY,
+          actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+          resources: ['*'],
+          conditions: { Null: { 'aws:TagKeys': 'true' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'RotateOnlyThroughThisFunction',
+          effect: iam.Effect.DENY,
+          actions: ['secretsmanager:RotateSecret'],
+          resources: ['*'],
+          conditions: { StringNotEquals: { 'secretsmanager:RotationLambdaARN': fn.functionArn } },
+        }),
+      ],
+    });
+    this._rotationReady = new DependencyGroup(fn, guards);
 
     const rule = new events.Rule(this, 'Lifecycle', {
       description: 'Deactivates, then deletes, superseded access keys when due',
@@ -248,55 +308,70 @@ export class AccessKeyRotator extends Construct {
     if (Stack.of(registration.secret) !== Stack.of(this)) {
       throw new Error(`register: the secret must be in the rotator's stack ${Stack.of(this).stackName}, got one in ${Stack.of(registration.secret).stackName}`);
     }
-    const index = this.registrations.length;
     this.registrations.push(registration);
-    const policy = this.policyFor(index);
-    policy.addStatements(
-      new iam.PolicyStatement({
-        actions: [
-          'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey',
-          'iam:GetAccessKeyLastUsed', 'iam:GetUser',
-        ],
-        resources: [registration.user.userArn],
-      }),
-      new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
-        ],
-        resources: [registration.secret.secretArn],
-      }),
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
-        resources: [registration.secret.secretArn],
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RUNTIME_TAG_KEYS } },
-      }),
-    );
-    registration.encryptionKey?.grantEncryptDecrypt(this.role);
-    if (registration.encryptionKey) {
-      suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'The wildcards are the data-key actions of KMS grantEncryptDecrypt, on the customer-managed key of a registered '
-          + 'secret only: Secrets Manager encrypts the keys the function stores and decrypts those it reads with that key',
-        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-      }]);
-    }
-    if (registration.deleteKeysOnRemoval) this.removalResource().node.addDependency(registration.user, registration.secret);
+    const policy = this.policyWithRoomFor(registration);
+    policy.users.addResources(registration.user.userArn);
+    policy.secrets.addResources(registration.secret.secretArn);
+    if (registration.encryptionKey) this.allowKey(registration.encryptionKey);
+    // Deleted before the users, so their keys go first.
+    if (registration.deleteKeysOnRemoval) this.removalResource().node.addDependency(registration.user);
   }
 
-  /** Registrations share managed policies, 20 to a policy. */
-  private policyFor(index: number): iam.ManagedPolicy {
-    const n = Math.floor(index / REGISTRATIONS_PER_POLICY);
-    if (!this.policies[n]) {
-      const policy = new iam.ManagedPolicy(this, `Registrations${n}`, {
-        description: 'Access to the keys and secrets of users registered with the AccessKeyRotator',
-        roles: [this.role],
-      });
-      // The function must be able to rotate before Secrets Manager first calls it.
-      (this.function as lambda.Function).node.addDependency(policy);
-      this.policies[n] = policy;
+  /**
+   * The managed policy that still has room for a registration's two ARNs;
+   * a new one when the last is full.
+   */
+  private policyWithRoomFor(registration: AccessKeyRegistration): RegistrationPolicy {
+    const size = estimateArnLength(registration.user) + estimateArnLength(registration.secret) + 6;
+    const last = this.policies[this.policies.length - 1];
+    if (last && last.size + size <= ARN_BUDGET_PER_POLICY) {
+      last.size += size;
+      return last;
     }
-    return this.policies[n];
+    const n = this.policies.length;
+    const users = new iam.PolicyStatement({
+      sid: 'ManageKeysOfRegisteredUsers',
+      actions: [
+        'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey',
+        'iam:GetAccessKeyLastUsed', 'iam:GetUser',
+      ],
+    });
+    const secrets = new iam.PolicyStatement({
+      sid: 'RotateRegisteredSecrets',
+      actions: [
+        'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
+        'secretsmanager:TagResource', 'secretsmanager:UntagResource',
+      ],
+    });
+    const policy = new iam.ManagedPolicy(this, `Registrations${n}`, {
+      description: 'Access to the keys and secrets of users registered with the AccessKeyRotator',
+      roles: [this.role],
+      statements: [users, secrets],
+    });
+    // The function must be able to rotate before Secrets Manager first calls it.
+    (this.function as lambda.Function).node.addDependency(policy);
+    if (n === MANAGED_POLICIES_PER_ROLE) {
+      Annotations.of(this).addWarningV2('cdk-rotating-access-keys:managedPolicyQuota',
+        `the rotation function's role needs more than ${MANAGED_POLICIES_PER_ROLE} managed policies for ${this.registrations.length} users; `
+        + 'IAM allows 10 per role unless the quota is raised (to 20): raise it, or split the users over stacks');
+    }
+    const entry = { policy, users, secrets, size };
+    this.policies.push(entry);
+    return entry;
+  }
+
+  /** Secrets Manager, on the function's behalf, may use a secret's KMS key; nobody else through this role. */
+  private allowKey(key: kms.IKey): void {
+    if (!this.kmsStatement) {
+      this.kmsStatement = new iam.PolicyStatement({
+        sid: 'UseSecretKeysThroughSecretsManager',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      });
+      this.role.addToPrincipalPolicy(this.kmsStatement);
+    }
+    if (!this.kmsStatement.resources.includes(key.keyArn)) this.kmsStatement.addResources(key.keyArn);
   }
 
   /** One resource for the whole stack: its Secrets list names the keys to delete on removal. */
@@ -311,7 +386,6 @@ export class AccessKeyRotator extends Construct {
           }),
         },
       });
-      this.removal.node.addDependency(...this.policies);
     }
     return this.removal;
   }
@@ -329,4 +403,28 @@ function validateRotatorProps(props: AccessKeyRotatorProps): void {
   if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
     throw new Error(`${props.vpcSubnets ? 'vpcSubnets' : 'securityGroups'} needs vpc: the function is placed in a VPC only when vpc is set`);
   }
+}
+
+interface RegistrationPolicy {
+  readonly policy: iam.ManagedPolicy;
+  readonly users: iam.PolicyStatement;
+  readonly secrets: iam.PolicyStatement;
+  /** Characters of ARNs in it so far (an estimate where names are tokens). */
+  size: number;
+}
+
+/**
+ * The length an ARN will have once deployed: exact where names are known at
+ * synth, and the longest a generated name gets where they are not.
+ */
+function estimateArnLength(resource: iam.IUser | secretsmanager.ISecret): number {
+  const known = (v: unknown) => (typeof v === 'string' && !Token.isUnresolved(v) ? v.length : undefined);
+  const cfn = resource.node.defaultChild;
+  if (cfn instanceof iam.CfnUser || 'userName' in resource) {
+    const user = resource as iam.IUser;
+    const path = cfn instanceof iam.CfnUser ? known(cfn.path) ?? 1 : 1;
+    return 'arn:aws:iam::123456789012:user'.length + path + (known(user.userName) ?? 64);
+  }
+  const name = cfn instanceof secretsmanager.CfnSecret ? known(cfn.name) ?? 64 : 64;
+  return 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:'.length + name + '-AbCdEf'.length;
 }

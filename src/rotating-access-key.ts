@@ -166,7 +166,7 @@ export class RotatingAccessKey extends Construct {
       },
     });
     // The function's permissions must exist before the first rotation runs.
-    rotation.node.addDependency(this.rotator.function);
+    rotation.node.addDependency(this.rotator._rotationReady);
 
     this.rotator.register({
       user: props.user,

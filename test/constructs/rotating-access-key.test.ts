@@ -125,10 +125,13 @@ describe('RotatingAccessKey props', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('AccessKeyRotatorRole') }],
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: Match.arrayWith(['kms:Decrypt', 'kms:Encrypt']),
+        Statement: Match.arrayWith([{
+          Sid: 'UseSecretKeysThroughSecretsManager',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
           Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cmk'), 'Arn'] },
-        })]),
+        }]),
       },
     });
   });
@@ -143,8 +146,6 @@ describe('RotatingAccessKey props', () => {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessKeyRotatorFunction'), 'Arn'] },
       Secrets: [{ Ref: Match.stringLikeRegexp('GoneSecret') }],
     });
-    const [removal] = Object.values(template.findResources('Custom::AccessKeyRemoval'));
-    expect(removal.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^GoneSecret/)]));
   });
 
   test('grantRead lets a principal read the secret', () => {
@@ -246,13 +247,39 @@ describe('the shared AccessKeyRotator', () => {
     });
   });
 
-  test('registrations spill into a new managed policy every 20 users, each policy scoped to its users and secrets', () => {
+  test('registrations fill managed policies by size: two statements each, one ARN per user and secret, under IAM\'s 6,144 characters', () => {
     const stack = newStack();
-    for (let i = 0; i < 41; i++) new RotatingAccessKey(stack, `K${i}`, { user: importedUser(stack, `user${i}`) });
-    const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
-    expect(Object.keys(policies)).toHaveLength(3);
-    const statements = Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement.length);
-    expect(statements).toEqual([60, 60, 3]);
+    for (let i = 0; i < 60; i++) new RotatingAccessKey(stack, `K${i}`, { user: importedUser(stack, `user${i}`) });
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies.length).toBeGreaterThan(1);
+    const users: unknown[] = [];
+    for (const p of policies) {
+      const [keys, secrets] = p.Properties.PolicyDocument.Statement;
+      expect([keys.Sid, secrets.Sid]).toEqual(['ManageKeysOfRegisteredUsers', 'RotateRegisteredSecrets']);
+      expect(keys.Resource.length).toBe(secrets.Resource.length);
+      users.push(...keys.Resource);
+    }
+    expect(users).toHaveLength(60);
+  });
+
+  test('guards deny tagging anything but the rotation state, untagging a hold, and rotating through another function', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const guards = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .find((p) => p.Properties.PolicyName.includes('Guards'))!;
+    const bySid = Object.fromEntries(guards.Properties.PolicyDocument.Statement.map((st: { Sid: string }) => [st.Sid, st]));
+    expect(Object.keys(bySid)).toEqual(['TagOnlyRotationState', 'UntagOnlyRotationState', 'NameTheTags', 'RotateOnlyThroughThisFunction']);
+    for (const st of Object.values<{ Effect: string; Resource: string }>(bySid)) expect([st.Effect, st.Resource]).toEqual(['Deny', '*']);
+    expect(bySid.UntagOnlyRotationState.Condition['ForAnyValue:StringNotEquals']['aws:TagKeys']).not.toContain('access-key-rotation:hold');
+    expect(bySid.RotateOnlyThroughThisFunction.Condition.StringNotEquals['secretsmanager:RotationLambdaARN'])
+      .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction/), 'Arn'] });
+  });
+
+  test('past 10 managed policies (IAM\'s default quota per role) the stack is warned', () => {
+    // Only long names get there under 500 resources; lift CDK's limit to reach it with short ones.
+    const stack = new Stack(new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } }), 'Stack', { env: ENV });
+    for (let i = 0; i < 320; i++) new RotatingAccessKey(stack, `K${i}`, { user: importedUser(stack, `user${i}`) });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('needs more than 10 managed policies'))).toHaveLength(1);
   });
 });
 
@@ -306,7 +333,8 @@ describe('RotatingAccessKeyUser', () => {
     const stack = newStack();
     new RotatingAccessKeyUser(stack, 'Svc', { removalPolicy: RemovalPolicy.DESTROY });
     const [removal] = Object.values(Template.fromStack(stack).findResources('Custom::AccessKeyRemoval'));
-    expect(removal.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^SvcUser/), expect.stringMatching(/^SvcAccessKeySecret/)]));
+    expect(removal.DependsOn).toEqual([expect.stringMatching(/^SvcUser/)]);
+    expect(removal.Properties.Secrets).toEqual([{ Ref: expect.stringMatching(/^SvcAccessKeySecret/) }]);
   });
 
   test('grantRead reads the secret', () => {
