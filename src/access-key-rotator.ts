@@ -21,11 +21,11 @@ import { suppressNagFindings } from './nag-suppressions';
 import { EVENT_SOURCE } from './rotation/audit';
 import { RotationFunction } from './rotation-function';
 
-/** Tag keys the function writes at run time; it may write no others. */
-const TAGGABLE_KEYS = ['current-key', 'previous-key', 'creating', 'adopting', 'hold', 'revoke']
+/** Tag keys the function writes at run time (`key/*`: the lifecycle's progress per old key); it may write no others. */
+const TAGGABLE_KEYS = ['current-key', 'previous-key', 'key/*', 'creating', 'adopting', 'hold', 'revoke']
   .map((k) => `access-key-rotation:${k}`);
 /** Tag keys the function removes; an operator's hold is not among them. */
-const UNTAGGABLE_KEYS = ['previous-key', 'creating', 'adopting', 'revoke'].map((k) => `access-key-rotation:${k}`);
+const UNTAGGABLE_KEYS = ['previous-key', 'key/*', 'creating', 'adopting', 'revoke'].map((k) => `access-key-rotation:${k}`);
 
 /**
  * IAM's limit on one managed policy's size (6,144 characters), less room for
@@ -251,14 +251,14 @@ export class AccessKeyRotator extends Construct {
           effect: iam.Effect.DENY,
           actions: ['secretsmanager:TagResource'],
           resources: ['*'],
-          conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': TAGGABLE_KEYS } },
+          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': TAGGABLE_KEYS } },
         }),
         new iam.PolicyStatement({
           sid: 'UntagOnlyRotationState',
           effect: iam.Effect.DENY,
           actions: ['secretsmanager:UntagResource'],
           resources: ['*'],
-          conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': UNTAGGABLE_KEYS } },
+          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': UNTAGGABLE_KEYS } },
         }),
         new iam.PolicyStatement({
           sid: 'NameTheTags',

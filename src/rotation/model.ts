@@ -22,8 +22,14 @@ export const Tags = {
   FOREIGN_KEYS: `${TAG_PREFIX}foreign-keys`,
   /** Written by the function: the key in AWSCURRENT and when it was created. */
   CURRENT_KEY: `${TAG_PREFIX}current-key`,
-  /** Written by the function: the superseded key and where it is in its lifecycle. */
+  /** Written by the rotation: the superseded key and when it was superseded. */
   PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
+  /**
+   * Prefix of the tag, one per old key, where the lifecycle records its
+   * progress (`key/<access key id>`). Kept apart from PREVIOUS_KEY so that a
+   * lifecycle run and a rotation never overwrite each other's writes.
+   */
+  KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
   /** Written by the function while it creates a key: the keys that existed before. */
   CREATING: `${TAG_PREFIX}creating`,
   /** Written by the function under `ForeignKeyPolicy.ADOPT`: the hand-made key it took over. */
@@ -167,6 +173,12 @@ export function parseConfig(tags: Record<string, string>): SecretConfig {
   };
 }
 
+/** The tag holding the lifecycle's progress on one old key. */
+export function keyProgressTag(accessKeyId: string): string {
+  return `${Tags.KEY_PROGRESS_PREFIX}${accessKeyId}`;
+}
+
+/** The previous key: who it is (the rotation's tag) and how far it is retired (its progress tag). */
 export function parsePreviousKey(tags: Record<string, string>): PreviousKeyState | undefined {
   const raw = tags[Tags.PREVIOUS_KEY];
   if (!raw) return undefined;
@@ -175,23 +187,31 @@ export function parsePreviousKey(tags: Record<string, string>): PreviousKeyState
   if (!f.id || !supersededAt) {
     throw new ConfigurationError(`tag ${Tags.PREVIOUS_KEY} must hold id= and superseded-at=, got '${raw}'`);
   }
+  const progressTag = keyProgressTag(f.id);
+  const p = decodeFields(tags[progressTag]);
   return {
     accessKeyId: f.id,
     supersededAt,
-    deactivatedAt: parseDate(Tags.PREVIOUS_KEY, 'deactivated-at', f['deactivated-at']),
-    deletedAt: parseDate(Tags.PREVIOUS_KEY, 'deleted-at', f['deleted-at']),
-    usageCheckedAt: parseDate(Tags.PREVIOUS_KEY, 'usage-checked-at', f['usage-checked-at']),
+    deactivatedAt: parseDate(progressTag, 'deactivated-at', p['deactivated-at']),
+    deletedAt: parseDate(progressTag, 'deleted-at', p['deleted-at']),
+    usageCheckedAt: parseDate(progressTag, 'usage-checked-at', p['usage-checked-at']),
   };
 }
 
+/** The rotation's record of the previous key: its id and when it was superseded. */
 export function formatPreviousKey(state: PreviousKeyState): string {
-  return encodeFields({
-    'id': state.accessKeyId,
-    'superseded-at': state.supersededAt.toISOString(),
-    'deactivated-at': state.deactivatedAt?.toISOString(),
-    'deleted-at': state.deletedAt?.toISOString(),
-    'usage-checked-at': state.usageCheckedAt?.toISOString(),
-  });
+  return encodeFields({ 'id': state.accessKeyId, 'superseded-at': state.supersededAt.toISOString() });
+}
+
+/** The lifecycle's progress on an old key, as its progress tag. */
+export function keyProgress(state: PreviousKeyState): Record<string, string> {
+  return {
+    [keyProgressTag(state.accessKeyId)]: encodeFields({
+      'usage-checked-at': state.usageCheckedAt?.toISOString(),
+      'deactivated-at': state.deactivatedAt?.toISOString(),
+      'deleted-at': state.deletedAt?.toISOString(),
+    }),
+  };
 }
 
 export function parseCurrentKeyId(tags: Record<string, string>): string | undefined {

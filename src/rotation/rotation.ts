@@ -10,9 +10,9 @@ import { AuditTrail, describeError, EventType, Logger, LogSink, Redactor } from 
 import { AwsGateway, SecretDescription } from './aws';
 import { deactivationDueAt, planCreate, planDeactivation, planLifecycle, usedAfterPromotion } from './decide';
 import {
-  ACTIVE, ConfigurationError, formatCreatingMarker, formatSeconds, formatPreviousKey, INACTIVE, ManagedSecret, parseConfig,
-  parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey, PreviousKeyState, SecretConfig, Stage,
-  StoredCredentials, Tags, encodeFields, versionWithStage,
+  ACTIVE, ConfigurationError, encodeFields, formatCreatingMarker, formatPreviousKey, formatSeconds, INACTIVE, keyProgress,
+  keyProgressTag, ManagedSecret, parseConfig, parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey,
+  PreviousKeyState, SecretConfig, Stage, StoredCredentials, Tags, versionWithStage,
 } from './model';
 
 /** The AWS calls the rotation makes; `AwsGateway` is the real one. */
@@ -165,7 +165,7 @@ export class Rotator {
         secretArn: secret.arn, userName: config.userName, accessKeyId: d.accessKeyId, reason: d.reason, wasActive: d.wasActive,
       });
       if (previousState && d.accessKeyId === previousState.accessKeyId) {
-        tags[Tags.PREVIOUS_KEY] = formatPreviousKey({ ...previousState, deletedAt: now });
+        Object.assign(tags, keyProgress({ ...previousState, deletedAt: now }));
       }
     }
 
@@ -264,19 +264,19 @@ export class Rotator {
         reason: 'new key is AWSCURRENT',
       });
       if (previousKeyId) {
-        const state: PreviousKeyState = { accessKeyId: previousKeyId, supersededAt: now };
-        tags[Tags.PREVIOUS_KEY] = formatPreviousKey(state);
+        tags[Tags.PREVIOUS_KEY] = formatPreviousKey({ accessKeyId: previousKeyId, supersededAt: now });
       } else if (secret.tags[Tags.PREVIOUS_KEY] !== undefined) {
         leftovers.push(Tags.PREVIOUS_KEY);
       }
+      // Progress records of keys retired before this rotation are done with.
+      leftovers.push(...Object.keys(secret.tags)
+        .filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX) && t !== keyProgressTag(previousKeyId ?? '')));
     }
     if (revoking && previousKeyId) {
       const existed = await this.deactivate(config.userName, previousKeyId);
-      const base = parsePreviousKey(tags) ?? parsePreviousKey(secret.tags);
-      const state: PreviousKeyState = existed
-        ? { accessKeyId: previousKeyId, supersededAt: base?.supersededAt ?? now, deactivatedAt: now }
-        : { accessKeyId: previousKeyId, supersededAt: base?.supersededAt ?? now, deactivatedAt: now, deletedAt: now };
-      tags[Tags.PREVIOUS_KEY] = formatPreviousKey(state);
+      Object.assign(tags, keyProgress({
+        accessKeyId: previousKeyId, supersededAt: now, deactivatedAt: now, deletedAt: existed ? undefined : now,
+      }));
       this.audit.record(EventType.REVOKED, {
         secretArn: secret.arn,
         userName: config.userName,
@@ -403,7 +403,8 @@ export class Rotator {
     const action = planLifecycle(input, now);
     const previous = input.previous!;
     const { config } = input;
-    const save = (state: PreviousKeyState) => this.gateway.tag(arn, { [Tags.PREVIOUS_KEY]: formatPreviousKey(state) });
+    // The lifecycle writes only its own progress tag: never the rotation's previous-key tag.
+    const save = (state: PreviousKeyState) => this.gateway.tag(arn, keyProgress(state));
     const detail = { secretArn: arn, userName: config.userName, accessKeyId: previous?.accessKeyId };
 
     switch (action.kind) {

@@ -270,7 +270,7 @@ describe('the shared AccessKeyRotator', () => {
     const bySid = Object.fromEntries(guards.Properties.PolicyDocument.Statement.map((st: { Sid: string }) => [st.Sid, st]));
     expect(Object.keys(bySid)).toEqual(['TagOnlyRotationState', 'UntagOnlyRotationState', 'NameTheTags', 'RotateOnlyThroughThisFunction']);
     for (const st of Object.values<{ Effect: string; Resource: string }>(bySid)) expect([st.Effect, st.Resource]).toEqual(['Deny', '*']);
-    expect(bySid.UntagOnlyRotationState.Condition['ForAnyValue:StringNotEquals']['aws:TagKeys']).not.toContain('access-key-rotation:hold');
+    expect(bySid.UntagOnlyRotationState.Condition['ForAnyValue:StringNotLike']['aws:TagKeys']).not.toContain('access-key-rotation:hold');
     expect(bySid.RotateOnlyThroughThisFunction.Condition.StringNotEquals['secretsmanager:RotationLambdaARN'])
       .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction/), 'Arn'] });
   });

@@ -5,7 +5,7 @@
 import * as fc from 'fast-check';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import {
-  ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatPreviousKey, formatSeconds, parseConfig,
+  ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatPreviousKey, formatSeconds, keyProgress, keyProgressTag, parseConfig,
   parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey, PreviousKeyState, Tags, versionWithStage,
 } from '../../src/rotation/model';
 
@@ -44,8 +44,8 @@ describe('encodeFields / decodeFields', () => {
   });
 });
 
-describe('previous-key tag', () => {
-  const tagsWith = (state: PreviousKeyState) => ({ [Tags.PREVIOUS_KEY]: formatPreviousKey(state) });
+describe('previous-key tag and the progress tag of the old key', () => {
+  const tagsWith = (state: PreviousKeyState) => ({ [Tags.PREVIOUS_KEY]: formatPreviousKey(state), ...keyProgress(state) });
 
   test('GIVEN a key just superseded WHEN formatted and parsed THEN the state comes back unchanged', () => {
     const state: PreviousKeyState = { accessKeyId: 'AKIAOLD', supersededAt: new Date('2024-03-01T12:34:56.789Z') };
@@ -79,6 +79,23 @@ describe('previous-key tag', () => {
     }));
   });
 
+  test('GIVEN the lifecycle\'s progress WHEN formatted THEN it lives in the old key\'s own tag, apart from the rotation\'s', () => {
+    const state: PreviousKeyState = {
+      accessKeyId: 'AKIAOLD', supersededAt: new Date('2024-03-01T00:00:00.000Z'), deactivatedAt: new Date('2024-03-08T00:00:00.000Z'),
+    };
+    expect(formatPreviousKey(state)).toBe('id=AKIAOLD superseded-at=2024-03-01T00:00:00.000Z');
+    expect(keyProgress(state)).toEqual({ 'access-key-rotation:key/AKIAOLD': 'deactivated-at=2024-03-08T00:00:00.000Z' });
+    expect(keyProgressTag('AKIAOLD')).toBe('access-key-rotation:key/AKIAOLD');
+  });
+
+  test('GIVEN progress recorded for another key WHEN parsed THEN it does not leak into the previous key', () => {
+    const tags = {
+      [Tags.PREVIOUS_KEY]: 'id=AKIANEW superseded-at=2024-04-01T00:00:00.000Z',
+      'access-key-rotation:key/AKIAOLD': 'deactivated-at=2024-03-08T00:00:00.000Z deleted-at=2024-03-22T00:00:00.000Z',
+    };
+    expect(parsePreviousKey(tags)).toEqual({ accessKeyId: 'AKIANEW', supersededAt: new Date('2024-04-01T00:00:00.000Z') });
+  });
+
   test('GIVEN no previous-key tag WHEN parsed THEN there is no previous key', () => {
     expect(parsePreviousKey(USER_TAGS)).toBeUndefined();
   });
@@ -90,8 +107,8 @@ describe('previous-key tag', () => {
   });
 
   test('GIVEN a previous-key tag with an invalid time WHEN parsed THEN the error names the tag, the field and the value', () => {
-    const tags = { [Tags.PREVIOUS_KEY]: 'id=AKIAOLD superseded-at=2024-03-01T00:00:00Z deactivated-at=soon' };
-    expect(() => parsePreviousKey(tags)).toThrow(/access-key-rotation:previous-key: field deactivated-at .*'soon'/);
+    const tags = { [Tags.PREVIOUS_KEY]: 'id=AKIAOLD superseded-at=2024-03-01T00:00:00Z', 'access-key-rotation:key/AKIAOLD': 'deactivated-at=soon' };
+    expect(() => parsePreviousKey(tags)).toThrow(/access-key-rotation:key\/AKIAOLD: field deactivated-at .*'soon'/);
   });
 });
 

@@ -1337,8 +1337,14 @@ var Tags = {
   FOREIGN_KEYS: `${TAG_PREFIX}foreign-keys`,
   /** Written by the function: the key in AWSCURRENT and when it was created. */
   CURRENT_KEY: `${TAG_PREFIX}current-key`,
-  /** Written by the function: the superseded key and where it is in its lifecycle. */
+  /** Written by the rotation: the superseded key and when it was superseded. */
   PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
+  /**
+   * Prefix of the tag, one per old key, where the lifecycle records its
+   * progress (`key/<access key id>`). Kept apart from PREVIOUS_KEY so that a
+   * lifecycle run and a rotation never overwrite each other's writes.
+   */
+  KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
   /** Written by the function while it creates a key: the keys that existed before. */
   CREATING: `${TAG_PREFIX}creating`,
   /** Written by the function under `ForeignKeyPolicy.ADOPT`: the hand-made key it took over. */
@@ -1410,6 +1416,9 @@ function parseConfig(tags) {
     foreignKeyPolicy: policy
   };
 }
+function keyProgressTag(accessKeyId) {
+  return `${Tags.KEY_PROGRESS_PREFIX}${accessKeyId}`;
+}
 function parsePreviousKey(tags) {
   const raw = tags[Tags.PREVIOUS_KEY];
   if (!raw) return void 0;
@@ -1418,22 +1427,27 @@ function parsePreviousKey(tags) {
   if (!f.id || !supersededAt) {
     throw new ConfigurationError(`tag ${Tags.PREVIOUS_KEY} must hold id= and superseded-at=, got '${raw}'`);
   }
+  const progressTag = keyProgressTag(f.id);
+  const p = decodeFields(tags[progressTag]);
   return {
     accessKeyId: f.id,
     supersededAt,
-    deactivatedAt: parseDate(Tags.PREVIOUS_KEY, "deactivated-at", f["deactivated-at"]),
-    deletedAt: parseDate(Tags.PREVIOUS_KEY, "deleted-at", f["deleted-at"]),
-    usageCheckedAt: parseDate(Tags.PREVIOUS_KEY, "usage-checked-at", f["usage-checked-at"])
+    deactivatedAt: parseDate(progressTag, "deactivated-at", p["deactivated-at"]),
+    deletedAt: parseDate(progressTag, "deleted-at", p["deleted-at"]),
+    usageCheckedAt: parseDate(progressTag, "usage-checked-at", p["usage-checked-at"])
   };
 }
 function formatPreviousKey(state) {
-  return encodeFields({
-    "id": state.accessKeyId,
-    "superseded-at": state.supersededAt.toISOString(),
-    "deactivated-at": state.deactivatedAt?.toISOString(),
-    "deleted-at": state.deletedAt?.toISOString(),
-    "usage-checked-at": state.usageCheckedAt?.toISOString()
-  });
+  return encodeFields({ "id": state.accessKeyId, "superseded-at": state.supersededAt.toISOString() });
+}
+function keyProgress(state) {
+  return {
+    [keyProgressTag(state.accessKeyId)]: encodeFields({
+      "usage-checked-at": state.usageCheckedAt?.toISOString(),
+      "deactivated-at": state.deactivatedAt?.toISOString(),
+      "deleted-at": state.deletedAt?.toISOString()
+    })
+  };
 }
 function parseCurrentKeyId(tags) {
   return decodeFields(tags[Tags.CURRENT_KEY]).id;
@@ -2012,7 +2026,7 @@ var Rotator = class {
         wasActive: d.wasActive
       });
       if (previousState && d.accessKeyId === previousState.accessKeyId) {
-        tags[Tags.PREVIOUS_KEY] = formatPreviousKey({ ...previousState, deletedAt: now });
+        Object.assign(tags, keyProgress({ ...previousState, deletedAt: now }));
       }
     }
     tags[Tags.CREATING] = formatCreatingMarker({ knownKeyIds: plan.remainingKeyIds, since: now });
@@ -2103,17 +2117,20 @@ var Rotator = class {
         reason: "new key is AWSCURRENT"
       });
       if (previousKeyId) {
-        const state = { accessKeyId: previousKeyId, supersededAt: now };
-        tags[Tags.PREVIOUS_KEY] = formatPreviousKey(state);
+        tags[Tags.PREVIOUS_KEY] = formatPreviousKey({ accessKeyId: previousKeyId, supersededAt: now });
       } else if (secret.tags[Tags.PREVIOUS_KEY] !== void 0) {
         leftovers.push(Tags.PREVIOUS_KEY);
       }
+      leftovers.push(...Object.keys(secret.tags).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX) && t !== keyProgressTag(previousKeyId ?? "")));
     }
     if (revoking && previousKeyId) {
       const existed = await this.deactivate(config.userName, previousKeyId);
-      const base = parsePreviousKey(tags) ?? parsePreviousKey(secret.tags);
-      const state = existed ? { accessKeyId: previousKeyId, supersededAt: base?.supersededAt ?? now, deactivatedAt: now } : { accessKeyId: previousKeyId, supersededAt: base?.supersededAt ?? now, deactivatedAt: now, deletedAt: now };
-      tags[Tags.PREVIOUS_KEY] = formatPreviousKey(state);
+      Object.assign(tags, keyProgress({
+        accessKeyId: previousKeyId,
+        supersededAt: now,
+        deactivatedAt: now,
+        deletedAt: existed ? void 0 : now
+      }));
       this.audit.record(EventType.REVOKED, {
         secretArn: secret.arn,
         userName: config.userName,
@@ -2235,7 +2252,7 @@ var Rotator = class {
     const action = planLifecycle(input, now);
     const previous = input.previous;
     const { config } = input;
-    const save = (state) => this.gateway.tag(arn, { [Tags.PREVIOUS_KEY]: formatPreviousKey(state) });
+    const save = (state) => this.gateway.tag(arn, keyProgress(state));
     const detail = { secretArn: arn, userName: config.userName, accessKeyId: previous?.accessKeyId };
     switch (action.kind) {
       case "none":
