@@ -80,6 +80,12 @@ const ensureMoto = project.addTask('moto:ensure', {
   exec: 'bash scripts/ensure-moto.sh',
 });
 project.testTask.prependSpawn(ensureMoto);
+// ts-jest transpiles without type checking: check tests, the demo and the example here.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check the tests, the demo and the example app',
+  exec: 'tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p demo/tsconfig.json && tsc --noEmit -p examples/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
 // Constructs synthesize the bundled function: bundle before testing (assets/ is not committed).
 const bundle = project.tasks.tryFind('bundle')!;
 project.testTask.prependSpawn(bundle);

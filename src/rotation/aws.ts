@@ -37,7 +37,6 @@ export function defaultClients(region?: string): AwsClients {
 
 export interface SecretDescription extends ManagedSecret {
   readonly name: string;
-  readonly rotationEnabled: boolean;
   /** The function Secrets Manager calls to rotate the secret, if one is configured. */
   readonly rotationLambdaArn?: string;
 }
@@ -62,7 +61,6 @@ export class AwsGateway {
     return {
       arn: out.ARN!,
       name: out.Name!,
-      rotationEnabled: out.RotationEnabled ?? false,
       rotationLambdaArn: out.RotationLambdaARN || undefined,
       tags: toTagMap(out.Tags),
       versions: out.VersionIdsToStages ?? {},

@@ -4,7 +4,7 @@
  * today (iam.User + iam.AccessKey + a Secret holding the key's GetAtt).
  * Synthesized as the CLI does (with the CDKMetadata resource).
  */
-import { App, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { RotatingAccessKey, RotatingAccessKeyUser } from '../../src';

@@ -1532,7 +1532,6 @@ var AwsGateway = class {
     return {
       arn: out.ARN,
       name: out.Name,
-      rotationEnabled: out.RotationEnabled ?? false,
       rotationLambdaArn: out.RotationLambdaARN || void 0,
       tags: toTagMap(out.Tags),
       versions: out.VersionIdsToStages ?? {}
