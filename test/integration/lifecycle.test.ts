@@ -5,6 +5,7 @@
  */
 import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { defaultClients } from '../../src/rotation/aws';
 import { Tags } from '../../src/rotation/model';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
@@ -230,6 +231,37 @@ describe('cost and scale of a run', () => {
     expect(summary).toMatchObject({ secrets: 150, deactivated: 1, failed: 0 });
     expect(h.calls.filter((c) => c === 'SecretsManager.ListSecrets')).toHaveLength(2); // 100 a page
     expect(h.calls.filter((c) => c.startsWith('IAM.'))).toEqual(['IAM.GetAccessKeyLastUsed', 'IAM.UpdateAccessKey']);
+  });
+
+  test('GIVEN more due transitions than the concurrency THEN no more than that many run at once', async () => {
+    const world = new World();
+    const h = makeRotator({ lifecycleConcurrency: 2 });
+    for (let i = 0; i < 6; i++) {
+      await world.createUser(`u${i}`);
+      const arn = await world.createManagedSecret(`u${i}`, { [Tags.DEACTIVATE_AFTER]: DAYS(1) });
+      await rotate(world, h.rotator, arn);
+      await rotate(world, h.rotator, arn);
+    }
+    let inFlight = 0;
+    let most = 0;
+    const lastUsed = h.gateway.accessKeyLastUsed.bind(h.gateway);
+    jest.spyOn(h.gateway, 'accessKeyLastUsed').mockImplementation(async (id) => {
+      most = Math.max(most, ++inFlight);
+      await sleep(50);
+      inFlight--;
+      return lastUsed(id);
+    });
+
+    h.clock.advance(DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 6 });
+    expect(most).toBe(2);
+  });
+
+  test('the SDK clients retry adaptively (IAM throttles with unpublished token buckets)', async () => {
+    const clients = defaultClients('us-east-1');
+    for (const client of [clients.iam, clients.secretsManager, clients.eventBridge]) {
+      expect((await client.config.retryStrategy()).mode).toBe('adaptive');
+    }
   });
 
   test('GIVEN one secret with a malformed tag THEN the others still run and the failure is an event naming it', async () => {
