@@ -260,7 +260,7 @@ describe('cost and scale of a run', () => {
   test('the SDK clients retry adaptively (IAM throttles with unpublished token buckets)', async () => {
     const clients = defaultClients('us-east-1');
     for (const client of [clients.iam, clients.secretsManager, clients.eventBridge]) {
-      expect((await client.config.retryStrategy()).mode).toBe('adaptive');
+      expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
     }
   });
 

@@ -61,7 +61,8 @@ type Command =
   | { readonly kind: 'revoke'; readonly fault?: Fault }
   | { readonly kind: 'tick'; readonly ms: number; readonly fault?: Fault }
   | { readonly kind: 'useOldKey'; readonly afterMinutes: number }
-  | { readonly kind: 'reactivate' };
+  | { readonly kind: 'reactivate' }
+  | { readonly kind: 'deleteOldKey' };
 
 /** The system under test and what the model remembers about its history. */
 class System {
@@ -393,10 +394,15 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
     const due = at(before.supersededAt, sys.config.deactivateAfterDays);
     const check = at(before.supersededAt, sys.config.deactivateAfterDays / 2);
     if (now >= due) {
+      if (!keyBefore && !after?.deletedAt) fail('deactivation was due, the key was already gone, and it is not recorded as deleted', ctx());
       if (!same(after?.deactivatedAt, now)) fail('deactivation was due and did not happen', ctx());
       if (keyBefore && (key?.status !== 'Inactive' || after?.deletedAt)) fail('the key due for deactivation is not inactive', ctx());
       if (usedAfterPromotion && !warned) fail('a still-used key was deactivated without an Access Key Still In Use event', { events, ...ctx() });
     } else if (now >= check && !before.usageCheckedAt) {
+      if (!keyBefore) {
+        if (!after?.deletedAt && !same(after?.usageCheckedAt, now)) fail('the usage check of a key already gone neither happened nor recorded it as deleted', ctx());
+        return;
+      }
       if (!same(after?.usageCheckedAt, now)) fail('the usage check was due and did not happen', ctx());
       if (after?.deactivatedAt || key?.status !== keyBefore?.status) fail('the usage check changed the key', ctx());
       if (usedAfterPromotion !== warned) fail(`usage check: used after promotion ${usedAfterPromotion}, warned ${warned}`, { events, ...ctx() });
@@ -434,6 +440,13 @@ function reactivate(sys: System): void {
   sys.reactivated.add(key.accessKeyId);
 }
 
+/** An operator deletes the old key by hand, during its grace period or while it is inactive. */
+function deleteOldKey(sys: System): void {
+  const previous = parsePreviousKey(sys.tags());
+  if (!previous || previous.deletedAt || !sys.key(previous.accessKeyId) || previous.accessKeyId === sys.stage(Stage.CURRENT)?.accessKeyId) return;
+  sys.fake.operatorDeleteKey(USER, previous.accessKeyId);
+}
+
 async function apply(sys: System, command: Command): Promise<void> {
   switch (command.kind) {
     case 'rotate': return rotation(sys, { revoke: false, fault: command.fault });
@@ -441,6 +454,7 @@ async function apply(sys: System, command: Command): Promise<void> {
     case 'tick': return tick(sys, command.ms, command.fault);
     case 'useOldKey': return useOldKey(sys, command.afterMinutes);
     case 'reactivate': return reactivate(sys);
+    case 'deleteOldKey': return deleteOldKey(sys);
   }
 }
 
@@ -468,6 +482,12 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reactivate' as const) }) },
 );
 
+/** The same, with an operator who also deletes old keys by hand. */
+const commandWithOperatorDeletionArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 12, arbitrary: commandArb },
+  { weight: 1, arbitrary: fc.constant<Command>({ kind: 'deleteOldKey' }) },
+);
+
 /** Commands with no fault, to build the state a focused property starts from. */
 const cleanCommandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Command>({ kind: 'rotate' }) },
@@ -478,57 +498,97 @@ const cleanCommandArb: fc.Arbitrary<Command> = fc.oneof(
 
 const seedArb = fc.integer({ min: 1, max: 2_000_000_000 });
 
+/** Random histories of commands, every invariant checked after each. */
+function historyProperty(commands: fc.Arbitrary<Command>) {
+  return fc.asyncProperty(
+    seedArb, configArb, fc.boolean(), fc.array(commands, { minLength: 1, maxLength: 25 }),
+    async (seed, config, coldStarts, history) => {
+      const sys = new System(seed, config, coldStarts);
+      for (const [i, command] of history.entries()) {
+        try {
+          await apply(sys, command);
+          checkInvariants(sys);
+        } catch (e) {
+          (e as Error).message = `after command #${i} ${JSON.stringify(command)}: ${(e as Error).message}`;
+          throw e;
+        }
+      }
+    },
+  );
+}
+
+/**
+ * One rotation (or revoke) after a clean history, with one fault at one of its
+ * gateway calls: a dry run lists the calls, then the same history replays
+ * exactly (the fake is seeded, the clock simulated) and call `pick` fails.
+ */
+async function rotationWithFault(
+  seed: number, config: Config, coldStarts: boolean, history: Command[], revoke: boolean, pick: number, when: FaultTiming,
+  eligible: (method: GatewayMethod) => boolean = () => true,
+) {
+  const build = async () => {
+    const sys = new System(seed, config, coldStarts);
+    for (const command of history) await apply(sys, command);
+    return sys;
+  };
+  const dry = await build();
+  const start = dry.fake.calls.length;
+  await rotation(dry, { revoke });
+  const trace = dry.fake.calls.slice(start);
+  const points = trace.map((method, index) => ({ method, index })).filter((p) => eligible(p.method));
+  const { method, index } = points[pick % points.length];
+  const fault: Fault = { method, when, skip: trace.slice(0, index).filter((m) => m === method).length };
+
+  const sys = await build();
+  const createdBefore = sys.fake.createdKeys.length;
+  const eventsBefore = sys.fake.events.length;
+  const oldCurrent = sys.stage(Stage.CURRENT);
+  await rotation(sys, { revoke, fault });
+  if (!sys.fake.firedFaults.some((f) => f.method === method && f.when === when)) {
+    fail('the fault did not fire: the replay diverged from the dry run', { fault, trace });
+  }
+  return { sys, fault, createdBefore, eventsBefore, oldCurrent };
+}
+
+const faultPointArgs = [
+  seedArb, configArb, fc.boolean(), fc.array(cleanCommandArb, { maxLength: 6 }), fc.boolean(), fc.nat(),
+  fc.constantFrom<FaultTiming>('before', 'after'),
+] as const;
+
 // ---- properties --------------------------------------------------------------------
 
 describe('rotation, lifecycle and revoke over random histories (in-memory AWS)', () => {
   test('every invariant holds after every command', async () => {
-    await fc.assert(fc.asyncProperty(
-      seedArb, configArb, fc.boolean(), fc.array(commandArb, { minLength: 1, maxLength: 25 }),
-      async (seed, config, coldStarts, commands) => {
-        const sys = new System(seed, config, coldStarts);
-        for (const [i, command] of commands.entries()) {
-          try {
-            await apply(sys, command);
-            checkInvariants(sys);
-          } catch (e) {
-            (e as Error).message = `after command #${i} ${JSON.stringify(command)}: ${(e as Error).message}`;
-            throw e;
-          }
-        }
-      },
-    ), { numRuns: 200 });
+    await fc.assert(historyProperty(commandArb), { numRuns: 200 });
+  });
+
+  test('an operator deleting the old key by hand does not break the lifecycle', async () => {
+    await fc.assert(historyProperty(commandWithOperatorDeletionArb), { numRuns: 200 });
   });
 
   test('a single fault at any gateway call of one rotation: the retried rotation ends consistent, with one new key', async () => {
-    await fc.assert(fc.asyncProperty(
-      seedArb, configArb, fc.boolean(), fc.array(cleanCommandArb, { maxLength: 6 }), fc.boolean(),
-      fc.nat(), fc.constantFrom<FaultTiming>('before', 'after'),
-      async (seed, config, coldStarts, history, revoke, pick, when) => {
-        const build = async () => {
-          const sys = new System(seed, config, coldStarts);
-          for (const command of history) await apply(sys, command);
-          return sys;
-        };
-        // A dry run of the rotation lists its gateway calls; the same history then replays exactly.
-        const dry = await build();
-        const start = dry.fake.calls.length;
-        await rotation(dry, { revoke });
-        const trace = dry.fake.calls.slice(start);
-        const index = pick % trace.length;
-        const method = trace[index];
-        const fault: Fault = { method, when, skip: trace.slice(0, index).filter((m) => m === method).length };
+    await fc.assert(fc.asyncProperty(...faultPointArgs, async (seed, config, coldStarts, history, revoke, pick, when) => {
+      const { sys, createdBefore } = await rotationWithFault(seed, config, coldStarts, history, revoke, pick, when);
+      checkInvariants(sys);
+      const survivors = sys.fake.createdKeys.slice(createdBefore).filter((k) => sys.key(k.accessKeyId));
+      expect(survivors.map((k) => k.accessKeyId)).toEqual([sys.stage(Stage.CURRENT)!.accessKeyId]);
+    }), { numRuns: 300 });
+  });
 
-        const sys = await build();
-        const created = sys.fake.createdKeys.length;
-        await rotation(sys, { revoke, fault });
-        if (!sys.fake.firedFaults.some((f) => f.method === method && f.when === when)) {
-          fail('the fault did not fire: the replay diverged from the dry run', { fault, trace });
-        }
-        checkInvariants(sys);
-        const survivors = sys.fake.createdKeys.slice(created).filter((k) => sys.key(k.accessKeyId));
-        expect(survivors.map((k) => k.accessKeyId)).toEqual([sys.stage(Stage.CURRENT)!.accessKeyId]);
-      },
-    ), { numRuns: 300 });
+  test('a single fault outside EventBridge at any gateway call of one rotation: the new key is audited as Created and Promoted, a revoke as Revoked', async () => {
+    await fc.assert(fc.asyncProperty(...faultPointArgs, async (seed, config, coldStarts, history, revoke, pick, when) => {
+      const { sys, fault, eventsBefore, oldCurrent } = await rotationWithFault(
+        seed, config, coldStarts, history, revoke, pick, when, (method) => method !== 'putEvents');
+      const current = sys.stage(Stage.CURRENT)!.accessKeyId;
+      const events = eventsSince(sys, eventsBefore);
+      const audited = (type: string, accessKeyId: string) => events.some((e) => e.type === type && e.accessKeyId === accessKeyId);
+      const missing = [
+        ...audited(EventType.CREATED, current) ? [] : [`${EventType.CREATED} ${current}`],
+        ...audited(EventType.PROMOTED, current) ? [] : [`${EventType.PROMOTED} ${current}`],
+        ...!revoke || !oldCurrent || audited(EventType.REVOKED, oldCurrent.accessKeyId) ? [] : [`${EventType.REVOKED} ${oldCurrent.accessKeyId}`],
+      ];
+      if (missing.length > 0) fail(`audit events missing: ${missing.join(', ')}`, { fault, events: events.map((e) => `${e.type} ${e.accessKeyId}`) });
+    }), { numRuns: 300 });
   });
 
   test('a scheduled lifecycle run concurrent with a rotation, in any interleaving of their AWS calls, leaves every invariant intact', async () => {

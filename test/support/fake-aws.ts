@@ -187,6 +187,12 @@ export class FakeAws implements Gateway {
     this.key(userName, accessKeyId).status = status;
   }
 
+  /** An operator deleting a key in the console. */
+  operatorDeleteKey(userName: string, accessKeyId: string): void {
+    const user = this.user(userName);
+    user.keys.splice(user.keys.indexOf(this.key(userName, accessKeyId)), 1);
+  }
+
   /** An operator creating a key by hand. */
   operatorCreateKey(userName: string): FakeKey {
     return this.newKey(this.user(userName));
