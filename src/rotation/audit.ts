@@ -74,8 +74,10 @@ export class Logger {
 }
 
 /**
- * Audit events are collected during a step and sent together at its end (and
- * on failure), so a step costs one PutEvents call, not one per transition.
+ * Audit events are collected during a step and sent together, so a step costs
+ * one PutEvents call, not one per transition. Delivery is at least once: the
+ * rotation sends a step's events before it records the step as done, so a
+ * retry after a failure sends them again rather than never.
  */
 export class AuditTrail {
   private pending: PutEventsRequestEntry[] = [];
@@ -101,10 +103,11 @@ export class AuditTrail {
     });
   }
 
+  /** Sends the recorded events; they stay recorded until EventBridge has taken them. */
   async flush(): Promise<void> {
-    const entries = this.pending;
+    if (this.pending.length === 0) return;
+    await this.events.putEvents(this.pending);
     this.pending = [];
-    if (entries.length > 0) await this.events.putEvents(entries);
   }
 }
 

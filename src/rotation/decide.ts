@@ -4,7 +4,7 @@
  * unit-tested without any AWS at all; `rotation.ts` carries the actions out.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
-import { AccessKey, ACTIVE, CreatingMarker, PreviousKeyState, SecretConfig } from './model';
+import { AccessKey, ACTIVE, CreatingMarker, decodeFields, PreviousKeyState, SecretConfig } from './model';
 
 /** IAM's limit of access keys per user. */
 export const MAX_KEYS_PER_USER = 2;
@@ -164,7 +164,7 @@ export interface LifecycleInput {
   readonly config: SecretConfig;
   readonly previous?: PreviousKeyState;
   readonly currentKeyId?: string;
-  /** Operator hold reason, when one is set. */
+  /** The hold tag's value, when one is set (`id=<key>` in it limits the hold to that key). */
   readonly hold?: string;
 }
 
@@ -199,7 +199,11 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   if (previous.accessKeyId === input.currentKeyId) {
     return { kind: 'none', reason: `previous key ${previous.accessKeyId} is the current key; nothing to retire` };
   }
-  if (input.hold !== undefined) return { kind: 'none', reason: `held by operator: ${input.hold}` };
+  if (input.hold !== undefined) {
+    // A hold that names a key holds that key only; one without a name holds whichever key is previous.
+    const heldKey = decodeFields(input.hold).id;
+    if (heldKey === undefined || heldKey === previous.accessKeyId) return { kind: 'none', reason: `held: ${input.hold}` };
+  }
   if (!previous.deactivatedAt) {
     const due = deactivationDueAt(config, previous);
     if (now >= due) return { kind: 'deactivate', accessKeyId: previous.accessKeyId };

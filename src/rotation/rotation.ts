@@ -57,6 +57,8 @@ export interface LifecycleSummary {
   readonly failed: number;
 }
 
+const GONE = Symbol('gone');
+
 class KeyMismatchError extends Error {
   constructor(message: string) {
     super(message);
@@ -133,8 +135,15 @@ export class Rotator {
     // A retry after the key was stored: nothing to create; close a marker left open.
     const stored = await this.readCredentials(secret, Stage.PENDING, token);
     if (stored) {
-      if (marker) await this.gateway.untag(secret.arn, [Tags.CREATING]);
       this.logger.info('createSecret: pending key already stored', { secretId: secret.arn, accessKeyId: stored.accessKeyId });
+      if (marker) {
+        // The attempt that stored it stopped before closing its mark: its event may not have been sent.
+        this.audit.record(EventType.CREATED, {
+          secretArn: secret.arn, userName: config.userName, accessKeyId: stored.accessKeyId, reason: 'created by an earlier attempt of this rotation',
+        });
+        await this.audit.flush();
+        await this.gateway.untag(secret.arn, [Tags.CREATING]);
+      }
       return;
     }
 
@@ -184,7 +193,6 @@ export class Rotator {
       createdAt: now.toISOString(),
     };
     await this.gateway.putPendingValue(secret.arn, token, JSON.stringify(value));
-    await this.gateway.untag(secret.arn, [Tags.CREATING]);
     this.audit.record(EventType.CREATED, {
       secretArn: secret.arn,
       userName: config.userName,
@@ -192,6 +200,9 @@ export class Rotator {
       reason: current ? `rotation replacing ${current.accessKeyId}` : 'first key for this secret',
       ...(plan.adoptKeyId ? { adoptedAccessKeyId: plan.adoptKeyId } : {}),
     });
+    // Events first, then the mark that says this step is done.
+    await this.audit.flush();
+    await this.gateway.untag(secret.arn, [Tags.CREATING]);
   }
 
   private async testSecret(secret: SecretDescription, token: string): Promise<void> {
@@ -284,6 +295,8 @@ export class Rotator {
         reason: existed ? 'emergency revoke: deactivated at once, no grace period' : 'emergency revoke: key was already gone',
       });
     }
+    // Events first, then the state that says this step is done.
+    await this.audit.flush();
     await this.gateway.tag(secret.arn, tags);
     if (leftovers.length > 0) await this.gateway.untag(secret.arn, leftovers);
   }
@@ -411,7 +424,8 @@ export class Rotator {
       case 'none':
         return undefined;
       case 'check-usage': {
-        const lastUsed = await this.gateway.accessKeyLastUsed(previous.accessKeyId);
+        const lastUsed = await this.lastUsedOrGone(previous.accessKeyId);
+        if (lastUsed === GONE) return this.recordGone(arn, detail, previous, now);
         if (usedAfterPromotion(previous, lastUsed)) {
           this.audit.record(EventType.STILL_IN_USE, {
             ...detail,
@@ -424,7 +438,8 @@ export class Rotator {
         return 'checkedUsage';
       }
       case 'deactivate': {
-        const lastUsed = await this.gateway.accessKeyLastUsed(previous.accessKeyId);
+        const lastUsed = await this.lastUsedOrGone(previous.accessKeyId);
+        if (lastUsed === GONE) return this.recordGone(arn, detail, previous, now);
         const plan = planDeactivation(config, previous, lastUsed, now);
         if (plan.kind === 'postpone') {
           if (plan.warn) {
@@ -456,7 +471,7 @@ export class Rotator {
         const key = (await this.gateway.listAccessKeys(config.userName)).find((k) => k.accessKeyId === previous.accessKeyId);
         if (key?.status === ACTIVE) {
           // Someone made it active again: hold off instead of fighting them, visibly.
-          const reason = `re-activated outside the lifecycle, found at ${now.toISOString()}`;
+          const reason = `id=${previous.accessKeyId} re-activated outside the lifecycle, found at ${now.toISOString()}`;
           await this.gateway.tag(arn, { [Tags.HOLD]: reason });
           this.audit.record(EventType.HELD, { ...detail, reason: `${reason}; remove tag ${Tags.HOLD} to resume` });
           return 'held';
@@ -470,6 +485,25 @@ export class Rotator {
         return 'deleted';
       }
     }
+  }
+
+  /** When the key was last used; GONE when it no longer exists (deleted outside the lifecycle). */
+  private async lastUsedOrGone(accessKeyId: string): Promise<Date | undefined | typeof GONE> {
+    try {
+      return await this.gateway.accessKeyLastUsed(accessKeyId);
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchEntityException') return GONE;
+      throw e;
+    }
+  }
+
+  /** Someone deleted the old key already: record it, so the lifecycle is done with it. */
+  private async recordGone(
+    arn: string, detail: { secretArn: string; userName?: string; accessKeyId?: string }, previous: PreviousKeyState, now: Date,
+  ): Promise<'deleted'> {
+    await this.gateway.tag(arn, keyProgress({ ...previous, deactivatedAt: previous.deactivatedAt ?? now, deletedAt: now }));
+    this.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
+    return 'deleted';
   }
 
   /** Sets a key inactive; `false` when it no longer exists. */

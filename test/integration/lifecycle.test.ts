@@ -183,7 +183,7 @@ describe('operators', () => {
     expect(await h.rotator.lifecycle()).toMatchObject({ held: 0, deleted: 0 });
 
     expect(await world.keyStatus('alice', old)).toBe('Active');
-    expect((await world.tags(arn))[Tags.HOLD]).toMatch(/^re-activated outside the lifecycle/);
+    expect((await world.tags(arn))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} re-activated outside the lifecycle`));
     expect(h.gateway.events.map((e) => e.DetailType)).toContain('Access Key Held');
   });
 

@@ -64,7 +64,7 @@ describe('bootstrap', () => {
       // createSecret
       'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue', 'SecretsManager.GetSecretValue',
       'IAM.ListAccessKeys', 'SecretsManager.TagResource', 'IAM.CreateAccessKey', 'SecretsManager.PutSecretValue',
-      'SecretsManager.UntagResource', 'EventBridge.PutEvents',
+      'EventBridge.PutEvents', 'SecretsManager.UntagResource',
       // setSecret
       'SecretsManager.DescribeSecret',
       // testSecret (+ STS.GetCallerIdentity signed with the new key)
@@ -72,7 +72,7 @@ describe('bootstrap', () => {
       // finishSecret
       'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue', 'SecretsManager.GetSecretValue',
       'SecretsManager.UpdateSecretVersionStage', 'SecretsManager.UpdateSecretVersionStage',
-      'SecretsManager.TagResource', 'EventBridge.PutEvents',
+      'EventBridge.PutEvents', 'SecretsManager.TagResource',
     ]);
   });
 });

@@ -292,6 +292,15 @@ describe('planLifecycle', () => {
     test('GIVEN an empty operator hold WHEN the lifecycle runs after the due time THEN the hold still applies', () => {
       expect(decide({ previous: previous(), hold: '' }, at(DUE, DAY)).kind).toBe('none');
     });
+
+    test('GIVEN a hold that names the previous key WHEN the lifecycle runs after the due time THEN the key is held', () => {
+      const p = previous();
+      expect(decide({ previous: p, hold: `id=${p.accessKeyId} re-activated outside the lifecycle` }, at(DUE, DAY)).kind).toBe('none');
+    });
+
+    test('GIVEN a hold that names an older key WHEN a newer previous key is due THEN the hold does not keep the newer key active', () => {
+      expect(decide({ previous: previous(), hold: 'id=AKIAOLDERKEY0000001 re-activated outside the lifecycle' }, at(DUE, DAY)).kind).toBe('deactivate');
+    });
   });
 
   describe('grace period and usage check', () => {

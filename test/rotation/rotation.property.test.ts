@@ -3,8 +3,11 @@
  * fast-check through random histories: rotations (some with a fault injected
  * at a gateway call, retried with the same token as Secrets Manager does),
  * lifecycle runs after random spans of simulated time, emergency revokes, a
- * consumer still using the old key, and an operator re-activating it. After
- * every command the system-wide invariants are checked.
+ * consumer still using the old key, and an operator re-activating it (or, in
+ * one property, deleting it). After every command the system-wide invariants
+ * are checked. Further properties: one fault at each gateway call of a
+ * rotation (state, and audit events), and a lifecycle run concurrent with a
+ * rotation in any interleaving of their AWS calls.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';

@@ -1769,10 +1769,11 @@ var AuditTrail = class {
       Time: this.clock()
     });
   }
+  /** Sends the recorded events; they stay recorded until EventBridge has taken them. */
   async flush() {
-    const entries = this.pending;
+    if (this.pending.length === 0) return;
+    await this.events.putEvents(this.pending);
     this.pending = [];
-    if (entries.length > 0) await this.events.putEvents(entries);
   }
 };
 function describeError(e, redactor) {
@@ -1890,7 +1891,10 @@ function planLifecycle(input, now) {
   if (previous.accessKeyId === input.currentKeyId) {
     return { kind: "none", reason: `previous key ${previous.accessKeyId} is the current key; nothing to retire` };
   }
-  if (input.hold !== void 0) return { kind: "none", reason: `held by operator: ${input.hold}` };
+  if (input.hold !== void 0) {
+    const heldKey = decodeFields(input.hold).id;
+    if (heldKey === void 0 || heldKey === previous.accessKeyId) return { kind: "none", reason: `held: ${input.hold}` };
+  }
   if (!previous.deactivatedAt) {
     const due = deactivationDueAt(config, previous);
     if (now >= due) return { kind: "deactivate", accessKeyId: previous.accessKeyId };
@@ -1917,6 +1921,7 @@ function planDeactivation(config, previous, lastUsed, now) {
 
 // src/rotation/rotation.ts
 var DEFAULT_TEST_SECRET_RETRY = { attempts: 8, firstDelayMs: 1e3, maxDelayMs: 15e3 };
+var GONE = /* @__PURE__ */ Symbol("gone");
 var KeyMismatchError = class extends Error {
   constructor(message) {
     super(message);
@@ -1992,8 +1997,17 @@ var Rotator = class {
     const marker = parseCreatingMarker(secret.tags);
     const stored = await this.readCredentials(secret, Stage.PENDING, token);
     if (stored) {
-      if (marker) await this.gateway.untag(secret.arn, [Tags.CREATING]);
       this.logger.info("createSecret: pending key already stored", { secretId: secret.arn, accessKeyId: stored.accessKeyId });
+      if (marker) {
+        this.audit.record(EventType.CREATED, {
+          secretArn: secret.arn,
+          userName: config.userName,
+          accessKeyId: stored.accessKeyId,
+          reason: "created by an earlier attempt of this rotation"
+        });
+        await this.audit.flush();
+        await this.gateway.untag(secret.arn, [Tags.CREATING]);
+      }
       return;
     }
     const current = await this.readStage(secret, Stage.CURRENT);
@@ -2040,7 +2054,6 @@ var Rotator = class {
       createdAt: now.toISOString()
     };
     await this.gateway.putPendingValue(secret.arn, token, JSON.stringify(value));
-    await this.gateway.untag(secret.arn, [Tags.CREATING]);
     this.audit.record(EventType.CREATED, {
       secretArn: secret.arn,
       userName: config.userName,
@@ -2048,6 +2061,8 @@ var Rotator = class {
       reason: current ? `rotation replacing ${current.accessKeyId}` : "first key for this secret",
       ...plan.adoptKeyId ? { adoptedAccessKeyId: plan.adoptKeyId } : {}
     });
+    await this.audit.flush();
+    await this.gateway.untag(secret.arn, [Tags.CREATING]);
   }
   async testSecret(secret, token) {
     if (secret.versions[token].includes(Stage.CURRENT)) return;
@@ -2137,6 +2152,7 @@ var Rotator = class {
         reason: existed ? "emergency revoke: deactivated at once, no grace period" : "emergency revoke: key was already gone"
       });
     }
+    await this.audit.flush();
     await this.gateway.tag(secret.arn, tags);
     if (leftovers.length > 0) await this.gateway.untag(secret.arn, leftovers);
   }
@@ -2257,7 +2273,8 @@ var Rotator = class {
       case "none":
         return void 0;
       case "check-usage": {
-        const lastUsed = await this.gateway.accessKeyLastUsed(previous.accessKeyId);
+        const lastUsed = await this.lastUsedOrGone(previous.accessKeyId);
+        if (lastUsed === GONE) return this.recordGone(arn, detail, previous, now);
         if (usedAfterPromotion(previous, lastUsed)) {
           this.audit.record(EventType.STILL_IN_USE, {
             ...detail,
@@ -2269,7 +2286,8 @@ var Rotator = class {
         return "checkedUsage";
       }
       case "deactivate": {
-        const lastUsed = await this.gateway.accessKeyLastUsed(previous.accessKeyId);
+        const lastUsed = await this.lastUsedOrGone(previous.accessKeyId);
+        if (lastUsed === GONE) return this.recordGone(arn, detail, previous, now);
         const plan = planDeactivation(config, previous, lastUsed, now);
         if (plan.kind === "postpone") {
           if (plan.warn) {
@@ -2300,7 +2318,7 @@ var Rotator = class {
       case "delete": {
         const key = (await this.gateway.listAccessKeys(config.userName)).find((k) => k.accessKeyId === previous.accessKeyId);
         if (key?.status === ACTIVE) {
-          const reason = `re-activated outside the lifecycle, found at ${now.toISOString()}`;
+          const reason = `id=${previous.accessKeyId} re-activated outside the lifecycle, found at ${now.toISOString()}`;
           await this.gateway.tag(arn, { [Tags.HOLD]: reason });
           this.audit.record(EventType.HELD, { ...detail, reason: `${reason}; remove tag ${Tags.HOLD} to resume` });
           return "held";
@@ -2314,6 +2332,21 @@ var Rotator = class {
         return "deleted";
       }
     }
+  }
+  /** When the key was last used; GONE when it no longer exists (deleted outside the lifecycle). */
+  async lastUsedOrGone(accessKeyId) {
+    try {
+      return await this.gateway.accessKeyLastUsed(accessKeyId);
+    } catch (e) {
+      if (e.name === "NoSuchEntityException") return GONE;
+      throw e;
+    }
+  }
+  /** Someone deleted the old key already: record it, so the lifecycle is done with it. */
+  async recordGone(arn, detail, previous, now) {
+    await this.gateway.tag(arn, keyProgress({ ...previous, deactivatedAt: previous.deactivatedAt ?? now, deletedAt: now }));
+    this.audit.record(EventType.DELETED, { ...detail, reason: "key was already gone (deleted outside the lifecycle)" });
+    return "deleted";
   }
   /** Sets a key inactive; `false` when it no longer exists. */
   async deactivate(userName, accessKeyId) {
