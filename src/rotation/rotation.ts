@@ -8,11 +8,11 @@ import { PromisePool } from '@supercharge/promise-pool';
 import { backOff } from 'exponential-backoff';
 import { AuditTrail, describeError, EventType, Logger, LogSink, Redactor } from './audit';
 import { AwsGateway, SecretDescription } from './aws';
-import { deactivationDueAt, planCreate, planDeactivation, planLifecycle, usedAfterPromotion } from './decide';
+import { deactivationDueAt, LifecycleInput, planCreate, planDeactivation, planLifecycle, usedAfterPromotion } from './decide';
 import {
   ACTIVE, ConfigurationError, encodeFields, formatCreatingMarker, formatPreviousKey, formatSeconds, INACTIVE, keyProgress,
   keyProgressTag, ManagedSecret, parseConfig, parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey,
-  PreviousKeyState, SecretConfig, Stage, StoredCredentials, Tags, versionWithStage,
+  PreviousKeyState, Stage, StoredCredentials, Tags, versionWithStage,
 } from './model';
 
 /** The AWS calls the rotation makes; `AwsGateway` is the real one. */
@@ -538,7 +538,7 @@ function requirePending(secret: SecretDescription, token: string): void {
   }
 }
 
-function lifecycleInput(secret: ManagedSecret): { config: SecretConfig; previous?: PreviousKeyState; currentKeyId?: string; hold?: string } {
+function lifecycleInput(secret: ManagedSecret): LifecycleInput {
   return {
     config: parseConfig(secret.tags),
     previous: parsePreviousKey(secret.tags),
