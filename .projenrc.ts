@@ -26,6 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-iam@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/client-sts@^3',
+    '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-lambda@^3',
     '@supercharge/promise-pool@^3',
     '@smithy/types@^4',

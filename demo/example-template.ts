@@ -1,26 +1,30 @@
 /**
  * Reads what the example app's synthesized template says about one managed
- * user (its name and path, the secret's initial value and tags, the rotation
- * schedule), so the demo creates exactly that in moto with SDK calls.
+ * user — its name and path, the secret's initial value, and its registry
+ * entry (schedule and lifecycle settings) — so the demo creates exactly that
+ * in moto with SDK calls, and deploys the template's registry, resolved the
+ * way CloudFormation resolves it, parsed by the function's own parser.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { parseRegistry, REGISTRY_METADATA_KEY, Registration, RegistryDocument } from '../src/rotation/contract';
+import { IntrinsicResolver, Json, JsonObject, Resources, TEST_ENV } from '../test/support/intrinsics';
 
 export interface ManagedUserSpec {
   readonly userName: string;
   readonly path: string;
-  readonly secretString: string;
-  readonly tags: Record<string, string>;
-  readonly scheduleExpression: string;
+  /** Logical ids of the user and of its secret in the template. */
+  readonly userId: string;
+  readonly secretId: string;
+  readonly secretString: Json;
+  readonly description: Json;
 }
 
 export interface Synthesized {
   readonly outDir: string;
-  readonly template: Json;
+  readonly template: { Resources: Resources };
   readonly seconds: number;
 }
 
@@ -40,24 +44,37 @@ export function assemblyText(dir: string): string {
   return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }
 
-/** The user created by RotatingAccessKeyUser with the given user name. */
-export function managedUser(template: Json, userName: string): ManagedUserSpec {
-  const resources: Record<string, Json> = template.Resources;
-  const [userId, user] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IAM::User' && r.Properties.UserName === userName)!;
-  const resolve = (v: Json): string => {
-    if (typeof v === 'string') return v;
-    if (v.Ref === userId) return userName;
-    if (v['Fn::Join']) return v['Fn::Join'][1].map(resolve).join(v['Fn::Join'][0]);
-    throw new Error(`the demo cannot resolve ${JSON.stringify(v)}`);
-  };
-  const [secretId, secret] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SecretsManager::Secret'
-    && r.Properties.Tags.some((t: Json) => t.Key === 'access-key-rotation:user' && t.Value.Ref === userId))!;
-  const schedule = Object.values(resources).find((r: Json) => r.Type === 'AWS::SecretsManager::RotationSchedule' && r.Properties.SecretId.Ref === secretId);
-  return {
-    userName,
-    path: user.Properties.Path ?? '/',
-    secretString: resolve(secret.Properties.SecretString),
-    tags: Object.fromEntries(secret.Properties.Tags.map((t: Json) => [t.Key, resolve(t.Value)])),
-    scheduleExpression: schedule.Properties.RotationRules.ScheduleExpression,
-  };
+/** The user created by RotatingAccessKeyUser with the given user name, and its secret. */
+export function managedUser(template: Synthesized['template'], userName: string): ManagedUserSpec {
+  const resources = template.Resources;
+  const [userId, user] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IAM::User' && r.Properties?.UserName === userName)!;
+  const entry = registryEntries(template).find((e) => JSON.stringify(e.userArn) === JSON.stringify({ 'Fn::GetAtt': [userId, 'Arn'] }));
+  if (!entry) throw new Error(`the template registers no secret for user ${userName}`);
+  const secretId = (entry.secretArn as JsonObject).Ref as string;
+  const secret = resources[secretId].Properties!;
+  return { userName, path: (user.Properties?.Path as string | undefined) ?? '/', userId, secretId, secretString: secret.SecretString, description: secret.Description };
 }
+
+/** The registry as the template states it: the rotation function's Metadata, unresolved. */
+function registryEntries(template: Synthesized['template']): JsonObject[] {
+  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[REGISTRY_METADATA_KEY]);
+  return ((fn!.Metadata![REGISTRY_METADATA_KEY] as JsonObject).registrations as JsonObject[]);
+}
+
+/**
+ * The registry as CloudFormation would hold it once deployed, with the
+ * resources the demo made in moto standing for their logical ids, checked by
+ * the function's parser.
+ */
+export function deployedRegistry(template: Synthesized['template'], physical: Record<string, Json>): RegistryDocument {
+  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[REGISTRY_METADATA_KEY])!;
+  const resolver = new IntrinsicResolver(template.Resources, TEST_ENV, physical);
+  return parseRegistry({ [REGISTRY_METADATA_KEY]: resolver.resolve(fn.Metadata![REGISTRY_METADATA_KEY]) });
+}
+
+/** A resolver for one value of the template, with the same physical stand-ins. */
+export function resolveValue(template: Synthesized['template'], physical: Record<string, Json>, value: Json): Json {
+  return new IntrinsicResolver(template.Resources, TEST_ENV, physical).resolve(value);
+}
+
+export type { Registration };

@@ -1,14 +1,17 @@
 /**
  * The demo: synthesize the example app with the real `cdk` CLI (offline), then
  * create its backup-server user and secret in moto's server exactly as the
- * template says, and drive the real rotation function through the first
- * rotation (the one at deploy), scheduled rotations and the hourly lifecycle
- * over 100 simulated days (the clock is injected), printing the timeline.
+ * template says, deploy the template's registry (resolved as CloudFormation
+ * would, parsed by the function's own parser) into the CloudFormation
+ * stand-in, and drive the real rotation function through the first rotation
+ * (the one at deploy), scheduled rotations and the hourly lifecycle over 100
+ * simulated days (the clock is injected), printing the timeline.
  */
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import Table from 'cli-table3';
-import { assemblyText, managedUser, synthExample } from './example-template';
-import { formatSeconds, Tags } from '../src/rotation/model';
+import { assemblyText, deployedRegistry, managedUser, resolveValue, synthExample } from './example-template';
+import { userNameOf } from '../src/rotation/contract';
+import { formatSeconds } from '../src/rotation/model';
 import { MotoServer } from '../test/support/moto';
 import { DAY, HOUR, makeRotator, rotate, World } from '../test/support/world';
 
@@ -28,24 +31,27 @@ async function main(): Promise<void> {
     + `${(text.match(/SecretAccessKey/g) ?? []).length} mentions of SecretAccessKey: no secret passes through CloudFormation\n`);
 
   const spec = managedUser(synth.template, USER);
-  const rotateEvery = Number(/^rate\((\d+) days?\)$/.exec(spec.scheduleExpression)![1]);
-  const deactivateAfter = Number(spec.tags[Tags.DEACTIVATE_AFTER]);
-  const deleteAfter = Number(spec.tags[Tags.DELETE_AFTER]);
 
-  // 2. The same user and secret in moto, made with SDK calls.
+  // 2. The same user and secret in moto, made with SDK calls, and the stack's registry in the CloudFormation stand-in.
   const moto = await MotoServer.start();
   try {
     const world = new World();
     await world.createUser(spec.userName, spec.path);
-    const secret = await world.secretsManager.send(new CreateSecretCommand({
-      Name: `access-keys/${spec.userName}`,
-      SecretString: spec.secretString,
-      Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    const userArn = world.userArn(spec.userName);
+    const physical = { [spec.userId]: spec.userName, [`${spec.userId}.Arn`]: userArn };
+    const secretString = String(resolveValue(synth.template, physical, spec.secretString));
+    const description = String(resolveValue(synth.template, physical, spec.description));
+    const secret = await world.secretsManager.send(new CreateSecretCommand({ Name: `access-keys/${spec.userName}`, SecretString: secretString, Description: description }));
     const arn = secret.ARN!;
-    console.log(`moto's server on ${moto.endpoint}: user ${spec.path}${spec.userName}, secret value ${spec.secretString}`);
-    console.log(`schedule ${spec.scheduleExpression}; the old key is deactivated ${formatSeconds(deactivateAfter)} after promotion `
-      + `and deleted ${formatSeconds(deleteAfter)} after that; the lifecycle runs hourly; ${SIMULATED_DAYS} simulated days\n`);
+    const registry = deployedRegistry(synth.template, { ...physical, [spec.secretId]: arn });
+    moto.cloudFormation.deployRegistry(registry.registrations);
+    const entry = registry.registrations.find((r) => r.secretArn === arn)!;
+    const rotateEvery = Number(/^rate\((\d+) days?\)$/.exec(entry.scheduleExpression)![1]);
+    console.log(`moto's server on ${moto.endpoint}: user ${spec.path}${spec.userName}, secret value ${secretString}, no tags`);
+    console.log('the stack\'s registry (the function\'s Metadata, resolved and parsed by the function): '
+      + registry.registrations.map((r) => `${r.secretArn.split(':').pop()} → ${userNameOf(r.userArn)} (${r.removal})`).join(', '));
+    console.log(`schedule ${entry.scheduleExpression}; the old key is deactivated ${formatSeconds(entry.deactivateAfterSeconds)} after promotion `
+      + `and deleted ${formatSeconds(entry.deleteAfterSeconds)} after that; the lifecycle runs hourly; ${SIMULATED_DAYS} simulated days\n`);
 
     // 3. The first rotation (at deploy), then scheduled rotations and hourly lifecycle runs.
     const h = makeRotator();
@@ -88,10 +94,12 @@ async function main(): Promise<void> {
       table.push([k.accessKeyId, k.status, stage || '-']);
     }
     console.log(`\nafter ${SIMULATED_DAYS} days: ${lifecycleRuns} lifecycle runs made ${lifecycleCalls} AWS calls `
-      + `(${(lifecycleCalls / lifecycleRuns).toFixed(2)} a run: one ListSecrets, plus IAM only when a transition is due)`);
+      + `(${(lifecycleCalls / lifecycleRuns).toFixed(2)} a run: one ListSecrets, plus Secrets Manager and IAM only when a transition is due)`);
     console.log(table.toString());
-    console.log(`\nAWS calls of one rotation (${firstRotationCalls.length + 1}): `
-      + `${[...firstRotationCalls, 'STS.GetCallerIdentity (signed with the new key)'].join(', ')}`);
+    const rotationCalls = firstRotationCalls.filter((c) => !c.startsWith('CloudFormation.'));
+    console.log(`\nAWS calls of one rotation (${rotationCalls.length + 1}; plus the registry read once at a cold start, `
+      + `${firstRotationCalls.filter((c) => c.startsWith('CloudFormation.')).join(', ')}): `
+      + `${[...rotationCalls, 'STS.GetCallerIdentity (signed with the new key)'].join(', ')}`);
   } finally {
     await moto.stop();
   }

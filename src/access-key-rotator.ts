@@ -3,8 +3,13 @@
  * Secrets Manager's rotation steps for every registered secret, the hourly
  * lifecycle of old keys, and the removal of managed keys; its role may touch
  * the registered users' keys and secrets and nothing else.
+ *
+ * It also owns the stack's registry: which secret belongs to which user, with
+ * what configuration, written into the function's CloudFormation Metadata so
+ * that only a stack update can change what the function acts on.
  */
-import { Annotations, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Annotations, Aws, CfnResource, CustomResource, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,16 +21,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct, DependencyGroup } from 'constructs';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { suppressNagFindings } from './nag-suppressions';
-import { EVENT_SOURCE } from './rotation/audit';
+import {
+  DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS, FUNCTION_UNTAGGED_KEYS, Limits,
+  LIFECYCLE_ACTION, Registration, RegistryDocument, REGISTRY_METADATA_KEY, REGISTRY_VERSION,
+} from './rotation/contract';
 import { RotationFunction } from './rotation-function';
-
-/** Tag keys the function writes at run time (`key/*`: the lifecycle's progress per old key); it may write no others. */
-const TAGGABLE_KEYS = ['current-key', 'previous-key', 'key/*', 'creating', 'adopting', 'hold', 'revoke']
-  .map((k) => `access-key-rotation:${k}`);
-/** Tag keys the function removes; an operator's hold is not among them. */
-const UNTAGGABLE_KEYS = ['previous-key', 'key/*', 'creating', 'adopting', 'revoke'].map((k) => `access-key-rotation:${k}`);
 
 /**
  * IAM's limit on one managed policy's size (6,144 characters), less room for
@@ -33,6 +35,10 @@ const UNTAGGABLE_KEYS = ['previous-key', 'key/*', 'creating', 'adopting', 'revok
  * the rest, as the resources of two statements per policy.
  */
 const ARN_BUDGET_PER_POLICY = 6144 - 900;
+/** A KMS key's ARN, once deployed (the partition, region and account at their longest, and the key's UUID). */
+const KMS_KEY_ARN_LENGTH = 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/'.length + 36;
+/** The KMS statement without its keys, as IAM counts it (white space is not counted). */
+const KMS_STATEMENT_LENGTH = 300;
 /** IAM attaches at most 10 managed policies to a role unless the quota is raised (to 20). */
 const MANAGED_POLICIES_PER_ROLE = 10;
 
@@ -106,28 +112,16 @@ export interface AccessKeyRotatorProps {
 }
 
 /**
- * One secret and its user, as registered with the rotator.
+ * One registration as the rotating-key constructs hand it to the rotator.
+ *
+ * @internal
  */
-export interface AccessKeyRegistration {
-  /** The user whose keys the secret holds. */
+export interface RegistrationRequest {
   readonly user: iam.IUser;
-
-  /** The secret. */
   readonly secret: secretsmanager.ISecret;
-
-  /**
-   * Delete the user's managed keys when the registration leaves the stack.
-   *
-   * @default false
-   */
-  readonly deleteKeysOnRemoval?: boolean;
-
-  /**
-   * The key that encrypts the secret.
-   *
-   * @default - the AWS managed key of Secrets Manager
-   */
   readonly encryptionKey?: kms.IKey;
+  /** The registry entry, with the secret's and the user's ARNs as tokens CloudFormation resolves. */
+  readonly entry: Registration;
 }
 
 /**
@@ -164,29 +158,29 @@ export class AccessKeyRotator extends Construct {
   /** The rule that runs the lifecycle on its schedule. */
   public readonly lifecycleRule: events.IRule;
 
-  /**
-   * What a rotation needs deployed first: the function, its permissions and guards.
-   *
-   * @internal
-   */
-  public readonly _rotationReady: DependencyGroup;
-
   private readonly role: iam.Role;
-  private readonly registrations: AccessKeyRegistration[] = [];
+  private readonly guards: iam.Policy;
+  private readonly registrations: RegistrationRequest[] = [];
   private readonly policies: RegistrationPolicy[] = [];
-  private kmsStatement?: iam.PolicyStatement;
-  private removal?: CustomResource;
 
   constructor(scope: Construct, id: string, props: AccessKeyRotatorProps = {}) {
     super(scope, id);
     validateRotatorProps(props);
 
+    // The role's own statements are an inline policy of the role itself (no separate policy resource):
+    // the function has them from its creation on.
+    const own = new iam.PolicyDocument();
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Rotates the access keys of the users registered with this stack\'s AccessKeyRotator',
+      inlinePolicies: { Rotation: own },
     });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
-    logGroup.grantWrite(this.role);
+    own.addStatements(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
     if (props.vpc) {
       this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
       suppressNagFindings(this.role, [{
@@ -198,7 +192,7 @@ export class AccessKeyRotator extends Construct {
     }
 
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    const fn = new RotationFunction(this, 'Function', {
+    const fn: RotationFunction = new RotationFunction(this, 'Function', {
       description: 'Rotates IAM access keys kept in Secrets Manager, and retires old keys',
       role: this.role,
       architecture: lambda.Architecture.ARM_64,
@@ -211,12 +205,22 @@ export class AccessKeyRotator extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       environment: {
-        EVENT_BUS_NAME: eventBus.eventBusName,
-        LIFECYCLE_CONCURRENCY: String(props.lifecycleConcurrency ?? 4),
+        [Env.EVENT_BUS_NAME]: eventBus.eventBusName,
+        [Env.LIFECYCLE_CONCURRENCY]: String(props.lifecycleConcurrency ?? 4),
+        [Env.STACK_ID]: Aws.STACK_ID,
+        [Env.REGISTRY_RESOURCE]: Lazy.string({ produce: (): string => Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource) }),
+        [Env.REGISTRY_DIGEST]: Lazy.string({ produce: () => this.registry().digest }),
       },
     });
     this.function = fn;
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    // The registry: resolved by CloudFormation at deploy time, read by the function with DescribeStackResource.
+    (fn.node.defaultChild as CfnResource).addMetadata(REGISTRY_METADATA_KEY, Lazy.any({ produce: () => this.registry() }));
+    own.addStatements(new iam.PolicyStatement({
+      sid: 'ReadOwnStack',
+      actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+      resources: [Aws.STACK_ID],
+    }));
+    own.addStatements(new iam.PolicyStatement({
       sid: 'PutAuditEvents',
       actions: ['events:PutEvents'],
       resources: [eventBus.eventBusArn],
@@ -228,22 +232,34 @@ export class AccessKeyRotator extends Construct {
     });
 
     // Listing secrets has no resource-level permission; everything else is scoped.
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    own.addStatements(new iam.PolicyStatement({
       sid: 'FindManagedSecrets',
       actions: ['secretsmanager:ListSecrets'],
       resources: ['*'],
     }));
-    suppressNagFindings(this.role.node.findChild('DefaultPolicy'), [{
+    suppressNagFindings(this.role, [{
       id: 'AwsSolutions-IAM5',
       reason: 'secretsmanager:ListSecrets has no resource-level permissions, so its resource must be *; the lifecycle finds the '
         + 'managed secrets by their tag with it. Every other statement of the role names its resources',
       appliesTo: ['Resource::*'],
     }]);
 
+    // Names the registrations an update removes; the statements below keep the
+    // function's access to them until CloudFormation's cleanup has removed them.
+    const departures = new CustomResource(this, 'Departures', {
+      serviceToken: fn.functionArn,
+      resourceType: DEPARTURES_RESOURCE_TYPE,
+      properties: {
+        [DeparturesProperties.REGISTRATIONS]: Lazy.list({
+          produce: () => this.registrations.map((r) => Fn.join(' ', [r.entry.secretArn, r.entry.userArn])),
+        }, { omitEmpty: false }),
+      },
+    });
+
     // Guards of constant size, so the per-secret statements stay one ARN each.
     // They name the function, so they live outside the role (whose policies the
-    // function depends on); rotations wait for them through rotationReady.
-    const guards = new iam.Policy(this, 'Guards', {
+    // function depends on); each registration waits for them.
+    this.guards = new iam.Policy(this, 'Guards', {
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({
@@ -251,14 +267,14 @@ export class AccessKeyRotator extends Construct {
           effect: iam.Effect.DENY,
           actions: ['secretsmanager:TagResource'],
           resources: ['*'],
-          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': TAGGABLE_KEYS } },
+          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': FUNCTION_TAGGED_KEYS } },
         }),
         new iam.PolicyStatement({
           sid: 'UntagOnlyRotationState',
           effect: iam.Effect.DENY,
           actions: ['secretsmanager:UntagResource'],
           resources: ['*'],
-          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': UNTAGGABLE_KEYS } },
+          conditions: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': FUNCTION_UNTAGGED_KEYS } },
         }),
         new iam.PolicyStatement({
           sid: 'NameTheTags',
@@ -274,16 +290,31 @@ export class AccessKeyRotator extends Construct {
           resources: ['*'],
           conditions: { StringNotEquals: { 'secretsmanager:RotationLambdaARN': fn.functionArn } },
         }),
+        // Secrets Manager's RotateSecret also needs the caller to be allowed to invoke the rotation function.
+        new iam.PolicyStatement({
+          sid: 'RotateThroughItself',
+          actions: ['lambda:InvokeFunction'],
+          resources: [fn.functionArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReleaseDepartingUsers',
+          actions: ['iam:ListAccessKeys', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed'],
+          resources: Fn.split(',', departures.getAttString(DeparturesAttributes.USERS)),
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReleaseDepartingSecrets',
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'],
+          resources: Fn.split(',', departures.getAttString(DeparturesAttributes.SECRETS)),
+        }),
       ],
     });
-    this._rotationReady = new DependencyGroup(fn, guards);
 
     const rule = new events.Rule(this, 'Lifecycle', {
       description: 'Deactivates, then deletes, superseded access keys when due',
       schedule: props.lifecycleSchedule ?? events.Schedule.rate(Duration.hours(1)),
     });
     rule.addTarget(new targets.LambdaFunction(fn, {
-      event: events.RuleTargetInput.fromObject({ action: 'lifecycle' }),
+      event: events.RuleTargetInput.fromObject({ action: LIFECYCLE_ACTION }),
       retryAttempts: 0,
     }));
     this.lifecycleRule = rule;
@@ -301,10 +332,14 @@ export class AccessKeyRotator extends Construct {
   }
 
   /**
-   * Lets the function rotate a secret's keys for a user: IAM on that user's
-   * keys only, Secrets Manager on that secret only.
+   * Registers a secret and its user: the function may then rotate that
+   * secret's keys for that user (IAM on that user's keys only, Secrets
+   * Manager on that secret only), and the registry says so. Returns what the
+   * registration's rotation resource must wait for.
+   *
+   * @internal
    */
-  public register(registration: AccessKeyRegistration): void {
+  public _register(registration: RegistrationRequest): IDependable {
     if (Stack.of(registration.secret) !== Stack.of(this)) {
       throw new Error(`register: the secret must be in the rotator's stack ${Stack.of(this).stackName}, got one in ${Stack.of(registration.secret).stackName}`);
     }
@@ -312,36 +347,52 @@ export class AccessKeyRotator extends Construct {
     const policy = this.policyWithRoomFor(registration);
     policy.users.addResources(registration.user.userArn);
     policy.secrets.addResources(registration.secret.secretArn);
-    if (registration.encryptionKey) this.allowKey(registration.encryptionKey);
-    // Deleted before the users, so their keys go first.
-    if (registration.deleteKeysOnRemoval) this.removalResource().node.addDependency(registration.user);
+    if (registration.encryptionKey) this.allowKey(policy, registration.encryptionKey);
+    return new DependencyGroup(policy.policy, this.guards);
+  }
+
+  /**
+   * The registry document: every registration as the template states it, and
+   * a digest of that, which the function's environment carries too (so a
+   * function configured for one registry never serves another).
+   */
+  private registry(): RegistryDocument {
+    const stack = Stack.of(this);
+    const registrations = this.registrations.map((r) => r.entry);
+    const resolved = stack.resolve(registrations) as Record<string, unknown>[];
+    resolved.forEach((entry, i) => checkResolvedEntry(entry, this.registrations[i].secret.node.path));
+    const digest = createHash('sha256').update(JSON.stringify(resolved)).digest('hex');
+    return { version: REGISTRY_VERSION, digest, registrations };
   }
 
   /**
    * The managed policy that still has room for a registration's two ARNs;
    * a new one when the last is full.
    */
-  private policyWithRoomFor(registration: AccessKeyRegistration): RegistrationPolicy {
+  private policyWithRoomFor(registration: RegistrationRequest): RegistrationPolicy {
+    const key = registration.encryptionKey;
+    // A key new to the policy costs its ARN, and the first key its statement too.
+    const keySize = (p?: RegistrationPolicy) => (!key || p?.keys?.resources.includes(key.keyArn) ? 0
+      : KMS_KEY_ARN_LENGTH + 3 + (p?.keys ? 0 : KMS_STATEMENT_LENGTH));
     const size = estimateArnLength(registration.user) + estimateArnLength(registration.secret) + 6;
     const last = this.policies[this.policies.length - 1];
-    if (last && last.size + size <= ARN_BUDGET_PER_POLICY) {
-      last.size += size;
+    if (last && last.size + size + keySize(last) <= ARN_BUDGET_PER_POLICY) {
+      last.size += size + keySize(last);
       return last;
     }
     const n = this.policies.length;
     const users = new iam.PolicyStatement({
       sid: 'ManageKeysOfRegisteredUsers',
       actions: [
-        'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey',
-        'iam:GetAccessKeyLastUsed', 'iam:GetUser',
+        'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:GetAccessKeyLastUsed',
       ],
     });
     const secrets = new iam.PolicyStatement({
       sid: 'RotateRegisteredSecrets',
       actions: [
         'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
-        'secretsmanager:TagResource', 'secretsmanager:UntagResource',
+        'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:RotateSecret',
+        'secretsmanager:CancelRotateSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource',
       ],
     });
     const policy = new iam.ManagedPolicy(this, `Registrations${n}`, {
@@ -349,45 +400,49 @@ export class AccessKeyRotator extends Construct {
       roles: [this.role],
       statements: [users, secrets],
     });
-    // The function must be able to rotate before Secrets Manager first calls it.
-    (this.function as lambda.Function).node.addDependency(policy);
+    // Widening the departures comes before narrowing the registrations, so a
+    // registration an update removes stays reachable until the cleanup removes it.
+    policy.node.addDependency(this.guards);
     if (n === MANAGED_POLICIES_PER_ROLE) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:managedPolicyQuota',
         `the rotation function's role needs more than ${MANAGED_POLICIES_PER_ROLE} managed policies for ${this.registrations.length} users; `
         + 'IAM allows 10 per role unless the quota is raised (to 20): raise it, or split the users over stacks');
     }
-    const entry = { policy, users, secrets, size };
+    const entry: RegistrationPolicy = { policy, users, secrets, size: size + keySize() };
     this.policies.push(entry);
     return entry;
   }
 
-  /** Secrets Manager, on the function's behalf, may use a secret's KMS key; nobody else through this role. */
-  private allowKey(key: kms.IKey): void {
-    if (!this.kmsStatement) {
-      this.kmsStatement = new iam.PolicyStatement({
+  /**
+   * Secrets Manager, on the function's behalf, may use the KMS key of the
+   * secrets a policy covers; nobody else through this role.
+   */
+  private allowKey(policy: RegistrationPolicy, key: kms.IKey): void {
+    if (!policy.keys) {
+      policy.keys = new iam.PolicyStatement({
         sid: 'UseSecretKeysThroughSecretsManager',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       });
-      this.role.addToPrincipalPolicy(this.kmsStatement);
+      policy.policy.addStatements(policy.keys);
     }
-    if (!this.kmsStatement.resources.includes(key.keyArn)) this.kmsStatement.addResources(key.keyArn);
+    if (!policy.keys.resources.includes(key.keyArn)) policy.keys.addResources(key.keyArn);
   }
+}
 
-  /** One resource for the whole stack: its Secrets list names the keys to delete on removal. */
-  private removalResource(): CustomResource {
-    if (!this.removal) {
-      this.removal = new CustomResource(this, 'Removal', {
-        serviceToken: this.function.functionArn,
-        resourceType: 'Custom::AccessKeyRemoval',
-        properties: {
-          Secrets: Lazy.list({
-            produce: () => this.registrations.filter((r) => r.deleteKeysOnRemoval).map((r) => r.secret.secretArn),
-          }),
-        },
-      });
+/**
+ * A registry entry once CDK has resolved what it can: the numbers it resolved
+ * (a Duration given as a Lazy, say) must be in the ranges the function
+ * accepts, or the function would refuse the whole registry at run time.
+ */
+function checkResolvedEntry(entry: Record<string, unknown>, path: string): void {
+  for (const field of ['deactivateAfterSeconds', 'deleteAfterSeconds', 'postponeWhileInUseSeconds', 'windowHours'] as const) {
+    const v = entry[field];
+    if (typeof v !== 'number') continue;
+    const { min, max, text } = Limits[field];
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`${path}: ${field} must be ${text}${field === 'windowHours' ? '' : ' in seconds'}, got ${v}`);
     }
-    return this.removal;
   }
 }
 
@@ -409,6 +464,8 @@ interface RegistrationPolicy {
   readonly policy: iam.ManagedPolicy;
   readonly users: iam.PolicyStatement;
   readonly secrets: iam.PolicyStatement;
+  /** The KMS keys of the secrets this policy covers, once one has a customer-managed key. */
+  keys?: iam.PolicyStatement;
   /** Characters of ARNs in it so far (an estimate where names are tokens). */
   size: number;
 }

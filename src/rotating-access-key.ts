@@ -1,9 +1,11 @@
 /**
  * Rotating access keys for an existing IAM user: a metadata-only secret whose
- * first rotation (at deploy) creates the first key, Secrets Manager's rotation
- * schedule, and the lifecycle settings the shared function reads from tags.
+ * first rotation (at deploy) creates the first key, the registration of that
+ * secret and user (with its lifecycle settings) in the stack's registry, and
+ * the custom resource that turns Secrets Manager's rotation on — and, when
+ * the registration leaves the stack with DESTROY, deletes its keys.
  */
-import { Annotations, Duration, RemovalPolicy, SecretValue, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,8 +13,8 @@ import { Construct } from 'constructs';
 import { AccessKeyRotator } from './access-key-rotator';
 import { ForeignKeyPolicy } from './foreign-key-policy';
 import { KeyRotationSchedule } from './key-rotation-schedule';
-
-const TAG = 'access-key-rotation:';
+import { suppressNagFindings } from './nag-suppressions';
+import { accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, userArnProblem } from './rotation/contract';
 const IAM3_MAX_ACTIVE_DAYS = 90;
 
 /**
@@ -34,7 +36,8 @@ export interface RotatingAccessKeyOptions {
   readonly rotationWindow?: Duration;
 
   /**
-   * Rotate once when the stack deploys, which creates the first key.
+   * Rotate when the registration is deployed (which creates the first key)
+   * and when its schedule changes.
    *
    * @default true
    */
@@ -87,9 +90,10 @@ export interface RotatingAccessKeyOptions {
   readonly secretName?: string;
 
   /**
-   * What happens to the secret and the keys when the construct leaves the stack.
-   * `DESTROY` deletes the keys this library created (so the user can be
-   * deleted) and the secret; `RETAIN` keeps both.
+   * What happens to the secret and the keys when the construct leaves the
+   * stack (or the stack is deleted). `DESTROY` deletes the keys the secret
+   * holds (so the user can be deleted) and the secret; `RETAIN` keeps both and
+   * turns rotation off. Switching between the two deletes nothing.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -128,6 +132,8 @@ export class RotatingAccessKey extends Construct {
   /** The rotation function that serves this key. */
   public readonly rotator: AccessKeyRotator;
 
+  private readonly encryptionKey?: kms.IKey;
+
   constructor(scope: Construct, id: string, props: RotatingAccessKeyProps) {
     super(scope, id);
     const schedule = props.schedule ?? KeyRotationSchedule.every(Duration.days(30));
@@ -135,54 +141,105 @@ export class RotatingAccessKey extends Construct {
     const deleteAfter = props.deleteAfter ?? Duration.days(14);
     const postpone = props.postponeDeactivationWhileInUse ?? Duration.seconds(0);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    validate(props, schedule, deactivateAfter, deleteAfter, postpone, removalPolicy);
+    validate(scope, props, schedule, deactivateAfter, deleteAfter, postpone, removalPolicy);
 
     this.user = props.user;
     this.rotator = props.rotator ?? AccessKeyRotator.of(this);
 
     const secret = new secretsmanager.Secret(this, 'Secret', {
-      description: `Access key of IAM user ${props.user.userName}, rotated by cdk-rotating-access-keys`,
+      description: secretDescription(props.user.userName),
       secretName: props.secretName,
       encryptionKey: props.encryptionKey,
       // Metadata only: the first rotation creates the first key.
       secretObjectValue: { userName: SecretValue.unsafePlainText(props.user.userName) },
       removalPolicy,
     });
-    const tags = Tags.of(secret);
-    tags.add(`${TAG}user`, props.user.userName);
-    tags.add(`${TAG}deactivate-after-seconds`, String(deactivateAfter.toSeconds()));
-    tags.add(`${TAG}delete-after-seconds`, String(deleteAfter.toSeconds()));
-    tags.add(`${TAG}postpone-while-in-use-seconds`, String(postpone.toSeconds()));
-    tags.add(`${TAG}foreign-keys`, props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL);
     this.secret = secret;
+    this.encryptionKey = props.encryptionKey;
 
-    const rotation = new secretsmanager.CfnRotationSchedule(this, 'RotationSchedule', {
-      secretId: secret.secretArn,
-      rotationLambdaArn: this.rotator.function.functionArn,
-      rotateImmediatelyOnUpdate: props.rotateOnDeploy ?? true,
-      rotationRules: {
-        scheduleExpression: schedule.expressionString,
-        duration: props.rotationWindow ? `${props.rotationWindow.toHours()}h` : undefined,
-      },
-    });
-    // The function's permissions must exist before the first rotation runs.
-    rotation.node.addDependency(this.rotator._rotationReady);
-
-    this.rotator.register({
+    const removal = removalPolicy === RemovalPolicy.DESTROY ? Removal.DESTROY : Removal.RETAIN;
+    const windowHours = props.rotationWindow?.toHours();
+    const rotateOnDeploy = props.rotateOnDeploy ?? true;
+    const ready = this.rotator._register({
       user: props.user,
       secret,
       encryptionKey: props.encryptionKey,
-      deleteKeysOnRemoval: removalPolicy === RemovalPolicy.DESTROY,
+      entry: {
+        secretArn: secret.secretArn,
+        userArn: props.user.userArn,
+        deactivateAfterSeconds: deactivateAfter.toSeconds(),
+        deleteAfterSeconds: deleteAfter.toSeconds(),
+        postponeWhileInUseSeconds: postpone.toSeconds(),
+        foreignKeyPolicy: props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL,
+        removal,
+        scheduleExpression: schedule.expressionString,
+        ...(windowHours === undefined ? {} : { windowHours }),
+        rotateOnDeploy,
+      },
     });
+
+    // Turns Secrets Manager's rotation on (rotating once at deploy, which
+    // creates the first key); when the registration leaves the stack, turns it
+    // off and, with DESTROY, deletes the keys, before CloudFormation deletes the user.
+    const rotation = new CustomResource(this, 'Rotation', {
+      serviceToken: this.rotator.function.functionArn,
+      resourceType: ROTATION_RESOURCE_TYPE,
+      properties: {
+        [RotationProperties.SECRET]: secret.secretArn,
+        [RotationProperties.USER]: props.user.userArn,
+        [RotationProperties.REMOVAL]: removal,
+        [RotationProperties.SCHEDULE]: schedule.expressionString,
+        ...(windowHours === undefined ? {} : { [RotationProperties.WINDOW]: windowHours }),
+        [RotationProperties.ROTATE_ON_DEPLOY]: rotateOnDeploy,
+      },
+    });
+    // Its permissions and guards must exist before the first rotation, and outlive its removal.
+    rotation.node.addDependency(ready);
+    suppressNagFindings(secret, [{
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotation is on: the Custom::AccessKeyRotation resource beside this secret calls RotateSecret with the stack\'s rotation '
+        + 'function and this schedule at deploy. cdk-nag recognises rotation only from an AWS::SecretsManager::RotationSchedule',
+    }]);
 
     this.annotateCompliance(schedule, props.rotationWindow, deactivateAfter, postpone);
   }
 
   /**
-   * Lets a principal read the current key from the secret (and decrypt it).
+   * Lets a principal read the current key from the secret: `GetSecretValue`
+   * of the AWSCURRENT version only (not the previous key, not a version by
+   * id), `DescribeSecret`, and, with a customer-managed key, decrypting
+   * through Secrets Manager for this secret only.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.secret.grantRead(grantee);
+    const grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secret.secretArn],
+      resource: this.secret,
+      conditions: {
+        // A request without VersionStage reads AWSCURRENT; one naming a version by id is refused.
+        StringEqualsIfExists: { 'secretsmanager:VersionStage': Stage.CURRENT },
+        Null: { 'secretsmanager:VersionId': 'true' },
+      },
+    }).combine(iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['secretsmanager:DescribeSecret'],
+      resourceArns: [this.secret.secretArn],
+      resource: this.secret,
+    }));
+    if (!this.encryptionKey) return grant;
+    return grant.combine(iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      resource: this.encryptionKey,
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+          'kms:EncryptionContext:SecretARN': this.secret.secretArn,
+        },
+      },
+    }));
   }
 
   /**
@@ -221,18 +278,18 @@ function days(hours: number): string {
 }
 
 function validate(
-  props: RotatingAccessKeyProps, schedule: KeyRotationSchedule, deactivateAfter: Duration, deleteAfter: Duration,
+  scope: Construct, props: RotatingAccessKeyProps, schedule: KeyRotationSchedule, deactivateAfter: Duration, deleteAfter: Duration,
   postpone: Duration, removalPolicy: RemovalPolicy,
 ): void {
-  const hour = 3600;
   const inRange = (name: string, d: Duration, min: number, max: number, range: string) => {
     if (d.isUnresolved()) return;
     const s = d.toSeconds();
     if (s < min || s > max) throw new Error(`${name} must be ${range}, got ${d.toHumanString()}`);
   };
-  inRange('deactivateAfter', deactivateAfter, hour, 1000 * 24 * hour, 'from 1 hour to 1000 days');
-  inRange('deleteAfter', deleteAfter, hour, 1000 * 24 * hour, 'from 1 hour to 1000 days');
-  inRange('postponeDeactivationWhileInUse', postpone, 0, 90 * 24 * hour, 'at most 90 days');
+  const range = (l: { min: number; max: number; text: string }) => [l.min, l.max, l.text] as const;
+  inRange('deactivateAfter', deactivateAfter, ...range(Limits.deactivateAfterSeconds));
+  inRange('deleteAfter', deleteAfter, ...range(Limits.deleteAfterSeconds));
+  inRange('postponeDeactivationWhileInUse', postpone, ...range(Limits.postponeWhileInUseSeconds));
   const window = props.rotationWindow;
   if (window && !window.isUnresolved()) {
     const hours = window.toHours({ integral: false });
@@ -250,4 +307,47 @@ function validate(
   if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
     throw new Error(`removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}`);
   }
+  validateUser(props.user, Stack.of(scope));
+}
+
+/**
+ * The user's ARN becomes the function's IAM scope and its registry entry: it
+ * must name one user of the stack's account, no wildcard, no other account.
+ * A literal ARN (iam.User.fromUserArn) is judged as given; otherwise the name,
+ * as given to iam.User.fromUserName when that is what made the user.
+ */
+function validateUser(user: iam.IUser, stack: Stack): void {
+  const arn = user.userArn;
+  if (!Token.isUnresolved(arn)) {
+    const problem = userArnProblem(arn);
+    if (problem) throw new Error(`user must be one IAM user, got the ARN '${arn}': ${problem}`);
+    if (!Token.isUnresolved(stack.account) && accountOf(arn) !== stack.account) {
+      throw new Error(`user must be in the stack's account ${stack.account}, got the ARN '${arn}' of account ${accountOf(arn)}`);
+    }
+    return;
+  }
+  const name = nameGivenToFromUserName(user) ?? user.userName;
+  if (Token.isUnresolved(name)) return;
+  if (/[*?]/.test(name)) {
+    throw new Error(`user must be one IAM user, got the user name '${name}': a wildcard would give the rotation function every matching user's keys`);
+  }
+  if (name.includes('/')) {
+    throw new Error(`user must be one IAM user, got the user name '${name}': a name cannot hold '/'; for a user with a path use iam.User.fromUserArn with its ARN`);
+  }
+  if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
+    throw new Error(`user must be one IAM user, got the user name '${name}': names are 1 to 64 letters, digits or +=,.@_- characters`);
+  }
+}
+
+/**
+ * The name iam.User.fromUserName was given, when the user's ARN is exactly
+ * what it makes of a name holding '/' (its userName keeps only the last
+ * segment, so 'onprem/nas-sync' would silently become user nas-sync at path
+ * /onprem/); undefined otherwise.
+ */
+function nameGivenToFromUserName(user: iam.IUser): string | undefined {
+  const given = /:user\/([^:]*)$/.exec(user.userArn)?.[1];
+  if (given === undefined || !given.includes('/') || Token.isUnresolved(given)) return undefined;
+  const made = Stack.of(user).formatArn({ service: 'iam', region: '', resource: 'user', resourceName: given });
+  return made === user.userArn ? given : undefined;
 }

@@ -4,28 +4,14 @@
  * this invocation, so none can reach a log line, an event or an error message.
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-
-/** `source` of every audit event. */
-export const EVENT_SOURCE = 'cdk-rotating-access-keys';
-
-/** `detail-type` of each audit event. */
-export const EventType = {
-  CREATED: 'Access Key Created',
-  PROMOTED: 'Access Key Promoted',
-  DEACTIVATED: 'Access Key Deactivated',
-  DELETED: 'Access Key Deleted',
-  REVOKED: 'Access Key Revoked',
-  STILL_IN_USE: 'Access Key Still In Use',
-  HELD: 'Access Key Held',
-  ROTATION_FAILED: 'Access Key Rotation Failed',
-  LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
-} as const;
-export type EventType = typeof EventType[keyof typeof EventType];
+import { EVENT_SOURCE, EventType } from './contract';
 
 export interface AuditDetail {
   readonly userName?: string;
   readonly accessKeyId?: string;
-  readonly secretArn: string;
+  /** The secret concerned; a request that names none (a refused CloudFormation event, say) names the stack instead. */
+  readonly secretArn?: string;
+  readonly stackId?: string;
   readonly reason: string;
   readonly [extra: string]: string | number | boolean | undefined;
 }
@@ -98,7 +84,7 @@ export class AuditTrail {
       DetailType: type,
       Detail: clean,
       EventBusName: this.eventBusName,
-      Resources: [detail.secretArn],
+      Resources: [detail.secretArn ?? detail.stackId].filter((r): r is string => !!r),
       Time: this.clock(),
     });
   }

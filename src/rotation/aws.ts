@@ -1,25 +1,29 @@
 /**
- * The thin AWS layer: every call the rotation function (and later the CLI)
- * makes to IAM, STS, Secrets Manager and EventBridge, one method each, no
- * decisions. Endpoints come from the SDK's standard configuration
- * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`); none is hard-coded.
+ * The thin AWS layer: `Gateway` implemented with the AWS SDK v3, one method a
+ * call, no decisions. The SDK's error names stay in this file. Endpoints come
+ * from the SDK's standard configuration (`AWS_ENDPOINT_URL`,
+ * `AWS_ENDPOINT_URL_<SERVICE>`); none is hard-coded.
  */
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, paginateDescribeStackEvents } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
-  CreateAccessKeyCommand, DeleteAccessKeyCommand, GetAccessKeyLastUsedCommand, GetUserCommand,
-  IAMClient, paginateListAccessKeys, UpdateAccessKeyCommand,
+  CreateAccessKeyCommand, DeleteAccessKeyCommand, GetAccessKeyLastUsedCommand, IAMClient, paginateListAccessKeys, UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import {
-  DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, PutSecretValueCommand, RotateSecretCommand,
-  SecretsManagerClient, TagResourceCommand, UntagResourceCommand, UpdateSecretVersionStageCommand,
+  CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, paginateListSecretVersionIds,
+  PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand, UntagResourceCommand, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AccessKey, ManagedSecret, Tags } from './model';
+import {
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion,
+  StackEvent, StackInfo, StackResource,
+} from './gateway';
 
 export interface AwsClients {
   readonly iam: IAMClient;
   readonly secretsManager: SecretsManagerClient;
   readonly eventBridge: EventBridgeClient;
+  readonly cloudFormation: CloudFormationClient;
   /** STS clients are made per key under test, with that key's credentials. */
   readonly region?: string;
 }
@@ -31,15 +35,13 @@ export function defaultClients(region?: string): AwsClients {
     iam: new IAMClient(common),
     secretsManager: new SecretsManagerClient(common),
     eventBridge: new EventBridgeClient(common),
+    cloudFormation: new CloudFormationClient(common),
     region,
   };
 }
 
-export interface SecretDescription extends ManagedSecret {
-  readonly name: string;
-  /** The function Secrets Manager calls to rotate the secret, if one is configured. */
-  readonly rotationLambdaArn?: string;
-}
+/** STS answers these while a new key has not yet propagated (or when the pair is wrong). */
+const NOT_ACCEPTED = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied', 'UnrecognizedClientException']);
 
 function toTagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -51,23 +53,32 @@ function errorName(e: unknown): string | undefined {
   return (e as { name?: string })?.name;
 }
 
-export class AwsGateway {
+function isNotFound(e: unknown): boolean {
+  return ['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity'].includes(errorName(e) ?? '');
+}
+
+export class AwsGateway implements Gateway {
   constructor(private readonly clients: AwsClients) {}
 
   // ---- Secrets Manager -------------------------------------------------
 
   async describeSecret(secretId: string): Promise<SecretDescription> {
-    const out = await this.clients.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
-    return {
-      arn: out.ARN!,
-      name: out.Name!,
-      rotationLambdaArn: out.RotationLambdaARN || undefined,
-      tags: toTagMap(out.Tags),
-      versions: out.VersionIdsToStages ?? {},
-    };
+    try {
+      const out = await this.clients.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+      return {
+        arn: out.ARN!,
+        name: out.Name!,
+        rotationLambdaArn: out.RotationLambdaARN || undefined,
+        tags: toTagMap(out.Tags),
+        versions: out.VersionIdsToStages ?? {},
+        createdAt: out.CreatedDate,
+      };
+    } catch (e) {
+      if (isNotFound(e)) throw new NotFound(`secret ${secretId} does not exist`);
+      throw e;
+    }
   }
 
-  /** The value of a version; `undefined` when the version has no value (Secrets Manager's pending placeholder). */
   async getSecretString(secretId: string, stage: string, versionId?: string): Promise<string | undefined> {
     try {
       const out = await this.clients.secretsManager.send(new GetSecretValueCommand({
@@ -75,27 +86,43 @@ export class AwsGateway {
       }));
       return out.SecretString;
     } catch (e) {
-      if (errorName(e) === 'ResourceNotFoundException') return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
 
-  async putPendingValue(secretId: string, token: string, value: string): Promise<void> {
+  async putPendingValue(secretId: string, token: string, value: string, labels: string[]): Promise<void> {
     await this.clients.secretsManager.send(new PutSecretValueCommand({
-      SecretId: secretId, ClientRequestToken: token, SecretString: value, VersionStages: ['AWSPENDING'],
+      SecretId: secretId, ClientRequestToken: token, SecretString: value, VersionStages: labels,
     }));
   }
 
-  async moveStage(secretId: string, stage: string, toVersionId: string, fromVersionId?: string): Promise<void> {
+  async moveLabel(secretId: string, label: string, toVersionId: string, fromVersionId?: string): Promise<void> {
     await this.clients.secretsManager.send(new UpdateSecretVersionStageCommand({
-      SecretId: secretId, VersionStage: stage, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId,
+      SecretId: secretId, VersionStage: label, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId,
     }));
   }
 
-  async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
-    await this.clients.secretsManager.send(new UpdateSecretVersionStageCommand({
-      SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId,
-    }));
+  async removeLabel(secretId: string, label: string, fromVersionId: string): Promise<void> {
+    try {
+      await this.clients.secretsManager.send(new UpdateSecretVersionStageCommand({
+        SecretId: secretId, VersionStage: label, RemoveFromVersionId: fromVersionId,
+      }));
+    } catch (e) {
+      // Another run (the lifecycle, a rotation making room) removed it first: the outcome wanted.
+      if (errorName(e) === 'InvalidParameterException' && !((await this.describeSecret(secretId)).versions[fromVersionId] ?? []).includes(label)) return;
+      throw e;
+    }
+  }
+
+  async listVersions(secretId: string): Promise<SecretVersion[]> {
+    const versions: SecretVersion[] = [];
+    for await (const page of paginateListSecretVersionIds({ client: this.clients.secretsManager }, { SecretId: secretId })) {
+      for (const v of page.Versions ?? []) {
+        if (v.VersionStages?.length) versions.push({ versionId: v.VersionId!, labels: v.VersionStages, createdAt: v.CreatedDate });
+      }
+    }
+    return versions;
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
@@ -108,28 +135,46 @@ export class AwsGateway {
     await this.clients.secretsManager.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
   }
 
-  /**
-   * Starts a rotation now with the secret's rotation function (Secrets Manager
-   * then calls its four steps); returns the new version's token.
-   */
-  async rotateNow(secretId: string, rotationLambdaArn: string): Promise<string | undefined> {
-    const out = await this.clients.secretsManager.send(new RotateSecretCommand({
-      SecretId: secretId, RotationLambdaARN: rotationLambdaArn, RotateImmediately: true,
-    }));
-    return out.VersionId;
+  async configureRotation(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
+    try {
+      await this.rotateSecret(secretId, rotationLambdaArn, rules, rotateNow);
+    } catch (e) {
+      if (/AccessDenied/.test(errorName(e) ?? '')) throw new PermissionDenied(`RotateSecret on ${secretId} denied: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
-  /** Every secret this library manages (tagged with the user), following every page. */
-  async *listManagedSecrets(): AsyncGenerator<ManagedSecret> {
+  private async rotateSecret(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
+    await this.clients.secretsManager.send(new RotateSecretCommand({
+      SecretId: secretId,
+      RotationLambdaARN: rotationLambdaArn,
+      RotationRules: {
+        ScheduleExpression: rules.scheduleExpression,
+        Duration: rules.windowHours === undefined ? undefined : `${rules.windowHours}h`,
+      },
+      RotateImmediately: rotateNow,
+    }));
+  }
+
+  async cancelRotation(secretId: string): Promise<void> {
+    try {
+      await this.clients.secretsManager.send(new CancelRotateSecretCommand({ SecretId: secretId }));
+    } catch (e) {
+      // Rotation was not on (or the secret is gone): nothing to cancel.
+      if (isNotFound(e) || errorName(e) === 'InvalidRequestException') return;
+      throw e;
+    }
+  }
+
+  async *listSecrets(descriptionPrefix: string): AsyncGenerator<ListedSecret> {
     const pages = paginateListSecrets({ client: this.clients.secretsManager, pageSize: 100 }, {
-      Filters: [{ Key: 'tag-key', Values: [Tags.USER] }],
+      Filters: [{ Key: 'description', Values: [descriptionPrefix] }],
     });
     for await (const page of pages) {
       for (const s of page.SecretList ?? []) {
-        const tags = toTagMap(s.Tags);
-        // The filter matches prefixes; keep only exact tag keys.
-        if (tags[Tags.USER] === undefined) continue;
-        yield { arn: s.ARN!, tags, versions: s.SecretVersionsToStages ?? {} };
+        // Secrets Manager documents a prefix match; keep only those (moto matches words anywhere).
+        if (!s.Description?.startsWith(descriptionPrefix)) continue;
+        yield { arn: s.ARN!, tags: toTagMap(s.Tags), versions: s.SecretVersionsToStages ?? {} };
       }
     }
   }
@@ -146,45 +191,52 @@ export class AwsGateway {
     return keys;
   }
 
-  /** The only call that ever returns a secret access key. */
   async createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     const out = await this.clients.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
     return { accessKeyId: out.AccessKey!.AccessKeyId!, secretAccessKey: out.AccessKey!.SecretAccessKey! };
   }
 
-  async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
-    await this.clients.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+  async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<boolean> {
+    try {
+      await this.clients.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
   }
 
-  /** Deletes a key; `false` when it was already gone. */
   async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
     try {
       await this.clients.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
       return true;
     } catch (e) {
-      if (errorName(e) === 'NoSuchEntityException') return false;
+      if (isNotFound(e)) return false;
       throw e;
     }
   }
 
-  async accessKeyLastUsed(accessKeyId: string): Promise<Date | undefined> {
-    const out = await this.clients.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
-    return out.AccessKeyLastUsed?.LastUsedDate;
-  }
-
-  async userArn(userName: string): Promise<string> {
-    const out = await this.clients.iam.send(new GetUserCommand({ UserName: userName }));
-    return out.User!.Arn!;
+  async lastUse(accessKeyId: string): Promise<LastUse> {
+    try {
+      const out = await this.clients.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+      const used = out.AccessKeyLastUsed;
+      return { gone: false, at: used?.LastUsedDate, service: used?.ServiceName, region: used?.Region };
+    } catch (e) {
+      if (isNotFound(e)) return { gone: true };
+      throw e;
+    }
   }
 
   // ---- STS ------------------------------------------------------------
 
-  /** Who AWS says a key pair is: proves the key works. One attempt; the caller retries. */
   async callerArn(accessKeyId: string, secretAccessKey: string): Promise<string> {
     const sts = new STSClient({ region: this.clients.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
     try {
       const out = await sts.send(new GetCallerIdentityCommand({}));
       return out.Arn!;
+    } catch (e) {
+      if (NOT_ACCEPTED.has(errorName(e) ?? '')) throw new KeyNotAccepted(`STS does not accept key ${accessKeyId} (yet): ${errorName(e)}`);
+      throw e;
     } finally {
       sts.destroy();
     }
@@ -198,6 +250,50 @@ export class AwsGateway {
       if ((out.FailedEntryCount ?? 0) > 0) {
         const codes = (out.Entries ?? []).filter((e) => e.ErrorCode).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`);
         throw new Error(`EventBridge rejected ${out.FailedEntryCount} audit event(s): ${codes.join('; ')}`);
+      }
+    }
+  }
+
+  // ---- CloudFormation -------------------------------------------------
+
+  async stackResource(stackId: string, logicalId: string): Promise<StackResource | undefined> {
+    try {
+      const out = await this.clients.cloudFormation.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalId }));
+      const d = out.StackResourceDetail!;
+      return {
+        type: d.ResourceType!,
+        physicalId: d.PhysicalResourceId || undefined,
+        status: d.ResourceStatus!,
+        metadata: d.Metadata ? JSON.parse(d.Metadata) : undefined,
+      };
+    } catch (e) {
+      // CloudFormation answers a ValidationError for an unknown logical id.
+      if (errorName(e) === 'ValidationError' && /does not exist/.test((e as Error).message)) return undefined;
+      throw e;
+    }
+  }
+
+  async stack(stackId: string): Promise<StackInfo> {
+    try {
+      const out = await this.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+      const s = out.Stacks![0];
+      return { status: s.StackStatus!, createdAt: s.CreationTime!, updatedAt: s.LastUpdatedTime };
+    } catch (e) {
+      if (errorName(e) === 'ValidationError') throw new NotFound(`stack ${stackId} does not exist`);
+      throw e;
+    }
+  }
+
+  async *stackEvents(stackId: string): AsyncGenerator<StackEvent> {
+    for await (const page of paginateDescribeStackEvents({ client: this.clients.cloudFormation }, { StackName: stackId })) {
+      for (const e of page.StackEvents ?? []) {
+        yield {
+          logicalId: e.LogicalResourceId!,
+          physicalId: e.PhysicalResourceId || undefined,
+          resourceType: e.ResourceType!,
+          status: e.ResourceStatus!,
+          timestamp: e.Timestamp!,
+        };
       }
     }
   }

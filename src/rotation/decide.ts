@@ -1,13 +1,29 @@
 /**
- * The rotation's decisions as pure functions of (keys, secret state, policy,
+ * The rotation's decisions as pure functions of (keys, secret state, registry,
  * now) → actions. No AWS calls and no clock of their own, so every case is
- * unit-tested without any AWS at all; `rotation.ts` carries the actions out.
+ * unit-tested without any AWS at all; the job modules carry the actions out.
+ *
+ * What each decision may act on is proven, never taken from a tag: a key is
+ * "ours" when a version of the registered secret holds it (its key label), or
+ * under ForeignKeyPolicy.ADOPT, which allows taking over any key of the user;
+ * a date from a tag can only postpone a transition, never bring it forward.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
-import { AccessKey, ACTIVE, CreatingMarker, decodeFields, PreviousKeyState, SecretConfig } from './model';
+import { Registration, Removal } from './contract';
+import type { AccessKey, LastUse } from './gateway';
+import { ACTIVE, decodeFields, INACTIVE, KeyProgress, PreviousKeyHint, StagedKeys } from './model';
 
 /** IAM's limit of access keys per user. */
 export const MAX_KEYS_PER_USER = 2;
+
+const MS = 1000;
+const DAY_MS = 86_400 * MS;
+
+const isActive = (k: AccessKey) => k.status === ACTIVE;
+const plus = (d: Date, seconds: number) => new Date(d.getTime() + seconds * MS);
+const later = (a: Date, b: Date | undefined) => (b && b > a ? b : a);
+
+// ---- createSecret ------------------------------------------------------------------
 
 export interface Deletion {
   readonly accessKeyId: string;
@@ -17,16 +33,19 @@ export interface Deletion {
 
 export interface CreateInput {
   readonly userName: string;
-  /** The user's keys, from ListAccessKeys. */
+  /** The registered user's keys, from ListAccessKeys. */
   readonly keys: AccessKey[];
-  /** Key held by AWSCURRENT, if the secret has one yet. */
+  /** The key AWSCURRENT's version holds. */
   readonly currentKeyId?: string;
-  /** Keys held by AWSPREVIOUS or recorded as the previous key. */
-  readonly previousKeyIds: string[];
-  /** A hand-made key taken over by an earlier attempt under ADOPT. */
-  readonly adoptingKeyId?: string;
-  /** Left by an attempt that had started creating a key and did not confirm storing it. */
-  readonly marker?: CreatingMarker;
+  /** The key AWSPREVIOUS's version holds. */
+  readonly previousKeyId?: string;
+  /** Every key any version of the secret holds (current and previous included). */
+  readonly heldKeyIds: string[];
+  /** Tag hints, honoured under ADOPT only: the key being adopted, and the previous key (an adopted key has no version). */
+  readonly adoptingHint?: string;
+  readonly previousHint?: string;
+  /** Keys proven to be orphans of an interrupted attempt of this rotation (see `provenOrphan`). */
+  readonly orphanKeyIds: string[];
   readonly policy: ForeignKeyPolicy;
 }
 
@@ -36,8 +55,6 @@ export type CreatePlan =
     readonly kind: 'create';
     /** Deleted, in order, before the new key is created. */
     readonly deletions: Deletion[];
-    /** Keys that remain; recorded before CreateAccessKey so an orphan can be recognised. */
-    readonly remainingKeyIds: string[];
     /** A foreign key taken over under ADOPT; it becomes the previous key at finishSecret. */
     readonly adoptKeyId?: string;
   };
@@ -45,24 +62,31 @@ export type CreatePlan =
 /**
  * Reconciles the user's keys against the secret before a key is created.
  *
- * Every key is the current key, a previous key, an orphan (created by an
- * interrupted attempt: absent from the marker's list and referenced by no
- * version; it was never handed to anyone, so it is deleted) or foreign (made
- * outside this library; handled by `policy`). The current key is never deleted.
+ * Every key is the current key, a key the secret holds (superseded), an
+ * orphan (proven: see `provenOrphan`), or foreign — made outside this library,
+ * handled by `policy`. The current key is never deleted; an active foreign key
+ * is never deleted at all.
  */
 export function planCreate(input: CreateInput): CreatePlan {
-  const isActive = (k: AccessKey) => k.status === ACTIVE;
-  const owned = new Set<string>([...input.previousKeyIds, ...(input.adoptingKeyId ? [input.adoptingKeyId] : [])]);
-  if (input.currentKeyId) owned.add(input.currentKeyId);
+  const adopt = input.policy === ForeignKeyPolicy.ADOPT;
+  const present = new Set(input.keys.map((k) => k.accessKeyId));
+  const held = new Set(input.heldKeyIds);
+  const previous = new Set<string>();
+  if (input.previousKeyId) previous.add(input.previousKeyId);
+  // An adopted key is held by no version: under ADOPT (which allows taking over any key of the user) the tags say which.
+  if (adopt && input.previousHint && !held.has(input.previousHint) && input.previousHint !== input.currentKeyId) previous.add(input.previousHint);
+  const recordedAdoption = adopt && input.adoptingHint && present.has(input.adoptingHint)
+    && !held.has(input.adoptingHint) && input.adoptingHint !== input.currentKeyId ? input.adoptingHint : undefined;
+  const owned = (id: string) => id === input.currentKeyId || held.has(id) || previous.has(id) || id === recordedAdoption;
 
   const deletions: Deletion[] = [];
   const foreign: AccessKey[] = [];
   for (const key of input.keys) {
-    if (owned.has(key.accessKeyId)) continue;
-    if (input.marker && !input.marker.knownKeyIds.includes(key.accessKeyId)) {
+    if (owned(key.accessKeyId)) continue;
+    if (input.orphanKeyIds.includes(key.accessKeyId)) {
       deletions.push({
         accessKeyId: key.accessKeyId,
-        reason: 'orphan: created by an interrupted rotation attempt and never stored',
+        reason: 'orphan: created by an interrupted attempt of this rotation, never stored and never used',
         wasActive: isActive(key),
       });
     } else {
@@ -70,7 +94,7 @@ export function planCreate(input: CreateInput): CreatePlan {
     }
   }
 
-  let adoptKeyId = input.adoptingKeyId;
+  let adoptKeyId = recordedAdoption;
   if (foreign.length > 0) {
     const ids = foreign.map((k) => `${k.accessKeyId} (${k.status})`).join(', ');
     const active = foreign.filter(isActive);
@@ -112,30 +136,27 @@ export function planCreate(input: CreateInput): CreatePlan {
   }
 
   // Make room: IAM allows two keys; the new one needs a free slot. The oldest
-  // generation goes first (previous, then an adopted key); never the current key.
+  // generation goes first (the previous key, then older held keys, then an
+  // adopted key); never the current key.
   const deleted = new Set(deletions.map((d) => d.accessKeyId));
   const remaining = input.keys.filter((k) => !deleted.has(k.accessKeyId));
-  const sacrificable = remaining
-    .filter((k) => k.accessKeyId !== input.currentKeyId)
-    .sort((a, b) => rank(a.accessKeyId) - rank(b.accessKeyId));
-  function rank(id: string): number {
-    if (input.previousKeyIds.includes(id)) return 0;
-    return 1;
-  }
+  const rank = (id: string) => (previous.has(id) ? 0 : held.has(id) ? 1 : 2);
+  const sacrificable = remaining.filter((k) => k.accessKeyId !== input.currentKeyId).sort((a, b) => rank(a.accessKeyId) - rank(b.accessKeyId));
   while (remaining.length >= MAX_KEYS_PER_USER) {
     const victim = sacrificable.shift();
-    if (victim && victim.accessKeyId === adoptKeyId && victim.accessKeyId !== input.adoptingKeyId && isActive(victim)) {
-      // Adopting means a grace period first; deleting it now would be an outage.
-      return {
-        kind: 'fail',
-        reason: `user ${input.userName} has no free access key slot: adopting the active key ${victim.accessKeyId} `
-          + 'would mean deleting it at once; deactivate it first (it is then deleted to make room)',
-        accessKeyIds: [victim.accessKeyId],
-      };
-    }
     if (!victim) {
       // Unreachable with IAM's limit of two and one current key, kept as a guard.
       return { kind: 'fail', reason: `user ${input.userName} has no free access key slot`, accessKeyIds: remaining.map((k) => k.accessKeyId) };
+    }
+    if (!held.has(victim.accessKeyId) && isActive(victim)) {
+      // A key no version holds is known to be ours only from tags (an adopted key): deleting it while
+      // active could be an outage for whoever uses it, so it must be deactivated first.
+      return {
+        kind: 'fail',
+        reason: `user ${input.userName} has no free access key slot: the active key ${victim.accessKeyId} is held by no version `
+          + 'of the secret, and making room would mean deleting it at once; deactivate it first (it is then deleted to make room)',
+        accessKeyIds: [victim.accessKeyId],
+      };
     }
     deletions.push({
       accessKeyId: victim.accessKeyId,
@@ -145,75 +166,161 @@ export function planCreate(input: CreateInput): CreatePlan {
     remaining.splice(remaining.indexOf(victim), 1);
     if (victim.accessKeyId === adoptKeyId) adoptKeyId = undefined;
   }
-
-  return {
-    kind: 'create',
-    deletions,
-    remainingKeyIds: remaining.map((k) => k.accessKeyId),
-    adoptKeyId,
-  };
+  return { kind: 'create', deletions, adoptKeyId };
 }
 
-export type LifecycleAction =
-  | { readonly kind: 'none'; readonly reason: string; readonly nextAt?: Date }
-  | { readonly kind: 'check-usage'; readonly accessKeyId: string }
-  | { readonly kind: 'deactivate'; readonly accessKeyId: string }
-  | { readonly kind: 'delete'; readonly accessKeyId: string };
-
-export interface LifecycleInput {
-  readonly config: SecretConfig;
-  readonly previous?: PreviousKeyState;
-  readonly currentKeyId?: string;
-  /** The hold tag's value, when one is set (`id=<key>` in it limits the hold to that key). */
-  readonly hold?: string;
-}
-
-const MS = 1000;
-const DAY_MS = 86_400 * MS;
-
-/** When deactivation is due; from here on a still-used key may delay it (opt-in). */
-export function deactivationDueAt(config: SecretConfig, previous: PreviousKeyState): Date {
-  return new Date(previous.supersededAt.getTime() + config.deactivateAfterSeconds * MS);
-}
-
-/** Halfway through the grace period the old key's use is checked once, to warn ahead. */
-export function usageCheckAt(config: SecretConfig, previous: PreviousKeyState): Date {
-  return new Date(previous.supersededAt.getTime() + config.deactivateAfterSeconds * MS / 2);
-}
-
-export function deletionDueAt(config: SecretConfig, previous: PreviousKeyState): Date | undefined {
-  if (!previous.deactivatedAt) return undefined;
-  return new Date(previous.deactivatedAt.getTime() + config.deleteAfterSeconds * MS);
+export interface OrphanEvidence {
+  /** The key id the function recorded right after CreateAccessKey (the `creating` tag). */
+  readonly markerId?: string;
+  readonly key?: AccessKey;
+  /** Every key a version of the secret holds. */
+  readonly heldKeyIds: string[];
+  readonly lastUse?: LastUse;
+  /** When the AWSPENDING placeholder of the rotation in progress was created. */
+  readonly attemptStartedAt?: Date;
 }
 
 /**
- * The one transition due for a secret's previous key, decided from its tags
- * alone. A missed run is caught up by the next one, one step per run: a key
- * is never deactivated and deleted in the same run, so the reversible
- * inactive period always lasts `deleteAfter`.
+ * A key is deleted as an orphan only when every fact agrees it was created by
+ * an attempt of this rotation that never stored it: the function recorded its
+ * id, no version holds it, it has never been used, and IAM created it after
+ * the rotation started. A key that fails any of these is foreign — even one
+ * that appeared after a crashed attempt — so an operator's hand-made key is
+ * never deleted by a retry.
+ */
+export function provenOrphan(e: OrphanEvidence): boolean {
+  if (!e.markerId || !e.key || e.key.accessKeyId !== e.markerId) return false;
+  if (e.heldKeyIds.includes(e.markerId)) return false;
+  if (!e.lastUse || e.lastUse.gone || e.lastUse.at !== undefined) return false;
+  if (!e.key.createdAt || !e.attemptStartedAt) return false;
+  // Secrets Manager keeps the version's date to the second, rounded down, so a
+  // key made after the version compares as later or equal; one made before
+  // the rotation started does not.
+  return e.key.createdAt.getTime() >= e.attemptStartedAt.getTime();
+}
+
+// ---- the lifecycle of the old key ----------------------------------------------------------
+
+export type LifecycleAction =
+  | { readonly kind: 'none'; readonly reason: string; readonly nextAt?: Date }
+  /** The listing's hints cannot rule a transition out: read the secret and the keys. */
+  | { readonly kind: 'read' }
+  | { readonly kind: 'check-usage'; readonly accessKeyId: string }
+  | { readonly kind: 'deactivate'; readonly accessKeyId: string }
+  | { readonly kind: 'delete'; readonly accessKeyId: string }
+  /** The current key replaced it by an emergency revoke: it goes now, active or not. */
+  | { readonly kind: 'delete-revoked'; readonly accessKeyId: string; readonly wasActive: boolean }
+  /** It was made active again after the lifecycle deactivated it: hold off, visibly. */
+  | { readonly kind: 'hold'; readonly accessKeyId: string }
+  /** Made inactive outside the lifecycle: record it, and keep it deleteAfter from now. */
+  | { readonly kind: 'record-deactivation'; readonly accessKeyId: string }
+  /** Deleted outside the lifecycle: nothing left to retire. */
+  | { readonly kind: 'forget'; readonly accessKeyId: string };
+
+export type RetirementConfig = Pick<Registration, 'deactivateAfterSeconds' | 'deleteAfterSeconds' | 'postponeWhileInUseSeconds' | 'foreignKeyPolicy'>;
+
+export interface LifecycleInput {
+  readonly config: RetirementConfig;
+  /** The keys the secret's versions hold, by stage (proof). */
+  readonly staged: StagedKeys;
+  /** The rotation's previous-key tag (a hint). */
+  readonly previousHint?: PreviousKeyHint;
+  /** The lifecycle's progress tag of the old key (hints). */
+  readonly progress: KeyProgress;
+  /** The hold tag's value, when one is set (`id=<key>` in it limits the hold to that key). */
+  readonly hold?: string;
+  /** The registered user's keys from IAM; absent while deciding from a listing alone. */
+  readonly keys?: AccessKey[];
+}
+
+/** The key the lifecycle may retire: the previous version's key, or under ADOPT the key the rotation adopted. */
+export function retirableKey(input: Pick<LifecycleInput, 'config' | 'staged' | 'previousHint'>): string | undefined {
+  const { staged } = input;
+  const id = staged.previous
+    ?? (input.config.foreignKeyPolicy === ForeignKeyPolicy.ADOPT ? input.previousHint?.accessKeyId : undefined);
+  if (!id || id === staged.current || id === staged.pending) return undefined;
+  return id;
+}
+
+/** How much earlier than IAM's creation of the current key a recorded promotion may be (clocks differ a little). */
+export const CLOCK_TOLERANCE_MS = 5 * 60 * MS;
+
+/**
+ * When the old key was superseded, as far as can be proven: the tag's date,
+ * but never earlier than IAM's creation of the current key (which happened
+ * before its promotion), less a clock tolerance. Undefined when nothing bounds it yet.
+ */
+export function supersededAt(input: LifecycleInput, accessKeyId: string): Date | undefined {
+  const hinted = input.previousHint?.accessKeyId === accessKeyId ? input.previousHint.supersededAt : undefined;
+  const created = input.keys?.find((k) => k.accessKeyId === input.staged.current)?.createdAt;
+  // IAM no longer has the current key: nothing bounds the tag's date, so nothing is due on its word.
+  if (input.keys && !created) return undefined;
+  const bound = created && new Date(created.getTime() - CLOCK_TOLERANCE_MS);
+  if (!hinted || !bound) return hinted ?? created;
+  return later(hinted, bound);
+}
+
+
+/**
+ * The one transition due for a secret's old key. From a listing (no `keys`)
+ * it answers `none` only when the hints prove nothing can be due, else `read`;
+ * with the keys it decides. A missed run is caught up by the next one, one
+ * step per run: a key is never deactivated and deleted in the same run, so the
+ * reversible inactive period always lasts `deleteAfter` (a revoked key excepted).
  */
 export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction {
-  const { previous, config } = input;
-  if (!previous) return { kind: 'none', reason: 'no previous key' };
-  if (previous.deletedAt) return { kind: 'none', reason: 'previous key deleted' };
-  if (previous.accessKeyId === input.currentKeyId) {
-    return { kind: 'none', reason: `previous key ${previous.accessKeyId} is the current key; nothing to retire` };
+  const id = retirableKey(input);
+  if (!id) return { kind: 'none', reason: 'no old key to retire' };
+  const { config, progress } = input;
+  const revoked = input.staged.revokedPredecessor && id === input.staged.previous;
+  // Recorded as deleted: like a hold, a tag can only keep the lifecycle from acting.
+  if (progress.deletedAt) return { kind: 'none', reason: `${id} is recorded as deleted` };
+
+  if (!input.keys) {
+    // Deciding from the listing: hints can only postpone, so "not yet" by the hints is "not yet".
+    if (revoked) return { kind: 'read' };
+    if (input.hold !== undefined && holds(input.hold, id)) return { kind: 'none', reason: `held: ${input.hold}` };
+    const superseded = input.previousHint?.accessKeyId === id ? input.previousHint.supersededAt : undefined;
+    if (!superseded) return { kind: 'read' };
+    const due = plus(superseded, config.deactivateAfterSeconds);
+    if (progress.deactivatedAt) {
+      const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
+      return now >= deleteAt ? { kind: 'read' } : { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
+    }
+    const checkAt = plus(superseded, config.deactivateAfterSeconds / 2);
+    if (now >= due || (now >= checkAt && !progress.usageCheckedAt)) return { kind: 'read' };
+    return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
   }
-  if (input.hold !== undefined) {
-    // A hold that names a key holds that key only; one without a name holds whichever key is previous.
-    const heldKey = decodeFields(input.hold).id;
-    if (heldKey === undefined || heldKey === previous.accessKeyId) return { kind: 'none', reason: `held: ${input.hold}` };
+
+  const key = input.keys.find((k) => k.accessKeyId === id);
+  if (!key) return { kind: 'forget', accessKeyId: id };
+  if (revoked) return { kind: 'delete-revoked', accessKeyId: id, wasActive: isActive(key) };
+  if (input.hold !== undefined && holds(input.hold, id)) return { kind: 'none', reason: `held: ${input.hold}` };
+  const superseded = supersededAt(input, id);
+  if (!superseded) return { kind: 'none', reason: `no record of when ${id} was superseded` };
+  const due = plus(superseded, config.deactivateAfterSeconds);
+
+  if (!progress.deactivatedAt) {
+    if (key.status === INACTIVE) return { kind: 'record-deactivation', accessKeyId: id };
+    if (now >= due) return { kind: 'deactivate', accessKeyId: id };
+    const checkAt = plus(superseded, config.deactivateAfterSeconds / 2);
+    if (now >= checkAt && !progress.usageCheckedAt) return { kind: 'check-usage', accessKeyId: id };
+    return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
   }
-  if (!previous.deactivatedAt) {
-    const due = deactivationDueAt(config, previous);
-    if (now >= due) return { kind: 'deactivate', accessKeyId: previous.accessKeyId };
-    const checkAt = usageCheckAt(config, previous);
-    if (now >= checkAt && !previous.usageCheckedAt) return { kind: 'check-usage', accessKeyId: previous.accessKeyId };
-    return { kind: 'none', reason: 'grace period', nextAt: previous.usageCheckedAt || now >= checkAt ? due : checkAt };
-  }
-  const deleteAt = deletionDueAt(config, previous)!;
-  if (now >= deleteAt) return { kind: 'delete', accessKeyId: previous.accessKeyId };
-  return { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
+  const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
+  if (now < deleteAt) return { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
+  return key.status === ACTIVE ? { kind: 'hold', accessKeyId: id } : { kind: 'delete', accessKeyId: id };
+}
+
+/** A hold that names a key holds that key only; one without a name holds whichever key is previous. */
+function holds(hold: string, accessKeyId: string): boolean {
+  const named = decodeFields(hold).id;
+  return named === undefined || named === accessKeyId;
+}
+
+/** When deactivation is due; from here on a still-used key may delay it (opt-in). */
+export function deactivationDueAt(config: RetirementConfig, superseded: Date): Date {
+  return plus(superseded, config.deactivateAfterSeconds);
 }
 
 export type DeactivationPlan =
@@ -221,8 +328,8 @@ export type DeactivationPlan =
   | { readonly kind: 'postpone'; readonly until: Date; readonly warn: boolean };
 
 /** True when the old key was used after the new one was promoted. */
-export function usedAfterPromotion(previous: PreviousKeyState, lastUsed: Date | undefined): boolean {
-  return lastUsed !== undefined && lastUsed > previous.supersededAt;
+export function usedAfterPromotion(superseded: Date, lastUsed: Date | undefined): boolean {
+  return lastUsed !== undefined && lastUsed > superseded;
 }
 
 /**
@@ -230,12 +337,97 @@ export function usedAfterPromotion(previous: PreviousKeyState, lastUsed: Date | 
  * deactivated anyway unless postponing is opted into, and then only up to
  * the bound; the warning event repeats at most daily while postponed.
  */
-export function planDeactivation(config: SecretConfig, previous: PreviousKeyState, lastUsed: Date | undefined, now: Date): DeactivationPlan {
-  const inUse = usedAfterPromotion(previous, lastUsed);
-  const limit = new Date(deactivationDueAt(config, previous).getTime() + config.postponeWhileInUseSeconds * MS);
+export function planDeactivation(
+  config: RetirementConfig, superseded: Date, usageCheckedAt: Date | undefined, lastUsed: Date | undefined, now: Date,
+): DeactivationPlan {
+  const inUse = usedAfterPromotion(superseded, lastUsed);
+  const limit = plus(deactivationDueAt(config, superseded), config.postponeWhileInUseSeconds);
   if (inUse && now < limit) {
-    const warn = !previous.usageCheckedAt || now.getTime() - previous.usageCheckedAt.getTime() >= DAY_MS;
+    const warn = !usageCheckedAt || now.getTime() - usageCheckedAt.getTime() >= DAY_MS;
     return { kind: 'postpone', until: limit, warn };
   }
   return { kind: 'deactivate', stillInUse: inUse };
+}
+
+// ---- emergency revoke ----------------------------------------------------------------------
+
+/**
+ * Whether an operator's revoke request applies to the rotation starting now:
+ * it must be recent (a request lying in wait for the next scheduled rotation
+ * is dropped) and not from the future.
+ */
+export function revokeRequested(requestedAt: Date | undefined | 'malformed', now: Date, ttlSeconds: number): boolean {
+  if (!requestedAt || requestedAt === 'malformed') return false;
+  const age = now.getTime() - requestedAt.getTime();
+  return age >= -5 * 60 * MS && age <= ttlSeconds * MS;
+}
+
+// ---- CloudFormation: removal ---------------------------------------------------------------
+
+/** Stack statuses in which CloudFormation undoes an operation. */
+const ROLLBACK = new Set(['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS']);
+
+export function isRollback(stackStatus: string): boolean {
+  return ROLLBACK.has(stackStatus);
+}
+
+export interface RemovalInput {
+  readonly stackStatus: string;
+  /**
+   * CloudFormation holds a newer resource under this logical id, so this
+   * Delete cleans up a replaced one: for the same secret and user (a changed
+   * removal policy or schedule), or for another (a renamed secret or user).
+   */
+  readonly replacedBy?: 'same-registration' | 'other-registration';
+  readonly removal: Removal;
+  /** No version of the secret held a key when this resource was created. */
+  readonly freshSecret: boolean;
+}
+
+export type RemovalPlan =
+  | { readonly kind: 'nothing'; readonly reason: string }
+  | { readonly kind: 'release'; readonly deleteKeys: boolean; readonly reason: string }
+  | { readonly kind: 'refuse'; readonly reason: string };
+
+/**
+ * What a verified Delete of a registration's rotation resource does. Keys are
+ * deleted only when the registration really leaves — the stack is deleted, or
+ * CloudFormation's cleanup removes a registration no longer in the template —
+ * and its removal policy is DESTROY. A rollback deletes keys only of a secret
+ * that held none before the operation being undone. A replacement for the same
+ * secret and user (a DESTROY↔RETAIN flip, a changed schedule) deletes nothing.
+ */
+export function planRemoval(input: RemovalInput): RemovalPlan {
+  const release = (why: string): RemovalPlan => ({
+    kind: 'release',
+    deleteKeys: input.removal === Removal.DESTROY,
+    reason: `${why}; removal policy ${input.removal}`,
+  });
+  const same = input.replacedBy === 'same-registration';
+  if (ROLLBACK.has(input.stackStatus)) {
+    if (same) return { kind: 'nothing', reason: `rollback (${input.stackStatus}) to the same registration: its keys stay` };
+    if (!input.freshSecret) return { kind: 'nothing', reason: `rollback (${input.stackStatus}) of a registration whose secret held keys before: they stay` };
+    return release(`rollback (${input.stackStatus}) of a registration created by the operation being undone`);
+  }
+  if (input.stackStatus === 'DELETE_IN_PROGRESS') return release('the stack is being deleted');
+  if (input.stackStatus === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') {
+    if (same) return { kind: 'nothing', reason: 'replaced by a newer resource for the same secret and user, which stays registered' };
+    return release(input.replacedBy ? 'the registration\'s secret or user changed' : 'the registration left the stack');
+  }
+  return { kind: 'refuse', reason: `CloudFormation does not delete registrations while the stack is ${input.stackStatus}` };
+}
+
+/** Which keys a departing registration's removal deletes: those the secret's versions hold, and proven orphans. */
+export function keysToRelease(keys: AccessKey[], heldKeyIds: string[], orphanKeyIds: string[]): { release: AccessKey[]; foreign: AccessKey[] } {
+  const ours = new Set([...heldKeyIds, ...orphanKeyIds]);
+  return { release: keys.filter((k) => ours.has(k.accessKeyId)), foreign: keys.filter((k) => !ours.has(k.accessKeyId)) };
+}
+
+// ---- CloudFormation: departures ------------------------------------------------------------
+
+/** Registrations as the departures resource lists them: `<secret ARN> <user ARN>`. */
+export function departing(oldRegistrations: string[], newRegistrations: string[]): { secretArns: string[]; userArns: string[] } {
+  const kept = new Set(newRegistrations);
+  const gone = [...new Set(oldRegistrations)].filter((r) => !kept.has(r)).map((r) => r.split(' '));
+  return { secretArns: gone.map(([s]) => s), userArns: [...new Set(gone.map(([, u]) => u))] };
 }

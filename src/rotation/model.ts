@@ -1,54 +1,10 @@
 /**
- * The data the rotation function reads and writes: the secret's JSON schema,
- * the tags that carry each secret's configuration and lifecycle state, and
- * their parsing. Pure: no AWS calls, no clock.
+ * The data the rotation function reads and writes on a secret: the value's
+ * JSON schema, which key each version holds (its staging labels), and the
+ * state tags with their encodings. Pure: no AWS calls, no clock.
  */
-import { ForeignKeyPolicy } from '../foreign-key-policy';
-
-/** Prefix of every tag this library reads or writes on a secret. */
-export const TAG_PREFIX = 'access-key-rotation:';
-
-/** Tag keys on a managed secret. */
-export const Tags = {
-  /** The IAM user whose keys the secret holds. Its presence marks a managed secret. */
-  USER: `${TAG_PREFIX}user`,
-  /** Seconds the previous key stays active after the new one is promoted. */
-  DEACTIVATE_AFTER: `${TAG_PREFIX}deactivate-after-seconds`,
-  /** Seconds an inactive previous key is kept before it is deleted. */
-  DELETE_AFTER: `${TAG_PREFIX}delete-after-seconds`,
-  /** Opt-in: seconds deactivation may be postponed while the old key is still used (0: never). */
-  POSTPONE_WHILE_IN_USE: `${TAG_PREFIX}postpone-while-in-use-seconds`,
-  /** A `ForeignKeyPolicy` value. */
-  FOREIGN_KEYS: `${TAG_PREFIX}foreign-keys`,
-  /** Written by the function: the key in AWSCURRENT and when it was created. */
-  CURRENT_KEY: `${TAG_PREFIX}current-key`,
-  /** Written by the rotation: the superseded key and when it was superseded. */
-  PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
-  /**
-   * Prefix of the tag, one per old key, where the lifecycle records its
-   * progress (`key/<access key id>`). Kept apart from PREVIOUS_KEY so that a
-   * lifecycle run and a rotation never overwrite each other's writes.
-   */
-  KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
-  /** Written by the function while it creates a key: the keys that existed before. */
-  CREATING: `${TAG_PREFIX}creating`,
-  /** Written by the function under `ForeignKeyPolicy.ADOPT`: the hand-made key it took over. */
-  ADOPTING: `${TAG_PREFIX}adopting`,
-  /** Operator hold: while present, the lifecycle leaves the previous key as it is. */
-  HOLD: `${TAG_PREFIX}hold`,
-  /** Emergency revoke requested: the next finishSecret deactivates the old key at once. */
-  REVOKE: `${TAG_PREFIX}revoke`,
-} as const;
-
-export const Stage = {
-  CURRENT: 'AWSCURRENT',
-  PENDING: 'AWSPENDING',
-  PREVIOUS: 'AWSPREVIOUS',
-} as const;
-
-/** Days used when a secret carries no configuration tag of its own. */
-export const DEFAULT_DEACTIVATE_AFTER_SECONDS = 7 * 86_400;
-export const DEFAULT_DELETE_AFTER_SECONDS = 14 * 86_400;
+import { isKeyLabel, Stage, Tags } from './contract';
+import type { VersionLabels } from './gateway';
 
 /**
  * The secret's value (JSON), stable across versions of this library.
@@ -63,57 +19,100 @@ export interface StoredCredentials {
   readonly createdAt: string;
 }
 
-/** An IAM access key as ListAccessKeys reports it (the secret is never listed). */
-export interface AccessKey {
-  readonly accessKeyId: string;
-  readonly status: string;
-  readonly createdAt?: Date;
-}
-
 export const ACTIVE = 'Active';
 export const INACTIVE = 'Inactive';
 
-/** Per-secret configuration, from the secret's tags. */
-export interface SecretConfig {
-  readonly userName: string;
-  readonly deactivateAfterSeconds: number;
-  readonly deleteAfterSeconds: number;
-  readonly postponeWhileInUseSeconds: number;
-  readonly foreignKeyPolicy: ForeignKeyPolicy;
-}
-
-/** Where the superseded key is in its lifecycle. */
-export interface PreviousKeyState {
-  readonly accessKeyId: string;
-  readonly supersededAt: Date;
-  readonly deactivatedAt?: Date;
-  readonly deletedAt?: Date;
-  /** Last time the key's use was checked (and a warning emitted if it was still used). */
-  readonly usageCheckedAt?: Date;
-}
-
-/** The record left while a key is being created, to recognise an orphan later. */
-export interface CreatingMarker {
-  /** Keys the user had right before the function called CreateAccessKey. */
-  readonly knownKeyIds: string[];
-  readonly since: Date;
-}
-
-/** A managed secret as the lifecycle sees it: everything from ListSecrets. */
-export interface ManagedSecret {
-  readonly arn: string;
-  readonly tags: Record<string, string>;
-  /** VersionId → staging labels. */
-  readonly versions: Record<string, string[]>;
-}
-
-/** A problem with a secret's metadata, named precisely. */
+/** A problem with a secret, a request or the function's own state, named precisely. */
 export class ConfigurationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigurationError';
   }
 }
+
+/** A request the function will not carry out: what it would act on is not its to act on. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
+
+// ---- which key each version holds -----------------------------------------------------
+
+/** The versionId that holds a label, if any. */
+export function versionWithLabel(versions: VersionLabels, label: string): string | undefined {
+  return Object.keys(versions).find((id) => versions[id].includes(label));
+}
+
+/** The key a version holds, from its key label. */
+export function keyOfVersion(versions: VersionLabels, versionId: string | undefined): string | undefined {
+  return versionId === undefined ? undefined : versions[versionId]?.find(isKeyLabel);
+}
+
+/** The key held by the version with a stage (AWSCURRENT, AWSPENDING, AWSPREVIOUS). */
+export function keyAtStage(versions: VersionLabels, stage: string): string | undefined {
+  return keyOfVersion(versions, versionWithLabel(versions, stage));
+}
+
+/** Every key any version of the secret holds, with the version holding it. */
+export function labelledKeys(versions: VersionLabels): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [versionId, labels] of Object.entries(versions)) {
+    for (const label of labels) if (isKeyLabel(label)) out.set(label, versionId);
+  }
+  return out;
+}
+
+/** The secret's keys by stage, as its labels state them. */
+export interface StagedKeys {
+  readonly current?: string;
+  readonly pending?: string;
+  readonly previous?: string;
+  /** The current key replaced its predecessor by an emergency revoke. */
+  readonly revokedPredecessor: boolean;
+}
+
+export function stagedKeys(versions: VersionLabels): StagedKeys {
+  const currentVersion = versionWithLabel(versions, Stage.CURRENT);
+  return {
+    current: keyOfVersion(versions, currentVersion),
+    pending: keyAtStage(versions, Stage.PENDING),
+    previous: keyAtStage(versions, Stage.PREVIOUS),
+    revokedPredecessor: currentVersion !== undefined && versions[currentVersion].includes(Stage.REVOKED_PREDECESSOR),
+  };
+}
+
+// ---- the value -----------------------------------------------------------------------
+
+/** Parses a secret value; `undefined` when it holds metadata only (no key yet). Never echoes the value. */
+export function parseCredentials(secretString: string | undefined, where: string): StoredCredentials | undefined {
+  if (!secretString) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new ConfigurationError(`${where} is not JSON; the rotation expects the documented schema`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError(`${where} is not a JSON object; the rotation expects the documented schema`);
+  }
+  const v = parsed as Record<string, unknown>;
+  if (v.accessKeyId === undefined) return undefined;
+  for (const field of ['userName', 'accessKeyId', 'secretAccessKey', 'createdAt']) {
+    if (typeof v[field] !== 'string' || v[field] === '') {
+      throw new ConfigurationError(`${where}: field ${field} must be a non-empty string`);
+    }
+  }
+  return {
+    userName: v.userName as string,
+    accessKeyId: v.accessKeyId as string,
+    secretAccessKey: v.secretAccessKey as string,
+    createdAt: v.createdAt as string,
+  };
+}
+
+// ---- state tags ----------------------------------------------------------------------
 
 /**
  * Tag values allow letters, digits, spaces and `_ . : / = + - @`, so states are
@@ -135,42 +134,26 @@ export function decodeFields(value: string | undefined): Record<string, string> 
   return out;
 }
 
-function parseDate(tag: string, field: string, value: string | undefined): Date | undefined {
+/** A time from a tag; `undefined` when absent or not a time (tags are hints: a bad one is ignored, not trusted). */
+export function hintDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) {
-    throw new ConfigurationError(`tag ${tag}: field ${field} must be an ISO-8601 time, got '${value}'`);
-  }
-  return d;
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function parseSeconds(tags: Record<string, string>, tag: string, fallback: number): number {
-  const raw = tags[tag];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
-    throw new ConfigurationError(`tag ${tag} must be a whole number of seconds, got '${raw}'`);
-  }
-  return n;
+/** The rotation's record of the previous key (a hint: the key is proven from labels). */
+export interface PreviousKeyHint {
+  readonly accessKeyId: string;
+  readonly supersededAt?: Date;
 }
 
-export function parseConfig(tags: Record<string, string>): SecretConfig {
-  const userName = tags[Tags.USER];
-  if (!userName) {
-    throw new ConfigurationError(`tag ${Tags.USER} must name the IAM user whose keys the secret holds, got '${userName ?? ''}'`);
-  }
-  const policy = tags[Tags.FOREIGN_KEYS] ?? ForeignKeyPolicy.FAIL;
-  if (!(Object.values(ForeignKeyPolicy) as string[]).includes(policy)) {
-    throw new ConfigurationError(
-      `tag ${Tags.FOREIGN_KEYS} must be one of ${Object.values(ForeignKeyPolicy).join(', ')}, got '${policy}'`);
-  }
-  return {
-    userName,
-    deactivateAfterSeconds: parseSeconds(tags, Tags.DEACTIVATE_AFTER, DEFAULT_DEACTIVATE_AFTER_SECONDS),
-    deleteAfterSeconds: parseSeconds(tags, Tags.DELETE_AFTER, DEFAULT_DELETE_AFTER_SECONDS),
-    postponeWhileInUseSeconds: parseSeconds(tags, Tags.POSTPONE_WHILE_IN_USE, 0),
-    foreignKeyPolicy: policy as ForeignKeyPolicy,
-  };
+export function parsePreviousKeyHint(tags: Record<string, string>): PreviousKeyHint | undefined {
+  const f = decodeFields(tags[Tags.PREVIOUS_KEY]);
+  return f.id ? { accessKeyId: f.id, supersededAt: hintDate(f['superseded-at']) } : undefined;
+}
+
+export function formatPreviousKey(accessKeyId: string, supersededAt: Date): string {
+  return encodeFields({ 'id': accessKeyId, 'superseded-at': supersededAt.toISOString() });
 }
 
 /** The tag holding the lifecycle's progress on one old key. */
@@ -178,92 +161,50 @@ export function keyProgressTag(accessKeyId: string): string {
   return `${Tags.KEY_PROGRESS_PREFIX}${accessKeyId}`;
 }
 
-/** The previous key: who it is (the rotation's tag) and how far it is retired (its progress tag). */
-export function parsePreviousKey(tags: Record<string, string>): PreviousKeyState | undefined {
-  const raw = tags[Tags.PREVIOUS_KEY];
-  if (!raw) return undefined;
-  const f = decodeFields(raw);
-  const supersededAt = parseDate(Tags.PREVIOUS_KEY, 'superseded-at', f['superseded-at']);
-  if (!f.id || !supersededAt) {
-    throw new ConfigurationError(`tag ${Tags.PREVIOUS_KEY} must hold id= and superseded-at=, got '${raw}'`);
-  }
-  const progressTag = keyProgressTag(f.id);
-  const p = decodeFields(tags[progressTag]);
-  return {
-    accessKeyId: f.id,
-    supersededAt,
-    deactivatedAt: parseDate(progressTag, 'deactivated-at', p['deactivated-at']),
-    deletedAt: parseDate(progressTag, 'deleted-at', p['deleted-at']),
-    usageCheckedAt: parseDate(progressTag, 'usage-checked-at', p['usage-checked-at']),
-  };
+/** How far the lifecycle has retired an old key, as recorded (hints, bounded before use). */
+export interface KeyProgress {
+  readonly usageCheckedAt?: Date;
+  readonly deactivatedAt?: Date;
+  /** Deleted (or found deleted): nothing left to retire. */
+  readonly deletedAt?: Date;
 }
 
-/** The rotation's record of the previous key: its id and when it was superseded. */
-export function formatPreviousKey(state: PreviousKeyState): string {
-  return encodeFields({ 'id': state.accessKeyId, 'superseded-at': state.supersededAt.toISOString() });
+export function parseKeyProgress(tags: Record<string, string>, accessKeyId: string): KeyProgress {
+  const f = decodeFields(tags[keyProgressTag(accessKeyId)]);
+  return { usageCheckedAt: hintDate(f['usage-checked-at']), deactivatedAt: hintDate(f['deactivated-at']), deletedAt: hintDate(f['deleted-at']) };
 }
 
-/** The lifecycle's progress on an old key, as its progress tag. */
-export function keyProgress(state: PreviousKeyState): Record<string, string> {
+export function formatKeyProgress(accessKeyId: string, progress: KeyProgress): Record<string, string> {
   return {
-    [keyProgressTag(state.accessKeyId)]: encodeFields({
-      'usage-checked-at': state.usageCheckedAt?.toISOString(),
-      'deactivated-at': state.deactivatedAt?.toISOString(),
-      'deleted-at': state.deletedAt?.toISOString(),
+    [keyProgressTag(accessKeyId)]: encodeFields({
+      'usage-checked-at': progress.usageCheckedAt?.toISOString(),
+      'deactivated-at': progress.deactivatedAt?.toISOString(),
+      'deleted-at': progress.deletedAt?.toISOString(),
     }),
   };
 }
 
-export function parseCurrentKeyId(tags: Record<string, string>): string | undefined {
+export function parseCurrentKeyHint(tags: Record<string, string>): string | undefined {
   return decodeFields(tags[Tags.CURRENT_KEY]).id;
 }
 
-export function parseCreatingMarker(tags: Record<string, string>): CreatingMarker | undefined {
-  const raw = tags[Tags.CREATING];
-  if (raw === undefined) return undefined;
-  const f = decodeFields(raw);
-  return {
-    knownKeyIds: (f.known ?? '').split('/').filter(Boolean),
-    since: parseDate(Tags.CREATING, 'since', f.since) ?? new Date(0),
-  };
+/** The key id recorded right after CreateAccessKey, before the value is stored. */
+export function parseCreatingMarker(tags: Record<string, string>): string | undefined {
+  return decodeFields(tags[Tags.CREATING]).id;
 }
 
-export function formatCreatingMarker(marker: CreatingMarker): string {
-  // `known=` is kept even when empty: an empty list is a statement too.
-  return `known=${marker.knownKeyIds.join('/')} since=${marker.since.toISOString()}`;
+export function formatCreatingMarker(accessKeyId: string, at: Date): string {
+  return encodeFields({ id: accessKeyId, since: at.toISOString() });
 }
 
-/** Parses a secret value; `undefined` when it holds metadata only (no key yet). */
-export function parseCredentials(secretString: string | undefined, where: string): StoredCredentials | undefined {
-  if (!secretString) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString);
-  } catch {
-    // Never echo the value: it may hold a secret access key.
-    throw new ConfigurationError(`${where} is not JSON; the rotation expects the documented schema`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigurationError(`${where} is not a JSON object; the rotation expects the documented schema`);
-  }
-  const v = parsed as Record<string, unknown>;
-  if (v.accessKeyId === undefined) return undefined;
-  for (const field of ['userName', 'accessKeyId', 'secretAccessKey', 'createdAt']) {
-    if (typeof v[field] !== 'string' || v[field] === '') {
-      throw new ConfigurationError(`${where}: field ${field} must be a non-empty string`);
-    }
-  }
-  return {
-    userName: v.userName as string,
-    accessKeyId: v.accessKeyId as string,
-    secretAccessKey: v.secretAccessKey as string,
-    createdAt: v.createdAt as string,
-  };
+/** When an operator asked for an emergency revoke, if they did. */
+export function parseRevokeRequest(tags: Record<string, string>): Date | undefined | 'malformed' {
+  if (tags[Tags.REVOKE] === undefined) return undefined;
+  return hintDate(decodeFields(tags[Tags.REVOKE])['requested-at']) ?? 'malformed';
 }
 
-/** The versionId that holds a stage, if any. */
-export function versionWithStage(versions: Record<string, string[]>, stage: string): string | undefined {
-  return Object.keys(versions).find((id) => versions[id].includes(stage));
+export function formatRevokeRequest(at: Date): string {
+  return encodeFields({ 'requested-at': at.toISOString() });
 }
 
 /** A duration for people: `7 days`, `36 hours`, `90 seconds`. */

@@ -1,52 +1,46 @@
 /**
  * Entry point of the shared rotation function. One function per stack serves
- * every managed secret: Secrets Manager calls it with the four rotation steps,
- * the lifecycle schedule with `{"action": "lifecycle"}`, an operator with
- * `{"action": "revoke", "secretId": ...}`, and CloudFormation with the removal
- * resource's events (delete the managed keys before the users go).
+ * the secrets its stack registered: Secrets Manager calls it with the four
+ * rotation steps, the lifecycle schedule with `{"action": "lifecycle"}`, and
+ * CloudFormation with its custom resources' events. Nothing else is accepted.
  */
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { defaultClients, AwsGateway } from './aws';
-import { respond, secretsToRelease } from './custom-resource';
-import { RotationEvent, Rotator } from './rotation';
+import { Defaults, Env, LIFECYCLE_ACTION, Limits } from './contract';
+import { StackRegistrySource } from './registry';
+import { Rotator } from './rotator';
+import type { RotationEvent } from './steps';
 
+const env = process.env;
+const gateway = new AwsGateway(defaultClients(env.AWS_REGION));
+const concurrency = Number(env[Env.LIFECYCLE_CONCURRENCY]);
+const { min, max } = Limits.lifecycleConcurrency;
 const rotator = new Rotator({
-  gateway: new AwsGateway(defaultClients(process.env.AWS_REGION)),
+  gateway,
   clock: () => new Date(),
   logSink: { write: (line) => console.log(line) },
-  eventBusName: process.env.EVENT_BUS_NAME,
-  lifecycleConcurrency: process.env.LIFECYCLE_CONCURRENCY ? Number(process.env.LIFECYCLE_CONCURRENCY) : undefined,
+  eventBusName: env[Env.EVENT_BUS_NAME],
+  lifecycleConcurrency: Number.isInteger(concurrency) && concurrency >= min && concurrency <= max ? concurrency : Defaults.lifecycleConcurrency,
+  registry: new StackRegistrySource(gateway, {
+    stackId: env[Env.STACK_ID] ?? '',
+    logicalId: env[Env.REGISTRY_RESOURCE] ?? '',
+    digest: env[Env.REGISTRY_DIGEST] ?? '',
+  }),
+  stackId: env[Env.STACK_ID],
 });
 
-type Event = RotationEvent | CloudFormationCustomResourceEvent | { action: 'lifecycle' } | { action: 'revoke'; secretId: string };
+type Event = RotationEvent | CloudFormationCustomResourceEvent | { action: string };
 
-export async function handler(event: Event): Promise<unknown> {
+export async function handler(event: Event, context: Context): Promise<unknown> {
+  if (typeof event !== 'object' || event === null) throw new Error(`unknown event: expected an object, got ${typeof event}`);
   if ('Step' in event) return rotator.rotationStep(event);
-  if ('RequestType' in event) return removal(event);
-  switch (event.action) {
-    case 'lifecycle': {
-      const summary = await rotator.lifecycle();
-      // Failing the invocation is what raises the function's error alarm.
-      if (summary.failed > 0) throw new Error(`lifecycle: ${summary.failed} secret(s) failed; see the 'Access Key Lifecycle Failed' events`);
-      return summary;
-    }
-    case 'revoke': return { versionId: await rotator.revoke(event.secretId) };
-    default:
-      throw new Error('unknown event: expected a Secrets Manager rotation step, {"action": "lifecycle"} '
-        + `or {"action": "revoke", "secretId": ...}; got keys ${Object.keys(event as object).join(', ')}`);
+  if ('RequestType' in event) return rotator.customResource(event, context.invokedFunctionArn);
+  if ('action' in event && event.action === LIFECYCLE_ACTION) {
+    const summary = await rotator.lifecycle();
+    // Failing the invocation is what raises the function's error alarm.
+    if (summary.failed > 0) throw new Error(`lifecycle: ${summary.failed} secret(s) failed; see the 'Access Key Lifecycle Failed' events`);
+    return summary;
   }
-}
-
-async function removal(event: CloudFormationCustomResourceEvent): Promise<void> {
-  try {
-    for (const secretId of secretsToRelease(event)) {
-      const { deleted, foreign } = await rotator.deleteManagedKeys(secretId);
-      console.log(JSON.stringify({ level: 'INFO', message: 'managed keys deleted', secretId, deleted, foreign }));
-    }
-    await respond(event, 'SUCCESS', 'managed access keys deleted');
-  } catch (e) {
-    const reason = rotator.describe(e);
-    console.log(JSON.stringify({ level: 'ERROR', message: 'removal failed', reason }));
-    await respond(event, 'FAILED', reason);
-  }
+  throw new Error('unknown event: expected a Secrets Manager rotation step, {"action": "lifecycle"} '
+    + `or a CloudFormation custom resource event; got keys ${Object.keys(event).join(', ')}`);
 }

@@ -56,16 +56,34 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   /** The rotator's role may use * only where IAM offers no resource: that is what its Resource::* suppression claims. */
   function expectOnlyListSecretsOnStar(stack: Stack, template: Template): void {
-    const policy = template.toJSON().Resources[logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')];
-    const onStar = policy.Properties.PolicyDocument.Statement
+    const role = template.toJSON().Resources[logicalId(stack, '/AccessKeyRotator/Role/Resource')];
+    const onStar = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)
       .filter((s: any) => [s.Resource].flat().includes('*'))
       .map((s: any) => [s.Action].flat());
     expect(onStar).toEqual([['secretsmanager:ListSecrets']]);
   }
 
   const LIST_SECRETS = { id: 'AwsSolutions-IAM5', reason: expect.stringContaining('ListSecrets'), applies_to: ['Resource::*'] };
+  const ROTATION_ON = { id: 'AwsSolutions-SMG4', reason: expect.stringContaining('Custom::AccessKeyRotation') };
 
-  test('the example stack, every feature on, has no unsuppressed findings', () => {
+  /**
+   * SMG4 (a secret without rotation) is suppressed on the library's secrets only because their rotation resource
+   * turns rotation on: each suppressed secret must have a Custom::AccessKeyRotation, served by the stack's rotation function.
+   */
+  function expectRotationBehindEachSmg4(stack: Stack, template: Template): void {
+    const resources = template.toJSON().Resources;
+    const fn = logicalId(stack, '/AccessKeyRotator/Function/Resource');
+    const suppressed = Object.entries<any>(resources)
+      .filter(([, r]) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []).some((rule: { id: string }) => rule.id === 'AwsSolutions-SMG4'));
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const [id, resource] of suppressed) {
+      expect(resource.Type).toBe('AWS::SecretsManager::Secret');
+      const rotations = Object.values<any>(resources).filter((r) => r.Type === 'Custom::AccessKeyRotation' && r.Properties.SecretArn?.Ref === id);
+      expect(rotations.map((r) => r.Properties.ServiceToken)).toEqual([{ 'Fn::GetAtt': [fn, 'Arn'] }]);
+    }
+  }
+
+  test('GIVEN the example stack, every feature on, WHEN checked THEN there are no unsuppressed findings', () => {
     const app = new App();
     const stack = new AccessKeysExampleStack(app, 'AccessKeysExample', { env: ENV });
     const { findings, template } = nag(stack);
@@ -73,29 +91,34 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
     // Suppressed on these resources only, each for the named findings only.
     expect(suppressions(template)).toEqual({
-      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS],
+      [logicalId(stack, '/AccessKeyRotator/Role/Resource')]: [LIST_SECRETS],
       [logicalId(stack, '/BackupServer/PolicyReadBackups/Resource')]: [{
         id: 'AwsSolutions-IAM5',
         reason: expect.stringContaining('backup objects'),
         applies_to: ['Resource::arn:aws:s3:::example-backups/*'],
       }],
+      [logicalId(stack, '/BackupServer/AccessKey/Secret/Resource')]: [ROTATION_ON],
+      [logicalId(stack, '/LegacyCi/Secret/Resource')]: [ROTATION_ON],
     });
     expectOnlyListSecretsOnStar(stack, template);
+    expectRotationBehindEachSmg4(stack, template);
   });
 
-  test('a minimal stack, one RotatingAccessKey for an imported user with default props, has no unsuppressed findings', () => {
+  test('GIVEN a minimal stack, one RotatingAccessKey for an imported user with default props, WHEN checked THEN there are no unsuppressed findings', () => {
     const app = new App();
     const stack = new Stack(app, 'Minimal');
     new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'alice') });
     const { findings, template } = nag(stack);
     expect(findings).toEqual([]);
     expect(suppressions(template)).toEqual({
-      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS],
+      [logicalId(stack, '/AccessKeyRotator/Role/Resource')]: [LIST_SECRETS],
+      [logicalId(stack, '/Key/Secret/Resource')]: [ROTATION_ON],
     });
     expectOnlyListSecretsOnStar(stack, template);
+    expectRotationBehindEachSmg4(stack, template);
   });
 
-  test('the rotator in a VPC, with an imported key, a custom bus and DESTROY, has no unsuppressed findings', () => {
+  test('GIVEN the rotator in a VPC, with an imported key, a custom bus and DESTROY, WHEN checked THEN there are no unsuppressed findings', () => {
     const app = new App();
     const stack = new Stack(app, 'InVpc', { env: ENV });
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
@@ -112,11 +135,12 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         id: 'AwsSolutions-IAM4',
         reason: expect.stringContaining('network interfaces'),
         applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
-      }],
-      // Registered twice with the same key: suppressed once.
-      [logicalId(stack, '/AccessKeyRotator/Role/DefaultPolicy/Resource')]: [LIST_SECRETS],
+      }, LIST_SECRETS],
+      [logicalId(stack, '/Service/AccessKey/Secret/Resource')]: [ROTATION_ON],
+      [logicalId(stack, '/Other/AccessKey/Secret/Resource')]: [ROTATION_ON],
     });
     expectOnlyListSecretsOnStar(stack, template);
+    expectRotationBehindEachSmg4(stack, template);
   });
 });
 
@@ -155,18 +179,18 @@ describe('the example app synthesized by the cdk CLI', () => {
 
     /**
      * W3005 (a DependsOn that a Ref or GetAtt already implies) is ignored: the
-     * redundant DependsOn entries are harmless and come from explicit ordering
-     * on whole constructs, one of them from aws-cdk-lib itself. The next test
-     * pins exactly which ones there are, so nothing else hides behind the ignore.
+     * redundant DependsOn entry is harmless and comes from aws-cdk-lib itself.
+     * The next test pins exactly which ones there are, so nothing else hides
+     * behind the ignore.
      */
-    test('reports nothing (W3005 ignored)', () => {
+    test('GIVEN the example template WHEN linted THEN cfn-lint reports nothing (W3005 ignored)', () => {
       const run = cfnLint('--ignore-checks=W3005', '--', path.join(outdir, 'AccessKeysExample.template.json'));
       const output = `${run.stdout}${run.stderr}`;
       if (run.status !== 0 || output.trim() !== '') console.error(`cfn-lint exited ${run.status}:\n${output}`);
       expect({ status: run.status, output: output.trim() }).toEqual({ status: 0, output: '' });
     }, 120_000);
 
-    test('W3005 flags only the redundant DependsOn entries known to be harmless', () => {
+    test('GIVEN the example template WHEN linted with W3005 THEN it flags only the redundant DependsOn entry known to be harmless', () => {
       const run = cfnLint('--format', 'json', '--', path.join(outdir, 'AccessKeysExample.template.json'));
       const matches: any[] = JSON.parse(run.stdout || '[]');
       const stripHash = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
@@ -177,9 +201,6 @@ describe('the example app synthesized by the cdk CLI', () => {
       expect(flagged).toEqual([
         // aws-cdk-lib: a Function depends on its role, which its Role property already references.
         'W3005 AccessKeyRotatorFunction -> AccessKeyRotatorRole',
-        // RotatingAccessKey: the first rotation waits for the whole function construct (its permission, its policies) and the guards.
-        'W3005 BackupServerAccessKeyRotationSchedule -> AccessKeyRotatorFunction',
-        'W3005 LegacyCiRotationSchedule -> AccessKeyRotatorFunction',
       ]);
       expect(run.status).toBe(4); // warnings only
     }, 120_000);
@@ -197,7 +218,7 @@ describe('the example app synthesized by the cdk CLI', () => {
     /** The bundled rotation function: asset.<sha256 of the source>[.ext]/ */
     const isAssetCode = (file: string) => /^asset\.[0-9a-f]{64}(\.[^/]*)?\//.test(file);
 
-    test('no file gets a SecretAccessKey attribute, and no CloudFormation file names it at all', () => {
+    test('GIVEN the cloud assembly WHEN scanned THEN no file gets a SecretAccessKey attribute, and no CloudFormation file names it at all', () => {
       const all = files();
       expect(all.filter(isAssetCode).length).toBeGreaterThan(0);
       for (const file of all) {
@@ -216,7 +237,7 @@ describe('the example app synthesized by the cdk CLI', () => {
       }
     });
 
-    test('no template declares an AWS::IAM::AccessKey', () => {
+    test('GIVEN the templates WHEN scanned THEN none declares an AWS::IAM::AccessKey', () => {
       const templates = files().filter((f) => f.endsWith('.template.json'));
       expect(templates).toEqual(['AccessKeysExample.template.json']);
       const types = templates.flatMap((f) => Object.values<any>(JSON.parse(read(f)).Resources).map((r) => r.Type));
@@ -239,7 +260,7 @@ describe('the example app synthesized by the cdk CLI', () => {
       return tokens.filter((t) => /[0-9]/.test(t) && /[A-Z]/.test(t) && /[a-z]/.test(t));
     }
 
-    test('the scan finds a key when there is one, and not an asset hash or a path', () => {
+    test('GIVEN a key, an asset hash and a path WHEN scanned THEN the scan finds the key only', () => {
       const example = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'; // AWS's documented example key
       expect(secretLike(`{"SecretString":"{\\"secretAccessKey\\":\\"${example}\\"}"}`)).toEqual([example]);
       expect(secretLike(`"${example}="`)).toEqual([]); // part of a longer base64 token
@@ -248,13 +269,13 @@ describe('the example app synthesized by the cdk CLI', () => {
       expect(secretLike('"da39a3ee5e6b4b0d3255bfef95601890afd80709"')).toEqual([]);
     });
 
-    test('no json file of the assembly holds a string that looks like a secret access key', () => {
+    test('GIVEN the json files of the assembly WHEN scanned THEN none holds a string that looks like a secret access key', () => {
       const json = files().filter((f) => f.endsWith('.json'));
       expect(json).toEqual(expect.arrayContaining(['AccessKeysExample.template.json', 'AccessKeysExample.assets.json', 'manifest.json']));
       expect(json.map((file) => ({ file, found: secretLike(read(file)) }))).toEqual(json.map((file) => ({ file, found: [] })));
     });
 
-    test("each secret's SecretString is metadata only: {\"userName\": ...}", () => {
+    test("GIVEN the example template WHEN each secret's SecretString is rendered THEN it is metadata only: {\"userName\": ...}", () => {
       /** The string CloudFormation will make, a Ref shown as <Ref X>. */
       const render = (value: any): string => {
         if (typeof value === 'string') return value;

@@ -1,6 +1,8 @@
 /**
  * RotatingAccessKey and RotatingAccessKeyUser, prop by prop, with fine-grained
  * Template assertions; the shared AccessKeyRotator they create on demand.
+ * What each registration looks like to the function (the registry) is
+ * registry.test.ts; what the role may do is least-privilege.test.ts.
  */
 import { Annotations as CoreAnnotations, App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,57 +14,93 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessKeyRotator, ForeignKeyPolicy, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyUser,
 } from '../../src';
+import { REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const newStack = () => new Stack(new App(), 'Stack', { env: ENV });
 const importedUser = (stack: Stack, name = 'bob') => iam.User.fromUserName(stack, `User-${name}`, name);
-const secretTags = (template: Template) => {
-  const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
-  return Object.fromEntries((secret.Properties.Tags as { Key: string; Value: unknown }[]).map((t) => [t.Key, t.Value]));
-};
+const BOB_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/bob']] };
+const FUNCTION_ARN = { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessKeyRotatorFunction[0-9A-F]{8}$'), 'Arn'] };
+
+/** The registry entries as the template states them (ARNs still intrinsics). */
+function registryEntries(template: Template): Array<Record<string, unknown>> {
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+  return fn.Metadata[REGISTRY_METADATA_KEY].registrations;
+}
+
+/** The one resource of a type, with its logical id. */
+function only(template: Template, type: string): [string, any] {
+  const found = Object.entries(template.findResources(type));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
 
 describe('RotatingAccessKey defaults', () => {
   const stack = newStack();
   const key = new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
   const template = Template.fromStack(stack);
 
-  test('the secret holds metadata only: the user name, no key', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: '{"userName":"bob"}' });
+  test('GIVEN defaults THEN the secret holds metadata only: the user name, no key, no tags', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: 'cdk-rotating-access-keys: the access key of IAM user bob',
+      SecretString: '{"userName":"bob"}',
+      Tags: Match.absent(),
+      GenerateSecretString: Match.absent(),
+      KmsKeyId: Match.absent(),
+      Name: Match.absent(),
+    });
     template.resourceCountIs('AWS::IAM::AccessKey', 0);
   });
 
-  test('the secret is retained with the keys when the construct leaves the stack', () => {
+  test('GIVEN defaults THEN the secret is retained with the keys when the construct leaves the stack', () => {
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResourceProperties('Custom::AccessKeyRotation', { Removal: 'RETAIN' });
     template.resourceCountIs('Custom::AccessKeyRemoval', 0);
   });
 
-  test('the lifecycle settings are tags: 7 days to deactivate, 14 more to delete, no postponing, FAIL on foreign keys', () => {
-    expect(secretTags(template)).toEqual({
-      'access-key-rotation:user': 'bob',
-      'access-key-rotation:deactivate-after-seconds': '604800',
-      'access-key-rotation:delete-after-seconds': '1209600',
-      'access-key-rotation:postpone-while-in-use-seconds': '0',
-      'access-key-rotation:foreign-keys': 'FAIL',
+  test('GIVEN defaults THEN the registry holds the settings: 7 days to deactivate, 14 more to delete, no postponing, FAIL on foreign keys', () => {
+    expect(registryEntries(template)).toStrictEqual([{
+      secretArn: { Ref: expect.stringMatching(/^KeySecret/) },
+      userArn: BOB_ARN,
+      deactivateAfterSeconds: 604800,
+      deleteAfterSeconds: 1209600,
+      postponeWhileInUseSeconds: 0,
+      foreignKeyPolicy: 'FAIL',
+      removal: 'RETAIN',
+      scheduleExpression: 'rate(30 days)',
+      rotateOnDeploy: true,
+    }]);
+  });
+
+  test('GIVEN defaults THEN the rotation resource turns rotation on every 30 days through the shared function, once at deploy, with no window', () => {
+    const [, rotation] = only(template, 'Custom::AccessKeyRotation');
+    expect(rotation.Properties).toStrictEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction[0-9A-F]{8}$/), 'Arn'] },
+      SecretArn: { Ref: expect.stringMatching(/^KeySecret/) },
+      UserArn: BOB_ARN,
+      Removal: 'RETAIN',
+      ScheduleExpression: 'rate(30 days)',
+      RotateOnDeploy: true,
     });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 
-  test('Secrets Manager rotates every 30 days through the shared function, and once at deploy', () => {
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      SecretId: { Ref: Match.stringLikeRegexp('KeySecret') },
-      RotationLambdaARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessKeyRotatorFunction'), 'Arn'] },
-      RotateImmediatelyOnUpdate: true,
-      RotationRules: { ScheduleExpression: 'rate(30 days)' },
-    });
+  test('GIVEN defaults THEN the rotation waits for its registration policy and the guards, and the function does not wait for them', () => {
+    const [, rotation] = only(template, 'Custom::AccessKeyRotation');
+    expect([...rotation.DependsOn].sort()).toEqual([
+      expect.stringMatching(/^AccessKeyRotatorGuards[0-9A-F]{8}$/),
+      expect.stringMatching(/^AccessKeyRotatorRegistrations0[0-9A-F]{8}$/),
+    ]);
+    const [, fn] = only(template, 'AWS::Lambda::Function');
+    expect(fn.DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorRole[0-9A-F]{8}$/)]);
   });
 
-  test('the first rotation waits for the function and its permissions', () => {
-    const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
-    expect(schedule.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^AccessKeyRotatorFunction[0-9A-F]+$/)]));
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(fn.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^AccessKeyRotatorRegistrations0/)]));
+  test('GIVEN defaults THEN the secret suppresses cdk-nag SMG4 only, explaining that the rotation resource turns rotation on', () => {
+    const [, secret] = only(template, 'AWS::SecretsManager::Secret');
+    expect(secret.Metadata.cdk_nag.rules_to_suppress).toEqual([{ id: 'AwsSolutions-SMG4', reason: expect.stringContaining('Custom::AccessKeyRotation') }]);
   });
 
-  test('exposes the user, the secret and the stack\'s rotator', () => {
+  test('GIVEN defaults THEN it exposes the user, the secret and the stack\'s rotator', () => {
     expect(key.user.userName).toBe('bob');
     expect(key.secret).toBeDefined();
     expect(key.rotator).toBe(AccessKeyRotator.of(stack));
@@ -71,29 +109,38 @@ describe('RotatingAccessKey defaults', () => {
 
 describe('RotatingAccessKey props', () => {
   test.each([
-    [KeyRotationSchedule.every(Duration.days(14)), 'rate(14 days)'],
-    [KeyRotationSchedule.every(Duration.days(1)), 'rate(1 day)'],
-    [KeyRotationSchedule.every(Duration.hours(6)), 'rate(6 hours)'],
-    [KeyRotationSchedule.expression('rate(10 days)'), 'rate(10 days)'],
-    [KeyRotationSchedule.expression('cron(0 4 ? * SUN *)'), 'cron(0 4 ? * SUN *)'],
-  ])('schedule %# becomes %s', (schedule, expression) => {
+    ['rate(14 days)', KeyRotationSchedule.every(Duration.days(14))],
+    ['rate(1 day)', KeyRotationSchedule.every(Duration.days(1))],
+    ['rate(6 hours)', KeyRotationSchedule.every(Duration.hours(6))],
+    ['rate(10 days)', KeyRotationSchedule.expression('rate(10 days)')],
+    ['cron(0 4 ? * SUN *)', KeyRotationSchedule.expression('cron(0 4 ? * SUN *)')],
+  ])('GIVEN a schedule WHEN synthesized THEN the rotation resource and the registry state %s', (expression, schedule) => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), schedule });
-    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotationRules: { ScheduleExpression: expression },
-    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::AccessKeyRotation', { ScheduleExpression: expression });
+    expect(registryEntries(template)[0].scheduleExpression).toBe(expression);
   });
 
-  test('rotationWindow becomes the rule\'s Duration in hours; rotateOnDeploy false waits for the schedule', () => {
+  test('GIVEN rotationWindow and rotateOnDeploy false WHEN synthesized THEN the rotation resource and the registry state the window in hours and no rotation at deploy', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), rotationWindow: Duration.hours(4), rotateOnDeploy: false });
-    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotateImmediatelyOnUpdate: false,
-      RotationRules: { ScheduleExpression: 'rate(30 days)', Duration: '4h' },
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::AccessKeyRotation', {
+      ScheduleExpression: 'rate(30 days)', WindowHours: 4, RotateOnDeploy: false,
     });
+    expect(registryEntries(template)[0]).toMatchObject({ windowHours: 4, rotateOnDeploy: false });
   });
 
-  test('lifecycle Durations and the foreign key policy are written as tags the function reads', () => {
+  test('GIVEN no rotationWindow WHEN synthesized THEN neither the rotation resource nor the registry states one', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::AccessKeyRotation', { WindowHours: Match.absent() });
+    expect(registryEntries(template)[0]).not.toHaveProperty('windowHours');
+  });
+
+  test('GIVEN lifecycle Durations and a foreign key policy WHEN synthesized THEN the registry states them in seconds, and the secret has no tags', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', {
       user: importedUser(stack),
@@ -102,27 +149,36 @@ describe('RotatingAccessKey props', () => {
       postponeDeactivationWhileInUse: Duration.days(3),
       foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
     });
-    expect(secretTags(Template.fromStack(stack))).toMatchObject({
-      'access-key-rotation:deactivate-after-seconds': '172800',
-      'access-key-rotation:delete-after-seconds': '129600',
-      'access-key-rotation:postpone-while-in-use-seconds': '259200',
-      'access-key-rotation:foreign-keys': 'ADOPT',
+    const template = Template.fromStack(stack);
+    expect(registryEntries(template)[0]).toMatchObject({
+      deactivateAfterSeconds: 172800,
+      deleteAfterSeconds: 129600,
+      postponeWhileInUseSeconds: 259200,
+      foreignKeyPolicy: 'ADOPT',
     });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Tags: Match.absent() });
   });
 
-  test('secretName names the secret', () => {
+  test.each([ForeignKeyPolicy.FAIL, ForeignKeyPolicy.DELETE_INACTIVE, ForeignKeyPolicy.ADOPT])(
+    'GIVEN foreignKeyPolicy %s WHEN synthesized THEN the registry states it', (foreignKeyPolicy) => {
+      const stack = newStack();
+      new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), foreignKeyPolicy });
+      expect(registryEntries(Template.fromStack(stack))[0].foreignKeyPolicy).toBe(foreignKeyPolicy);
+    });
+
+  test('GIVEN secretName WHEN synthesized THEN it names the secret', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), secretName: 'access-keys/bob' });
     Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'access-keys/bob' });
   });
 
-  test('encryptionKey encrypts the secret, and the function may use that key', () => {
+  test('GIVEN encryptionKey WHEN synthesized THEN it encrypts the secret, and the function may use that key through Secrets Manager only', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'Cmk');
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), encryptionKey: key });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cmk'), 'Arn'] } });
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: Match.stringLikeRegexp('AccessKeyRotatorRole') }],
       PolicyDocument: {
         Statement: Match.arrayWith([{
@@ -136,64 +192,121 @@ describe('RotatingAccessKey props', () => {
     });
   });
 
-  test('RemovalPolicy.DESTROY deletes the secret, and the keys first through the removal resource', () => {
+  test('GIVEN RemovalPolicy.DESTROY WHEN synthesized THEN the secret is deleted, and the rotation resource and the registry say DESTROY', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Kept', { user: importedUser(stack, 'kept') });
     new RotatingAccessKey(stack, 'Gone', { user: importedUser(stack, 'gone'), removalPolicy: RemovalPolicy.DESTROY });
     const template = Template.fromStack(stack);
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
-    template.hasResourceProperties('Custom::AccessKeyRemoval', {
-      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessKeyRotatorFunction'), 'Arn'] },
-      Secrets: [{ Ref: Match.stringLikeRegexp('GoneSecret') }],
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { Description: 'cdk-rotating-access-keys: the access key of IAM user gone' },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
     });
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { Description: 'cdk-rotating-access-keys: the access key of IAM user kept' },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('Custom::AccessKeyRotation', {
+      ServiceToken: FUNCTION_ARN,
+      SecretArn: { Ref: Match.stringLikeRegexp('^GoneSecret') },
+      Removal: 'DESTROY',
+    });
+    template.hasResourceProperties('Custom::AccessKeyRotation', {
+      SecretArn: { Ref: Match.stringLikeRegexp('^KeptSecret') },
+      Removal: 'RETAIN',
+    });
+    expect(registryEntries(template).map((e) => e.removal)).toEqual(['RETAIN', 'DESTROY']);
+    template.resourceCountIs('Custom::AccessKeyRemoval', 0);
   });
 
-  test('grantRead lets a principal read the secret', () => {
+  test('GIVEN grantRead WHEN synthesized THEN the grantee may read the AWSCURRENT version only, and describe the secret', () => {
     const stack = newStack();
     const key = new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-    key.grantRead(role);
+    const grant = key.grantRead(role);
+    expect(grant.success).toBe(true);
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('Consumer') }],
       PolicyDocument: {
-        Statement: [Match.objectLike({
-          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          Resource: { Ref: Match.stringLikeRegexp('KeySecret') },
-        })],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: Match.stringLikeRegexp('KeySecret') },
+            Condition: {
+              StringEqualsIfExists: { 'secretsmanager:VersionStage': 'AWSCURRENT' },
+              Null: { 'secretsmanager:VersionId': 'true' },
+            },
+          },
+          { Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: { Ref: Match.stringLikeRegexp('KeySecret') } },
+        ],
       },
     });
   });
 
-  test('an explicit rotator serves the key', () => {
+  test('GIVEN grantRead and a customer key WHEN synthesized THEN the grantee may decrypt with that key through Secrets Manager for this secret only', () => {
+    const stack = newStack();
+    const cmk = new kms.Key(stack, 'Cmk');
+    const key = new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), encryptionKey: cmk });
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    key.grantRead(role);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('Consumer') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cmk'), 'Arn'] },
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com',
+              'kms:EncryptionContext:SecretARN': { Ref: Match.stringLikeRegexp('KeySecret') },
+            },
+          },
+        }]),
+      },
+    });
+    // The key policy is left as it was: the grant is on the grantee.
+    expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).not.toContain('Consumer');
+  });
+
+  test('GIVEN an explicit rotator WHEN synthesized THEN it serves the key', () => {
     const stack = newStack();
     const rotator = new AccessKeyRotator(stack, 'Custom', { lifecycleConcurrency: 8 });
     const key = new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), rotator });
     expect(key.rotator).toBe(rotator);
-    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('Custom::AccessKeyRotation', { ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CustomFunction'), 'Arn'] } });
   });
 });
 
 describe('the shared AccessKeyRotator', () => {
-  test('one function serves every key of a stack', () => {
+  test('GIVEN three keys WHEN synthesized THEN one function, rule, alarm and departures resource serve them, with a rotation resource each', () => {
     const stack = newStack();
     for (const name of ['a', 'b', 'c']) new RotatingAccessKey(stack, name, { user: importedUser(stack, name) });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 1);
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+    template.resourceCountIs('Custom::AccessKeyRotation', 3);
+    template.resourceCountIs('Custom::AccessKeyDepartures', 1);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    expect(registryEntries(template)).toHaveLength(3);
   });
 
-  test('the function: newest Node.js runtime, arm64, JSON logs into its own log group kept a year, no async retries', () => {
+  test('GIVEN a key WHEN synthesized THEN the function: newest Node.js runtime, arm64, JSON logs into its own log group kept a year, no async retries', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+      MemorySize: 256,
       Timeout: 300,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('AccessKeyRotatorLogs') } },
-      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'default', LIFECYCLE_CONCURRENCY: '4' }) },
+      VpcConfig: Match.absent(),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
@@ -202,20 +315,68 @@ describe('the shared AccessKeyRotator', () => {
     });
   });
 
-  test('the lifecycle runs hourly with {"action":"lifecycle"}', () => {
+  test('GIVEN a key WHEN synthesized THEN the function\'s environment names its bus, its concurrency, its stack, its own resource and the registry digest', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const template = Template.fromStack(stack);
+    const [functionId, fn] = only(template, 'AWS::Lambda::Function');
+    expect(fn.Properties.Environment.Variables).toStrictEqual({
+      EVENT_BUS_NAME: 'default',
+      LIFECYCLE_CONCURRENCY: '4',
+      ROTATOR_STACK_ID: { Ref: 'AWS::StackId' },
+      ROTATOR_REGISTRY_RESOURCE: functionId,
+      ROTATOR_REGISTRY_DIGEST: fn.Metadata[REGISTRY_METADATA_KEY].digest,
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    });
+    expect(fn.Metadata[REGISTRY_METADATA_KEY].version).toBe(1);
+  });
+
+  test('GIVEN a key WHEN synthesized THEN the role\'s own inline policy: logs, its own stack, audit events of this library, ListSecrets; no separate default policy', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const template = Template.fromStack(stack);
+    expect(Object.keys(template.findResources('AWS::IAM::Policy')).filter((id) => id.includes('DefaultPolicy'))).toEqual([]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Policies: [{
+        PolicyName: 'Rotation',
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessKeyRotatorLogs'), 'Arn'] } }),
+            {
+              Sid: 'ReadOwnStack',
+              Effect: 'Allow',
+              Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+              Resource: { Ref: 'AWS::StackId' },
+            },
+            {
+              Sid: 'PutAuditEvents',
+              Effect: 'Allow',
+              Action: 'events:PutEvents',
+              Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+              Condition: { 'ForAllValues:StringEquals': { 'events:source': ['cdk-rotating-access-keys'] } },
+            },
+            { Sid: 'FindManagedSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+          ],
+        },
+      }],
+    });
+  });
+
+  test('GIVEN a key WHEN synthesized THEN the lifecycle runs hourly with {"action":"lifecycle"}', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
-      Targets: [Match.objectLike({ Input: '{"action":"lifecycle"}', RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      Targets: [Match.objectLike({ Arn: FUNCTION_ARN, Input: '{"action":"lifecycle"}', RetryPolicy: { MaximumRetryAttempts: 0 } })],
     });
   });
 
-  test('every prop: schedule, concurrency, event bus, alarm topic, log retention, timeout, VPC', () => {
+  test('GIVEN every prop WHEN synthesized THEN schedule, concurrency, event bus, alarm topic, log retention, timeout and VPC apply', () => {
     const stack = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const bus = new events.EventBus(stack, 'Audit');
     const topic = new sns.Topic(stack, 'Alarms');
+    const securityGroup = new ec2.SecurityGroup(stack, 'Sg', { vpc });
     const rotator = new AccessKeyRotator(stack, AccessKeyRotator.ID, {
       lifecycleSchedule: events.Schedule.rate(Duration.minutes(30)),
       lifecycleConcurrency: 10,
@@ -224,6 +385,8 @@ describe('the shared AccessKeyRotator', () => {
       logRetention: 30,
       timeout: Duration.minutes(10),
       vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
     });
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     expect(AccessKeyRotator.of(stack)).toBe(rotator);
@@ -231,23 +394,58 @@ describe('the shared AccessKeyRotator', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 600,
-      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+      VpcConfig: {
+        SubnetIds: [{ Ref: Match.stringLikeRegexp('VpcPrivateSubnet1') }, { Ref: Match.stringLikeRegexp('VpcPrivateSubnet2') }],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Sg'), 'GroupId'] }],
+      },
       Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('Audit') }, LIFECYCLE_CONCURRENCY: '10' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']] }],
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors', Threshold: 1, AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Audit'), 'Arn'] },
-        })]),
-      },
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Policies: [Match.objectLike({
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Audit'), 'Arn'] },
+          })]),
+        },
+      })],
     });
   });
 
-  test('registrations fill managed policies by size: two statements each, one ARN per user and secret, under IAM\'s 6,144 characters', () => {
+  test('GIVEN a key WHEN synthesized THEN its registration policy grants the keys of its user and the rotation of its secret, after the guards', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const template = Template.fromStack(stack);
+    const [, policy] = only(template, 'AWS::IAM::ManagedPolicy');
+    expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^AccessKeyRotatorRole/) }]);
+    expect(policy.Properties.PolicyDocument.Statement).toStrictEqual([
+      {
+        Sid: 'ManageKeysOfRegisteredUsers',
+        Effect: 'Allow',
+        Action: ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:GetAccessKeyLastUsed'],
+        Resource: BOB_ARN,
+      },
+      {
+        Sid: 'RotateRegisteredSecrets',
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:RotateSecret',
+          'secretsmanager:CancelRotateSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource',
+        ],
+        Resource: { Ref: expect.stringMatching(/^KeySecret/) },
+      },
+    ]);
+    expect(policy.DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorGuards/)]);
+  });
+
+  test('GIVEN 60 keys WHEN synthesized THEN registrations fill managed policies by size: two statements each, one ARN per user and secret, under IAM\'s 6,144 characters', () => {
     const stack = newStack();
     for (let i = 0; i < 60; i++) new RotatingAccessKey(stack, `K${i}`, { user: importedUser(stack, `user${i}`) });
     const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
@@ -257,25 +455,87 @@ describe('the shared AccessKeyRotator', () => {
       const [keys, secrets] = p.Properties.PolicyDocument.Statement;
       expect([keys.Sid, secrets.Sid]).toEqual(['ManageKeysOfRegisteredUsers', 'RotateRegisteredSecrets']);
       expect(keys.Resource.length).toBe(secrets.Resource.length);
+      expect(p.DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorGuards/)]);
       users.push(...keys.Resource);
     }
     expect(users).toHaveLength(60);
   });
 
-  test('guards deny tagging anything but the rotation state, untagging a hold, and rotating through another function', () => {
+  test('GIVEN a key WHEN synthesized THEN the guards deny tagging anything but the rotation state, untagging a hold and rotating through another function', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
-    const guards = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-      .find((p) => p.Properties.PolicyName.includes('Guards'))!;
+    const [, guards] = Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('AccessKeyRotatorGuards'))!;
+    expect(guards.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^AccessKeyRotatorRole/) }]);
     const bySid = Object.fromEntries(guards.Properties.PolicyDocument.Statement.map((st: { Sid: string }) => [st.Sid, st]));
-    expect(Object.keys(bySid)).toEqual(['TagOnlyRotationState', 'UntagOnlyRotationState', 'NameTheTags', 'RotateOnlyThroughThisFunction']);
-    for (const st of Object.values<{ Effect: string; Resource: string }>(bySid)) expect([st.Effect, st.Resource]).toEqual(['Deny', '*']);
+    expect(Object.keys(bySid)).toEqual([
+      'TagOnlyRotationState', 'UntagOnlyRotationState', 'NameTheTags', 'RotateOnlyThroughThisFunction',
+      'RotateThroughItself', 'ReleaseDepartingUsers', 'ReleaseDepartingSecrets',
+    ]);
+    for (const sid of ['TagOnlyRotationState', 'UntagOnlyRotationState', 'NameTheTags', 'RotateOnlyThroughThisFunction']) {
+      expect([bySid[sid].Effect, bySid[sid].Resource]).toEqual(['Deny', '*']);
+    }
     expect(bySid.UntagOnlyRotationState.Condition['ForAnyValue:StringNotLike']['aws:TagKeys']).not.toContain('access-key-rotation:hold');
+    expect(bySid.TagOnlyRotationState.Condition['ForAnyValue:StringNotLike']['aws:TagKeys']).toContain('access-key-rotation:hold');
+    expect(bySid.NameTheTags.Condition).toEqual({ Null: { 'aws:TagKeys': 'true' } });
     expect(bySid.RotateOnlyThroughThisFunction.Condition.StringNotEquals['secretsmanager:RotationLambdaARN'])
       .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction/), 'Arn'] });
   });
 
-  test('past 10 managed policies (IAM\'s default quota per role) the stack is warned', () => {
+  test('GIVEN a key WHEN synthesized THEN the guards let the function invoke itself (RotateSecret needs it), and nothing else', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^AccessKeyRotatorGuards'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Sid: 'RotateThroughItself', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessKeyRotatorFunction'), 'Arn'] },
+        }]),
+      },
+    });
+  });
+
+  test('GIVEN a key WHEN synthesized THEN the guards keep departing users and secrets reachable through the departures resource\'s attributes', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
+    const template = Template.fromStack(stack);
+    const [departuresId] = only(template, 'Custom::AccessKeyDepartures');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^AccessKeyRotatorGuards'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'ReleaseDepartingUsers',
+            Effect: 'Allow',
+            Action: ['iam:ListAccessKeys', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed'],
+            Resource: { 'Fn::Split': [',', { 'Fn::GetAtt': [departuresId, 'UserArns'] }] },
+          },
+          {
+            Sid: 'ReleaseDepartingSecrets',
+            Effect: 'Allow',
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'],
+            Resource: { 'Fn::Split': [',', { 'Fn::GetAtt': [departuresId, 'SecretArns'] }] },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('GIVEN two keys WHEN synthesized THEN the departures resource lists "<secret ARN> <user ARN>" of each, through the function', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'A', { user: importedUser(stack, 'bob') });
+    new RotatingAccessKey(stack, 'B', { user: importedUser(stack, 'carol'), removalPolicy: RemovalPolicy.DESTROY });
+    const [, departures] = only(Template.fromStack(stack), 'Custom::AccessKeyDepartures');
+    expect(departures.Properties).toStrictEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction/), 'Arn'] },
+      Registrations: [
+        { 'Fn::Join': [' ', [{ Ref: expect.stringMatching(/^ASecret/) }, BOB_ARN]] },
+        { 'Fn::Join': [' ', [{ Ref: expect.stringMatching(/^BSecret/) }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/carol']] }]] },
+      ],
+    });
+    expect(departures.DependsOn).toBeUndefined();
+  });
+
+  test('GIVEN 320 keys WHEN synthesized THEN past 10 managed policies (IAM\'s default quota per role) the stack is warned', () => {
     // Only long names get there under 500 resources; lift CDK's limit to reach it with short ones.
     const stack = new Stack(new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } }), 'Stack', { env: ENV });
     for (let i = 0; i < 320; i++) new RotatingAccessKey(stack, `K${i}`, { user: importedUser(stack, `user${i}`) });
@@ -284,7 +544,7 @@ describe('the shared AccessKeyRotator', () => {
 });
 
 describe('RotatingAccessKeyUser', () => {
-  test('creates the user with its path, groups, policies and boundary, and rotating keys for it', () => {
+  test('GIVEN every user prop WHEN synthesized THEN the user has its name, path, groups, policies and boundary, and rotating keys', () => {
     const stack = newStack();
     const group = new iam.Group(stack, 'Readers');
     const boundary = new iam.ManagedPolicy(stack, 'Boundary', {
@@ -313,35 +573,63 @@ describe('RotatingAccessKeyUser', () => {
       Users: [{ Ref: Match.stringLikeRegexp('BackupUser') }],
     });
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: { 'Fn::Join': ['', ['{"userName":"', { Ref: Match.stringLikeRegexp('BackupUser') }, '"}']] } });
+    template.hasResourceProperties('Custom::AccessKeyRotation', { UserArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BackupUser'), 'Arn'] } });
     expect(user.secret).toBe(user.accessKey.secret);
     expect(user.accessKey.user).toBe(user.user);
   });
 
+  test('GIVEN key options WHEN synthesized THEN they pass through to the rotating key', () => {
+    const stack = newStack();
+    new RotatingAccessKeyUser(stack, 'Svc', {
+      schedule: KeyRotationSchedule.every(Duration.days(7)),
+      rotationWindow: Duration.hours(2),
+      deactivateAfter: Duration.days(1),
+      secretName: 'access-keys/svc',
+      foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE,
+      rotateOnDeploy: false,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'access-keys/svc' });
+    template.hasResourceProperties('Custom::AccessKeyRotation', { ScheduleExpression: 'rate(7 days)', WindowHours: 2, RotateOnDeploy: false });
+    expect(registryEntries(template)[0]).toMatchObject({ deactivateAfterSeconds: 86400, foreignKeyPolicy: 'DELETE_INACTIVE' });
+  });
+
   test.each([
-    [RemovalPolicy.RETAIN, 'Retain', 0],
-    [RemovalPolicy.DESTROY, 'Delete', 1],
-  ])('removalPolicy %s applies to the user and the secret', (removalPolicy, deletionPolicy, removals) => {
+    [RemovalPolicy.RETAIN, 'Retain', 'RETAIN'],
+    [RemovalPolicy.DESTROY, 'Delete', 'DESTROY'],
+  ])('GIVEN removalPolicy %s WHEN synthesized THEN it applies to the user, the secret and the rotation resource', (removalPolicy, deletionPolicy, removal) => {
     const stack = newStack();
     new RotatingAccessKeyUser(stack, 'Svc', { removalPolicy });
     const template = Template.fromStack(stack);
     template.hasResource('AWS::IAM::User', { DeletionPolicy: deletionPolicy });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: deletionPolicy });
-    template.resourceCountIs('Custom::AccessKeyRemoval', removals);
+    template.hasResourceProperties('Custom::AccessKeyRotation', { Removal: removal });
+    expect(registryEntries(template)[0].removal).toBe(removal);
+    template.resourceCountIs('Custom::AccessKeyRemoval', 0);
   });
 
-  test('with DESTROY the removal resource depends on the user, so the keys go before the user', () => {
+  test('GIVEN DESTROY WHEN synthesized THEN the rotation resource references the user and the secret, so CloudFormation deletes it (and the keys) before either', () => {
     const stack = newStack();
     new RotatingAccessKeyUser(stack, 'Svc', { removalPolicy: RemovalPolicy.DESTROY });
-    const [removal] = Object.values(Template.fromStack(stack).findResources('Custom::AccessKeyRemoval'));
-    expect(removal.DependsOn).toEqual([expect.stringMatching(/^SvcUser/)]);
-    expect(removal.Properties.Secrets).toEqual([{ Ref: expect.stringMatching(/^SvcAccessKeySecret/) }]);
+    const [, rotation] = only(Template.fromStack(stack), 'Custom::AccessKeyRotation');
+    expect(rotation.Properties.UserArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SvcUser/), 'Arn'] });
+    expect(rotation.Properties.SecretArn).toEqual({ Ref: expect.stringMatching(/^SvcAccessKeySecret/) });
   });
 
-  test('grantRead reads the secret', () => {
+  test('GIVEN grantRead WHEN synthesized THEN the grantee reads the secret as RotatingAccessKey.grantRead allows', () => {
     const stack = newStack();
     const user = new RotatingAccessKeyUser(stack, 'Svc');
     const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.AccountRootPrincipal() });
     expect(user.grantRead(role).success).toBe(true);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('Consumer') }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Condition: Match.objectLike({ Null: { 'secretsmanager:VersionId': 'true' } }) }),
+          Match.objectLike({ Action: 'secretsmanager:DescribeSecret' }),
+        ],
+      },
+    });
   });
 });
 
@@ -349,13 +637,13 @@ describe('compliance warnings at synth', () => {
   const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.anyValue())
     .map((w) => String(w.entry.data));
 
-  test('the defaults keep every active key under 90 days: no warning', () => {
+  test('GIVEN the defaults WHEN synthesized THEN there is no warning: every active key stays under 90 days', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     expect(warningsOf(stack)).toEqual([]);
   });
 
-  test('an active key that can pass 90 days is explained with its numbers', () => {
+  test('GIVEN an active key that can pass 90 days WHEN synthesized THEN the warning explains it with its numbers', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', {
       user: importedUser(stack), schedule: KeyRotationSchedule.every(Duration.days(80)), deactivateAfter: Duration.days(10),
@@ -365,7 +653,7 @@ describe('compliance warnings at synth', () => {
       + 'more than the 90 days of Security Hub IAM.3')]);
   });
 
-  test('postponement and the rotation window count towards the age', () => {
+  test('GIVEN postponement and a rotation window WHEN synthesized THEN they count towards the age', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', {
       user: importedUser(stack),
@@ -377,7 +665,7 @@ describe('compliance warnings at synth', () => {
     expect(warningsOf(stack)).toEqual([expect.stringContaining('an active key can reach 90.2 days')]);
   });
 
-  test('a grace period as long as the interval keeps two keys active: warned', () => {
+  test('GIVEN a grace period as long as the interval WHEN synthesized THEN two keys always active are warned of', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', {
       user: importedUser(stack), schedule: KeyRotationSchedule.every(Duration.days(7)), deactivateAfter: Duration.days(7),
@@ -385,13 +673,13 @@ describe('compliance warnings at synth', () => {
     expect(warningsOf(stack)).toEqual([expect.stringContaining('two keys are active all the time')]);
   });
 
-  test('a cron whose spacing cannot be told is flagged for a human to check', () => {
+  test('GIVEN a cron whose spacing cannot be told WHEN synthesized THEN it is flagged for a human to check', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), schedule: KeyRotationSchedule.expression('cron(0 4 1 1/3 ? *)') });
     expect(warningsOf(stack)).toEqual([expect.stringContaining("cannot tell the longest time between two rotations of 'cron(0 4 1 1/3 ? *)'")]);
   });
 
-  test('the warnings can be acknowledged', () => {
+  test('GIVEN a warning WHEN it is acknowledged THEN it is gone', () => {
     const stack = newStack();
     const key = new RotatingAccessKey(stack, 'Key', {
       user: importedUser(stack), schedule: KeyRotationSchedule.every(Duration.days(89)),

@@ -1,6 +1,9 @@
 /**
- * Bad props fail at synth with an error naming the prop and the value;
- * tokens are left for CloudFormation to judge.
+ * Bad props fail at synth with an error naming the prop and the value.
+ * Tokens are not judged when the construct is made: the settings that enter
+ * the registry are checked once CDK resolves them (registry.test.ts), the rest
+ * is left for CloudFormation to judge. Users that cannot be registered are
+ * refused in registry.test.ts.
  */
 import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -34,7 +37,7 @@ describe('KeyRotationSchedule', () => {
       "expected 'rate(N hours|days)' or 'cron(...)', got 'rate(300 minutes)'"],
     ['a five-field cron', () => KeyRotationSchedule.expression('cron(0 4 * * ?)'),
       "a cron expression needs 6 fields (minutes hours day-of-month month day-of-week year), got 5 in 'cron(0 4 * * ?)'"],
-  ])('%s is refused', (_, make, message) => {
+  ])('GIVEN %s WHEN the schedule is made THEN it is refused', (_, make, message) => {
     expect(make).toThrow(message);
   });
 
@@ -42,7 +45,7 @@ describe('KeyRotationSchedule', () => {
     ['cron(0 4 * * ? *)', 1],
     ['cron(0 4 ? * MON *)', 7],
     ['cron(0 4 1 * ? *)', 31],
-  ])('the longest gap of %s is %d days', (expression, days) => {
+  ])('GIVEN %s WHEN its interval is read THEN the longest gap is %d days', (expression, days) => {
     expect(KeyRotationSchedule.expression(expression).interval?.toDays()).toBe(days);
   });
 });
@@ -65,11 +68,11 @@ describe('RotatingAccessKey', () => {
     ['a secret name of 513 characters', { secretName: 'a'.repeat(513) }, 'secretName must be 1 to 512'],
     ['RemovalPolicy.SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT },
       'removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got snapshot'],
-  ])('%s is refused, naming the prop and the value', (_, options, message) => {
+  ])('GIVEN %s WHEN a RotatingAccessKey is made THEN it is refused, naming the prop and the value', (_, options, message) => {
     expect(() => keyWith(options)).toThrow(message);
   });
 
-  test('a rotator of another stack is refused', () => {
+  test('GIVEN a rotator of another stack WHEN a RotatingAccessKey is made with it THEN it is refused', () => {
     const app = new App();
     const shared = new Stack(app, 'Shared');
     const other = new Stack(app, 'Other');
@@ -78,11 +81,18 @@ describe('RotatingAccessKey', () => {
       .toThrow("register: the secret must be in the rotator's stack Shared, got one in Other");
   });
 
-  test('tokens are not validated', () => {
+  test('GIVEN settings as tokens WHEN the construct is made THEN they are not judged yet', () => {
     const lazy = (n: number) => Duration.seconds(Lazy.number({ produce: () => n }));
     const hours = Duration.hours(Lazy.number({ produce: () => 99 }));
     expect(() => keyWith({ deactivateAfter: lazy(0), deleteAfter: lazy(0), rotationWindow: hours, secretName: Lazy.string({ produce: () => 'x y' }) }))
       .not.toThrow();
+  });
+
+  test('GIVEN a secret name as a token WHEN synthesized THEN it is left for CloudFormation to judge', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob'), secretName: Lazy.string({ produce: () => 'x y' }) });
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
@@ -93,7 +103,7 @@ describe('RotatingAccessKeyUser', () => {
     ['a path without slashes', { path: 'service' }, "path must start and end with '/' and hold at most 512 printable characters, got 'service'"],
     ['a path with a space', { path: '/my service/' }, "got '/my service/'"],
     ['a lifecycle prop of the key', { deleteAfter: Duration.minutes(1) }, 'deleteAfter must be from 1 hour to 1000 days, got 1 minute'],
-  ])('%s is refused', (_, props, message) => {
+  ])('GIVEN %s WHEN a RotatingAccessKeyUser is made THEN it is refused', (_, props, message) => {
     expect(() => new RotatingAccessKeyUser(newStack(), 'Svc', props)).toThrow(message);
   });
 });
@@ -110,12 +120,12 @@ describe('AccessKeyRotator', () => {
     ['security groups without a VPC', (stack) => ({
       securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')],
     }), 'securityGroups needs vpc'],
-  ])('%s is refused', (_, props, message) => {
+  ])('GIVEN %s WHEN an AccessKeyRotator is made THEN it is refused', (_, props, message) => {
     const stack = newStack();
     expect(() => new AccessKeyRotator(stack, 'Rotator', props(stack))).toThrow(message);
   });
 
-  test('a stack child named AccessKeyRotator that is something else is refused', () => {
+  test('GIVEN a stack child named AccessKeyRotator that is something else WHEN the shared rotator is looked up THEN it is refused', () => {
     const stack = newStack();
     new iam.Role(stack, AccessKeyRotator.ID, { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => AccessKeyRotator.of(stack)).toThrow("the stack's child 'AccessKeyRotator' is not an AccessKeyRotator");

@@ -1,49 +1,63 @@
 /**
  * The bundled rotation function, exactly as it ships (esbuild output, AWS SDK
- * external), invoked like Lambda would invoke it against moto's server. It
- * finds moto only through the standard AWS_ENDPOINT_URL variable.
+ * external), invoked like Lambda would invoke it against moto's server and
+ * the CloudFormation stand-in. It finds them only through the standard
+ * AWS_ENDPOINT_URL variables, and its registry only through CloudFormation.
  */
-import { execFileSync } from 'child_process';
-import * as path from 'path';
+import { buildBundle, Handler, loadBundle } from '../support/bundle';
 import { MotoServer } from '../support/moto';
 import { STEPS, World } from '../support/world';
 
-const ASSET = path.join(__dirname, '..', '..', 'assets', 'rotation', 'rotation.lambda', 'index.js');
-
 let moto: MotoServer;
-let handler: (event: unknown) => Promise<unknown>;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  execFileSync('npx', ['projen', 'bundle'], { cwd: path.join(__dirname, '..', '..'), stdio: 'ignore' });
+  buildBundle();
   moto = await MotoServer.start();
   jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(line); });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the built file as Lambda does
-  handler = require(ASSET).handler;
 });
 afterAll(async () => { await moto?.stop(); });
+beforeEach(async () => { await moto.reset(); });
 
-test('GIVEN the shipped bundle WHEN Secrets Manager, the schedule and an operator invoke it THEN it rotates, runs the lifecycle and revokes', async () => {
+test('GIVEN the shipped bundle WHEN Secrets Manager, the schedule and an operator\'s revoke drive it THEN it rotates, runs the lifecycle and revokes', async () => {
   const world = new World();
   await world.createUser('alice');
   const arn = await world.createManagedSecret('alice');
+  const handler: Handler = loadBundle();
 
   const token = await world.startRotation(arn);
   for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: token });
   const first = (await world.stages(arn)).AWSCURRENT;
   expect(first).toMatch(/^AKIA/);
 
-  expect(await handler({ action: 'lifecycle' })).toMatchObject({ secrets: 1, failed: 0 });
+  expect(await handler({ action: 'lifecycle' })).toMatchObject({ registered: 1, failed: 0 });
 
-  const revoked = await handler({ action: 'revoke', secretId: arn }) as { versionId: string };
-  for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: revoked.versionId });
+  const revoked = await world.revoke(arn, new Date());
+  for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: revoked });
   expect(await world.keyStatus('alice', first!)).toBe('Inactive');
 
-  // Every log line is one JSON object.
+  // The registry was read once, at the cold start; every log line is one JSON object.
+  expect(moto.cloudFormation.calls).toEqual(['DescribeStackResource']);
   expect(lines.length).toBeGreaterThan(10);
   for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
 });
 
 test('an event it does not know is refused with what it expects', async () => {
+  const handler = loadBundle();
   await expect(handler({ detail: {} })).rejects.toThrow(/unknown event: expected a Secrets Manager rotation step.*got keys detail/);
+  await expect(handler('lifecycle')).rejects.toThrow(/unknown event: expected an object, got string/);
 });
+
+test.each([
+  ['without its registry settings', { ROTATOR_REGISTRY_DIGEST: undefined }, /the function has no registry configured/],
+  ['with a registry digest that is not the deployed one', { ROTATOR_REGISTRY_DIGEST: 'f'.repeat(64) }, /is not the one this function was deployed with/],
+])('GIVEN a function deployed %s THEN a rotation fails, saying so, and nothing is created', async (_, environment, message) => {
+  const world = new World();
+  await world.createUser('bob');
+  const arn = await world.createManagedSecret('bob');
+  const token = await world.startRotation(arn);
+  const handler = loadBundle(environment);
+
+  await expect(handler({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(message);
+  expect(await world.keys('bob')).toEqual([]);
+}, 30_000);

@@ -6,23 +6,24 @@
 import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultClients } from '../../src/rotation/aws';
-import { Tags } from '../../src/rotation/model';
+import { Registration, Tags } from '../../src/rotation/contract';
+import { readSecretState } from '../../src/rotation/state';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
-import { DAY, HOUR, makeRotator, rotate, SimulatedClock, STEPS, World } from '../support/world';
+import { DAY, DeployedRegistry, HOUR, makeRotator, rotate, SimulatedClock, STEPS, World } from '../support/world';
 
 let moto: MotoServer;
 beforeAll(async () => { moto = await MotoServer.start(); });
 afterAll(async () => { await moto?.stop(); });
 beforeEach(async () => { await moto.reset(); });
 
-const DAYS = (n: number) => String(n * 86_400);
+const DAYS = (n: number) => n * 86_400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function setup(tags: Record<string, string> = {}) {
+async function setup(config: Partial<Registration> = {}) {
   const world = new World();
   await world.createUser('alice');
-  const arn = await world.createManagedSecret('alice', { [Tags.DEACTIVATE_AFTER]: DAYS(7), [Tags.DELETE_AFTER]: DAYS(14), ...tags });
+  const arn = await world.createManagedSecret('alice', { deactivateAfterSeconds: DAYS(7), deleteAfterSeconds: DAYS(14), ...config });
   const h = makeRotator();
   const check = () => expectInvariants(world, arn, 'alice');
   return { world, arn, h, check };
@@ -98,8 +99,8 @@ describe('deactivate, then delete', () => {
 });
 
 describe('an old key still in use', () => {
-  async function rotateTwiceThenPromoteNow(tags: Record<string, string> = {}) {
-    const s = await setup(tags);
+  async function rotateTwiceThenPromoteNow(config: Partial<Registration> = {}) {
+    const s = await setup(config);
     await rotate(s.world, s.h.rotator, s.arn);
     const old = (await s.world.credentials(s.arn, 'AWSCURRENT'))!;
     // moto records last use in real time: promote at a real instant after the old key's own test.
@@ -131,7 +132,7 @@ describe('an old key still in use', () => {
   });
 
   test('GIVEN postponing is opted into THEN deactivation waits while the key is used, up to the bound', async () => {
-    const { world, h, old } = await rotateTwiceThenPromoteNow({ [Tags.POSTPONE_WHILE_IN_USE]: DAYS(3) });
+    const { world, h, old } = await rotateTwiceThenPromoteNow({ postponeWhileInUseSeconds: DAYS(3) });
     await useKey(old);
 
     h.clock.advance(7 * DAY);
@@ -183,19 +184,31 @@ describe('operators', () => {
     expect(await h.rotator.lifecycle()).toMatchObject({ held: 0, deleted: 0 });
 
     expect(await world.keyStatus('alice', old)).toBe('Active');
-    expect((await world.tags(arn))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} re-activated outside the lifecycle`));
+    expect((await world.tags(arn))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} found re-activated outside the lifecycle at `));
     expect(h.gateway.events.map((e) => e.DetailType)).toContain('Access Key Held');
   });
 
-  test('GIVEN a leaked key WHEN revoked THEN a new key is current and the old one is inactive at once, then deleted on schedule', async () => {
+  test('GIVEN someone removed the previous-key tag THEN the lifecycle still finds the old key (its version\'s label) and retires it on time, dated by IAM', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSPREVIOUS!;
+    await h.gateway.untag(arn, [Tags.PREVIOUS_KEY, Tags.CURRENT_KEY]);
+
+    // Dated by IAM's creation of the current key (moto's real time, a moment after this test's clock started).
+    h.clock.advance(7 * DAY + 60_000);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1, failed: 0 });
+    expect(await world.keyStatus('alice', old)).toBe('Inactive');
+  });
+
+  test('GIVEN a leaked key WHEN an operator revokes it (tag + RotateSecret, no invocation) THEN a new key is current, the old one is inactive at once and deleted at the next run', async () => {
     const { world, arn, h, check } = await setup();
     await rotate(world, h.rotator, arn);
     const leaked = (await world.stages(arn)).AWSCURRENT!;
 
-    const token = await h.rotator.revoke(arn);
-    expect(token).toBeDefined();
+    const token = await world.revoke(arn, h.clock.now());
     for (const step of STEPS) {
-      await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token! });
+      await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
       await check();
     }
 
@@ -204,33 +217,77 @@ describe('operators', () => {
     expect(h.gateway.events.find((e) => e.DetailType === 'Access Key Revoked')?.Detail).toContain(leaked);
     expect((await world.tags(arn))[Tags.REVOKE]).toBeUndefined();
 
-    h.clock.advance(14 * DAY);
+    h.clock.advance(HOUR);
     expect(await h.rotator.lifecycle()).toMatchObject({ deleted: 1 });
     expect(await world.keyStatus('alice', leaked)).toBeUndefined();
+  });
+
+  test('GIVEN a revoked key made active again THEN it is deleted anyway, never held', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const leaked = (await world.stages(arn)).AWSCURRENT!;
+    const token = await world.revoke(arn, h.clock.now());
+    for (const step of STEPS) await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: leaked, Status: 'Active' }));
+
+    expect(await h.rotator.lifecycle()).toMatchObject({ deleted: 1, held: 0 });
+    expect(await world.keyStatus('alice', leaked)).toBeUndefined();
+    expect(JSON.parse(h.gateway.events.find((e) => e.DetailType === 'Access Key Deleted')!.Detail!).reason).toContain('made active again');
+  });
+
+  test('GIVEN a revoke request older than an hour WHEN the next scheduled rotation runs THEN it is an ordinary rotation: the old key keeps its grace period', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSCURRENT!;
+    const token = await world.revoke(arn, new Date(h.clock.now().getTime() - 2 * HOUR));
+    for (const step of STEPS) await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
+
+    expect(await world.keyStatus('alice', old)).toBe('Active');
+    expect((await world.tags(arn))[Tags.REVOKE]).toBeUndefined();
+    expect(h.logs.join('\n')).toContain('a revoke request was ignored');
   });
 });
 
 describe('cost and scale of a run', () => {
-  test('GIVEN 150 managed secrets of which one has a transition due THEN IAM is called for that one only', async () => {
+  /** 150 registered secrets: one, `due`, rotated twice with a one-day grace period; 149 idle ones with an old key on record in their tags only. */
+  async function manySecrets() {
     const world = new World();
     const clock = new SimulatedClock(new Date());
     const h = makeRotator({ clock });
     await world.createUser('due');
-    const due = await world.createManagedSecret('due', { [Tags.DEACTIVATE_AFTER]: DAYS(1) });
+    const due = await world.createManagedSecret('due', { deactivateAfterSeconds: DAYS(1) });
     await rotate(world, h.rotator, due);
     await rotate(world, h.rotator, due);
     for (let i = 0; i < 149; i++) {
       const arn = await world.createManagedSecret(`idle-${i}`);
       await h.gateway.tag(arn, { [Tags.PREVIOUS_KEY]: `id=AKIAIDLE${String(i).padStart(12, '0')} superseded-at=${clock.now().toISOString()}` });
     }
+    return { clock, h };
+  }
+
+  test('GIVEN 150 registered secrets of which one has a transition due THEN IAM is called for that one only', async () => {
+    const { clock, h } = await manySecrets();
 
     clock.advance(DAY);
     h.calls.length = 0;
     const summary = await h.rotator.lifecycle();
 
-    expect(summary).toMatchObject({ secrets: 150, deactivated: 1, failed: 0 });
+    expect(summary).toMatchObject({ registered: 150, secrets: 150, deactivated: 1, failed: 0 });
     expect(h.calls.filter((c) => c === 'SecretsManager.ListSecrets')).toHaveLength(2); // 100 a page
-    expect(h.calls.filter((c) => c.startsWith('IAM.'))).toEqual(['IAM.GetAccessKeyLastUsed', 'IAM.UpdateAccessKey']);
+    expect(h.calls.filter((c) => c.startsWith('IAM.'))).toEqual(['IAM.ListAccessKeys', 'IAM.GetAccessKeyLastUsed', 'IAM.UpdateAccessKey']);
+  });
+
+  test('GIVEN 150 registered secrets and none due THEN a run (after its cold start) is two ListSecrets pages and nothing else', async () => {
+    const { clock, h } = await manySecrets();
+    clock.advance(DAY);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1 }); // and the cold start read the registry
+
+    h.calls.length = 0;
+    clock.advance(HOUR);
+    const summary = await h.rotator.lifecycle();
+
+    expect(summary).toMatchObject({ registered: 150, secrets: 150, failed: 0 });
+    expect(h.calls).toEqual(['SecretsManager.ListSecrets', 'SecretsManager.ListSecrets']);
   });
 
   test('GIVEN more due transitions than the concurrency THEN no more than that many run at once', async () => {
@@ -238,14 +295,14 @@ describe('cost and scale of a run', () => {
     const h = makeRotator({ lifecycleConcurrency: 2 });
     for (let i = 0; i < 6; i++) {
       await world.createUser(`u${i}`);
-      const arn = await world.createManagedSecret(`u${i}`, { [Tags.DEACTIVATE_AFTER]: DAYS(1) });
+      const arn = await world.createManagedSecret(`u${i}`, { deactivateAfterSeconds: DAYS(1) });
       await rotate(world, h.rotator, arn);
       await rotate(world, h.rotator, arn);
     }
     let inFlight = 0;
     let most = 0;
-    const lastUsed = h.gateway.accessKeyLastUsed.bind(h.gateway);
-    jest.spyOn(h.gateway, 'accessKeyLastUsed').mockImplementation(async (id) => {
+    const lastUsed = h.gateway.lastUse.bind(h.gateway);
+    jest.spyOn(h.gateway, 'lastUse').mockImplementation(async (id) => {
       most = Math.max(most, ++inFlight);
       await sleep(50);
       inFlight--;
@@ -259,23 +316,69 @@ describe('cost and scale of a run', () => {
 
   test('the SDK clients retry adaptively (IAM throttles with unpublished token buckets)', async () => {
     const clients = defaultClients('us-east-1');
-    for (const client of [clients.iam, clients.secretsManager, clients.eventBridge]) {
+    for (const client of [clients.iam, clients.secretsManager, clients.eventBridge, clients.cloudFormation]) {
       expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
     }
   });
 
-  test('GIVEN one secret with a malformed tag THEN the others still run and the failure is an event naming it', async () => {
+  test('GIVEN one secret whose transition fails (IAM keeps throttling) THEN the others still run and the failure is an event naming it', async () => {
     const { world, arn, h } = await setup();
     await rotate(world, h.rotator, arn);
     await rotate(world, h.rotator, arn);
     await world.createUser('bob');
-    const bad = await world.createManagedSecret('bob', { [Tags.DELETE_AFTER]: 'two weeks' });
+    const bad = await world.createManagedSecret('bob', { deactivateAfterSeconds: DAYS(7) });
+    await rotate(world, h.rotator, bad);
+    await rotate(world, h.rotator, bad);
+    const list = h.gateway.listAccessKeys.bind(h.gateway);
+    jest.spyOn(h.gateway, 'listAccessKeys').mockImplementation(async (user) => {
+      if (user === 'bob') throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      return list(user);
+    });
 
     h.clock.advance(7 * DAY);
     expect(await h.rotator.lifecycle()).toMatchObject({ secrets: 2, deactivated: 1, failed: 1 });
     const failure = JSON.parse(h.gateway.events.find((e) => e.DetailType === 'Access Key Lifecycle Failed')!.Detail!);
-    expect(failure).toMatchObject({ secretArn: bad, userName: 'bob' });
-    expect(failure.reason).toContain("tag access-key-rotation:delete-after-seconds must be a whole number of seconds, got 'two weeks'");
+    expect(failure).toMatchObject({ secretArn: bad, userName: 'bob', reason: 'Throttling: Rate exceeded' });
+  });
+
+  test('GIVEN another stack\'s secret carrying the same tags THEN the run skips it: no call for it, no failure, no alarm', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    await world.createUser('carol');
+    await world.createSecret('other-stack/carol', 'carol', {
+      [Tags.PREVIOUS_KEY]: `id=AKIAELSEWHERE0000001 superseded-at=${new Date(0).toISOString()}`,
+    });
+
+    h.clock.advance(7 * DAY);
+    h.calls.length = 0;
+    expect(await h.rotator.lifecycle()).toMatchObject({ secrets: 1, deactivated: 1, failed: 0 });
+    expect(h.logs.join('\n')).toContain('"notRegisteredHere":1');
+    expect(h.calls.filter((c) => c === 'SecretsManager.DescribeSecret')).toHaveLength(1);
+  });
+});
+
+describe('the read model of a secret (what an operator\'s status shows)', () => {
+  test('GIVEN two rotations and a consumer still on the old key THEN each key has its role, its last use when asked, and the next transition has its date', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const old = (await world.stages(arn)).AWSCURRENT!;
+    const promotedAt = h.clock.advance(DAY);
+    await rotate(world, h.rotator, arn);
+    const current = (await world.stages(arn)).AWSCURRENT!;
+    await useKey((await world.credentials(arn, 'AWSPREVIOUS'))!);
+    const registration = (await new DeployedRegistry(h.gateway).load()).require(arn);
+
+    const { state } = await readSecretState(h.gateway, registration, h.clock.now(), { lastUsed: true });
+
+    expect(state).toMatchObject({
+      secretArn: arn,
+      userName: 'alice',
+      retiring: { accessKeyId: old, supersededAt: promotedAt },
+      next: { kind: 'none', reason: 'grace period', nextAt: new Date(promotedAt.getTime() + 3.5 * DAY) },
+    });
+    expect(state.keys.map((k) => [k.accessKeyId, k.role, k.status]).sort()).toEqual([[current, 'current', 'Active'], [old, 'previous', 'Active']].sort());
+    expect(state.keys.find((k) => k.accessKeyId === old)!.lastUsed).toMatchObject({ at: expect.any(Date), service: 'sts' });
   });
 });
 
@@ -306,8 +409,8 @@ describe('no secret leaves the function', () => {
       h.clock.advance(8 * DAY);
       await h.rotator.lifecycle();
     }
-    const token = await h.rotator.revoke(arn);
-    for (const step of STEPS) await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token! });
+    const token = await world.revoke(arn, h.clock.now());
+    for (const step of STEPS) await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
     await collect();
     h.clock.advance(30 * DAY);
     await h.rotator.lifecycle();

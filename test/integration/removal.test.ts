@@ -1,118 +1,267 @@
 /**
- * The removal resource against moto: with RemovalPolicy.DESTROY, CloudFormation
- * asks the function to delete the managed keys before it deletes the users
- * (IAM refuses to delete a user that still has keys). The function answers
- * CloudFormation's presigned URL itself; a local server stands in for it.
+ * The registration's lifecycle in CloudFormation, through the shipped bundle:
+ * its `Custom::AccessKeyRotation` turns rotation on when it is created, and
+ * when it leaves the stack turns rotation off and, with DESTROY, deletes the
+ * keys before CloudFormation deletes the user (IAM refuses to delete a user
+ * that has keys). CloudFormation is played step by step by the driver against
+ * the stand-in (moto cannot run these templates); every other call goes to moto.
  */
-import { execFileSync } from 'child_process';
-import { createServer, Server } from 'http';
-import { AddressInfo } from 'net';
-import * as path from 'path';
 import { DeleteAccessKeyCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, Removal, ROTATION_RESOURCE_TYPE, RotationProperties } from '../../src/rotation/contract';
+import { buildBundle, captureAnswers, Handler, loadBundle } from '../support/bundle';
+import { CloudFormationDriver } from '../support/cloudformation';
 import { MotoServer } from '../support/moto';
-import { makeRotator, rotate, World } from '../support/world';
+import { STEPS, World } from '../support/world';
 
-const ROOT = path.join(__dirname, '..', '..');
 let moto: MotoServer;
-let handler: (event: unknown) => Promise<unknown>;
-let cloudFormation: Server;
-let responseUrl: string;
-const responses: Record<string, string>[] = [];
+let capture: ReturnType<typeof captureAnswers>;
+let logs: string[];
 
 beforeAll(async () => {
-  execFileSync('npx', ['projen', 'bundle'], { cwd: ROOT, stdio: 'ignore' });
+  buildBundle();
   moto = await MotoServer.start();
-  cloudFormation = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => { responses.push(JSON.parse(body)); res.end(); });
-  });
-  await new Promise<void>((r) => cloudFormation.listen(0, '127.0.0.1', r));
-  responseUrl = `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}/response`;
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the built file as Lambda does
-  handler = require(path.join(ROOT, 'assets', 'rotation', 'rotation.lambda', 'index.js')).handler;
 });
-afterAll(async () => {
-  cloudFormation?.close();
-  await moto?.stop();
-});
+afterAll(async () => { await moto?.stop(); });
 beforeEach(async () => {
   await moto.reset();
-  responses.length = 0;
+  capture = captureAnswers();
+  logs = [];
+  jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(line); });
 });
 
-function cfnEvent(requestType: 'Create' | 'Update' | 'Delete', secrets: string[], oldSecrets?: string[]) {
+/** An account with the stack deployed: users with a registration each, rotated, and CloudFormation's view of it. */
+async function deployed(users: Record<string, Removal>) {
+  const world = new World();
+  const functionArn = await world.rotationFunctionArn();
+  let handler: Handler = loadBundle();
+  const invoke = (event: unknown) => handler(event, { invokedFunctionArn: functionArn });
+  const cfn = new CloudFormationDriver(moto.cloudFormation, (e) => invoke(e), capture.answers);
+  const secrets: Record<string, string> = {};
+  const props = (name: string, removal = users[name]) => ({
+    [RotationProperties.SECRET]: secrets[name],
+    [RotationProperties.USER]: world.userArn(name),
+    [RotationProperties.REMOVAL]: removal,
+    [RotationProperties.SCHEDULE]: 'rate(30 days)',
+    [RotationProperties.ROTATE_ON_DEPLOY]: 'true',
+  });
+  const departuresProps = () => ({ Registrations: Object.keys(secrets).filter((n) => users[n]).map((n) => `${secrets[n]} ${world.userArn(n)}`) });
+  moto.cloudFormation.begin('CREATE_IN_PROGRESS');
+  for (const [name, removal] of Object.entries(users)) {
+    await world.createUser(name);
+    secrets[name] = await world.createManagedSecret(name, { removal });
+  }
+  handler = loadBundle();
+  expect(await cfn.create('Departures', DEPARTURES_RESOURCE_TYPE, departuresProps())).toMatchObject({ Status: 'SUCCESS' });
+  for (const name of Object.keys(users)) {
+    expect(await cfn.create(`${name}Rotation`, ROTATION_RESOURCE_TYPE, props(name))).toMatchObject({ Status: 'SUCCESS' });
+    // Secrets Manager now runs the four steps (moto does not invoke functions; the test does).
+    const token = Object.entries((await world.secretsManager.send(new DescribeSecretCommand({ SecretId: secrets[name] }))).VersionIdsToStages!)
+      .find(([, labels]) => labels.includes('AWSPENDING'))![0];
+    for (const step of STEPS) await invoke({ Step: step, SecretId: secrets[name], ClientRequestToken: token });
+    await rotateAgain(world, invoke, secrets[name]);
+  }
+  moto.cloudFormation.status = 'CREATE_COMPLETE';
   return {
-    RequestType: requestType,
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:rotation',
-    ResponseURL: responseUrl,
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/app/1',
-    RequestId: 'request-1',
-    LogicalResourceId: 'AccessKeyRemoval',
-    PhysicalResourceId: 'access-key-removal',
-    ResourceType: 'Custom::AccessKeyRemoval',
-    ResourceProperties: { ServiceToken: 'x', Secrets: secrets },
-    ...(oldSecrets ? { OldResourceProperties: { ServiceToken: 'x', Secrets: oldSecrets } } : {}),
+    world,
+    cfn,
+    secrets,
+    props,
+    departuresProps,
+    /** A stack update changes the registry: a new function configuration, so a cold start. */
+    redeploy(change: () => void) {
+      change();
+      handler = loadBundle();
+    },
   };
 }
 
-async function managedUser(world: World, name: string) {
-  await world.createUser(name);
-  const arn = await world.createManagedSecret(name);
-  const h = makeRotator();
-  await rotate(world, h.rotator, arn);
-  await rotate(world, h.rotator, arn);
-  return arn;
+async function rotateAgain(world: World, invoke: (e: unknown) => Promise<unknown>, arn: string) {
+  const token = await world.startRotation(arn);
+  for (const step of STEPS) await invoke({ Step: step, SecretId: arn, ClientRequestToken: token });
 }
 
-test('GIVEN the stack is deleted THEN the managed keys go first, so the user can be deleted', async () => {
-  const world = new World();
-  const arn = await managedUser(world, 'alice');
-  expect(await world.keys('alice')).toHaveLength(2);
+/**
+ * The rotation configuration requests the function sent for a secret (moto
+ * keeps neither the schedule nor a cancellation); the test's own RotateSecret
+ * calls, standing in for Secrets Manager's schedule, carry no rules.
+ */
+const rotationRequests = async (arn: string) => (await moto.requests())
+  .filter((r) => ((r.action === 'RotateSecret' && r.body.RotationRules) || r.action === 'CancelRotateSecret') && r.body.SecretId === arn)
+  .map((r) => (r.action === 'CancelRotateSecret' ? 'cancel' : `${(r.body.RotationRules as { ScheduleExpression: string }).ScheduleExpression}${r.body.RotateImmediately ? ' now' : ''}`));
 
-  await handler(cfnEvent('Delete', [arn]));
+describe('creation', () => {
+  test('GIVEN a new registration WHEN CloudFormation creates its rotation resource THEN rotation is on with the registry\'s schedule and the first key exists', async () => {
+    const { world, secrets } = await deployed({ alice: Removal.RETAIN });
 
-  expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'access-key-removal', RequestId: 'request-1' })]);
-  expect(await world.keys('alice')).toEqual([]);
-  await world.iam.send(new DeleteUserCommand({ UserName: 'alice' }));
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now']);
+    expect(await world.keys('alice')).toHaveLength(2);
+    expect(capture.answers.find((a) => a.LogicalResourceId === 'aliceRotation')!.PhysicalResourceId).toMatch(/^rotation\.[0-9a-f]{32}\.RETAIN\.new-secret$/);
+    expect(capture.elsewhere).toEqual([]);
+  });
+
+  test('GIVEN nothing departs THEN the departures resource names placeholders that can match no user and no secret', async () => {
+    await deployed({ alice: Removal.DESTROY });
+    const data = capture.answers.find((a) => a.LogicalResourceId === 'Departures')!.Data!;
+    expect(data[DeparturesAttributes.USERS]).toMatch(/^arn:aws:iam::123456789012:user\/no-registration-departs-+$/);
+    expect(data[DeparturesAttributes.USERS].split('/').pop()!.length).toBe(65);
+    expect(data[DeparturesAttributes.SECRETS].split(':secret:').pop()!.length).toBe(513);
+  });
 });
 
-test('GIVEN a hand-made key on the user THEN removal leaves it (never deleting what it does not own) and still answers', async () => {
-  const world = new World();
-  await world.createUser('bob');
-  const arn = await world.createManagedSecret('bob');
-  await rotate(world, makeRotator().rotator, arn);
-  const foreign = await world.createForeignKey('bob');
+describe('the stack is deleted', () => {
+  test('GIVEN DESTROY THEN the managed keys go first, so CloudFormation can delete the user', async () => {
+    const { world, cfn } = await deployed({ alice: Removal.DESTROY });
 
-  await handler(cfnEvent('Delete', [arn]));
+    const [answer] = await cfn.deleteStack(['aliceRotation']);
 
-  expect(responses[0].Status).toBe('SUCCESS');
-  expect(await world.keys('bob')).toEqual([{ accessKeyId: foreign.accessKeyId, status: 'Active' }]);
-  await world.iam.send(new DeleteAccessKeyCommand({ UserName: 'bob', AccessKeyId: foreign.accessKeyId }));
+    expect(answer).toMatchObject({ Status: 'SUCCESS' });
+    expect(await world.keys('alice')).toEqual([]);
+    await world.iam.send(new DeleteUserCommand({ UserName: 'alice' }));
+  });
+
+  test('GIVEN RETAIN THEN user, keys and secret stay, and rotation is off (the function that served it is going away)', async () => {
+    const { world, cfn, secrets } = await deployed({ alice: Removal.RETAIN });
+
+    expect(await cfn.deleteStack(['aliceRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await world.keys('alice')).toHaveLength(2);
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now', 'cancel']);
+  });
+
+  test('GIVEN a hand-made key on the user THEN removal leaves it (never deleting what it does not own), names it in the log and still answers', async () => {
+    const { world, cfn } = await deployed({ alice: Removal.DESTROY });
+    const foreign = await world.createForeignKey('alice').catch(async () => {
+      // Two keys already: make room the way an operator would, by deleting the inactive-to-be old one.
+      const [, old] = await world.keys('alice');
+      await world.iam.send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: old.accessKeyId }));
+      return world.createForeignKey('alice');
+    });
+
+    expect(await cfn.deleteStack(['aliceRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await world.keys('alice')).toEqual([{ accessKeyId: foreign.accessKeyId, status: 'Active' }]);
+    expect(logs.join('\n')).toContain(foreign.accessKeyId);
+  });
 });
 
-test('GIVEN one construct is removed from the app THEN the update deletes that user\'s keys only', async () => {
-  const world = new World();
-  const alice = await managedUser(world, 'alice');
-  const carol = await managedUser(world, 'carol');
+describe('a stack update', () => {
+  test('GIVEN a DESTROY registration removed from the app THEN its keys are deleted in CloudFormation\'s cleanup, the other user\'s stay', async () => {
+    const { world, cfn, secrets, departuresProps, redeploy } = await deployed({ alice: Removal.DESTROY, carol: Removal.DESTROY });
+    const departing = `${secrets.carol} ${world.userArn('carol')}`;
 
-  await handler(cfnEvent('Update', [alice], [alice, carol]));
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => moto.cloudFormation.unregister(secrets.carol));
+    const departures = await cfn.update('Departures', { Registrations: departuresProps().Registrations.filter((r) => r !== departing) });
+    expect(departures.Data).toEqual({ [DeparturesAttributes.USERS]: world.userArn('carol'), [DeparturesAttributes.SECRETS]: secrets.carol });
+    expect(await world.keys('carol')).toHaveLength(2); // nothing yet: the update could still roll back
 
-  expect(responses[0].Status).toBe('SUCCESS');
-  expect(await world.keys('alice')).toHaveLength(2);
-  expect(await world.keys('carol')).toEqual([]);
+    expect(await cfn.cleanup(['carolRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await world.keys('carol')).toEqual([]);
+    expect(await world.keys('alice')).toHaveLength(2);
+  });
+
+  test('GIVEN DESTROY switched to RETAIN THEN CloudFormation replaces the rotation resource and the cleanup deletes nothing', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    const before = await world.keys('alice');
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.RETAIN }));
+    const update = await cfn.update('aliceRotation', props('alice', Removal.RETAIN));
+    expect(update.PhysicalResourceId).toMatch(/\.RETAIN\.existing-secret$/);
+    expect(await cfn.cleanup()).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await world.keys('alice')).toEqual(before);
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now']);
+  });
+
+  test('GIVEN RETAIN switched to DESTROY, then the registration removed THEN the keys go with it', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.RETAIN });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.DESTROY }));
+    await cfn.update('aliceRotation', props('alice', Removal.DESTROY));
+    await cfn.cleanup();
+    expect(await world.keys('alice')).toHaveLength(2);
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => moto.cloudFormation.unregister(secrets.alice));
+    await cfn.cleanup(['aliceRotation']);
+    expect(await world.keys('alice')).toEqual([]);
+  });
+
+  test('GIVEN a schedule change THEN rotation is reconfigured in place: the same physical id, nothing deleted', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    const before = capture.answers.find((a) => a.LogicalResourceId === 'aliceRotation')!.PhysicalResourceId;
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.DESTROY, scheduleExpression: 'rate(7 days)', rotateOnDeploy: false }));
+    const update = await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.SCHEDULE]: 'rate(7 days)' });
+
+    expect(update).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: before });
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now', 'rate(7 days)']);
+    expect(await world.keys('alice')).toHaveLength(2);
+  });
+
+  test('GIVEN a user renamed (a new user for the same secret) THEN the cleanup deletes the old user\'s keys only, so CloudFormation can delete that user', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    await world.createUser('alice2');
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice2', { removal: Removal.DESTROY }));
+    const update = await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.USER]: world.userArn('alice2') });
+    expect(update.Status).toBe('SUCCESS');
+    await cfn.cleanup();
+
+    expect(await world.keys('alice')).toEqual([]);
+    await world.iam.send(new DeleteUserCommand({ UserName: 'alice' }));
+  });
 });
 
-test('GIVEN the resource is created THEN nothing is deleted', async () => {
-  const world = new World();
-  const alice = await managedUser(world, 'alice');
-  await handler(cfnEvent('Create', [alice]));
-  expect(responses[0].Status).toBe('SUCCESS');
-  expect(await world.keys('alice')).toHaveLength(2);
+describe('a rollback', () => {
+  test('GIVEN a failed update that added a DESTROY registration whose secret it created THEN the rollback deletes that secret\'s keys (the user goes too)', async () => {
+    const { world, cfn, props, secrets, redeploy } = await deployed({ alice: Removal.RETAIN });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    await world.createUser('dave');
+    secrets.dave = await world.createSecret('access-keys/dave', 'dave');
+    redeploy(() => world.register(secrets.dave, 'dave', { removal: Removal.DESTROY }));
+    await cfn.create('daveRotation', ROTATION_RESOURCE_TYPE, props('dave', Removal.DESTROY));
+    const token = await world.startRotation(secrets.dave);
+    for (const step of STEPS) await loadBundle()({ Step: step, SecretId: secrets.dave, ClientRequestToken: token });
+    expect(await world.keys('dave')).toHaveLength(1);
+
+    expect(await cfn.rollback(['daveRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await world.keys('dave')).toEqual([]);
+    expect(await world.keys('alice')).toHaveLength(2);
+  });
+
+  test('GIVEN a failed update that switched DESTROY to RETAIN THEN the rollback deletes nothing', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.RETAIN }));
+    const update = await cfn.update('aliceRotation', props('alice', Removal.RETAIN));
+    // Rolling back a replacement: CloudFormation deletes the new physical resource and keeps the old one.
+    const resource = moto.cloudFormation.resources.get('aliceRotation')!;
+    resource.physicalId = capture.answers.find((a) => a.LogicalResourceId === 'aliceRotation' && a.PhysicalResourceId !== update.PhysicalResourceId)!.PhysicalResourceId;
+    moto.cloudFormation.begin('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    moto.cloudFormation.log({ logicalId: 'aliceRotation', type: ROTATION_RESOURCE_TYPE, physicalId: update.PhysicalResourceId, status: 'DELETE_IN_PROGRESS' });
+    const answer = await cfn.send(cfn.event('Delete', 'aliceRotation', ROTATION_RESOURCE_TYPE, props('alice', Removal.RETAIN), { PhysicalResourceId: update.PhysicalResourceId }));
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(await world.keys('alice')).toHaveLength(2);
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now']);
+  });
 });
 
-test('GIVEN a failure THEN CloudFormation is told why instead of waiting an hour', async () => {
-  await handler(cfnEvent('Delete', ['arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-AbCdEf']));
-  expect(responses).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: expect.stringContaining('ResourceNotFoundException') })]);
+describe('answers', () => {
+  test('GIVEN a failure THEN CloudFormation is told in a generic reason (details go to the log) instead of waiting an hour', async () => {
+    const { cfn, secrets } = await deployed({ alice: Removal.DESTROY });
+    // A rotation resource for a secret the registry does not hold.
+    const answer = await cfn.create('Stray', ROTATION_RESOURCE_TYPE, {
+      [RotationProperties.SECRET]: `${secrets.alice}-other`, [RotationProperties.USER]: 'arn:aws:iam::123456789012:user/alice', [RotationProperties.REMOVAL]: 'DESTROY',
+    });
+
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^the request failed; see the rotation function's log for request request-[\w-]+$/) });
+    expect(logs.join('\n')).toContain('is not registered with this rotator');
+  });
 });

@@ -7,7 +7,8 @@
 import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { Tags } from '../../src/rotation/model';
+import { Registration, Tags } from '../../src/rotation/contract';
+import { KeyNotAccepted } from '../../src/rotation/gateway';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
 import { makeRotator, rotate, STEPS, World } from '../support/world';
@@ -17,10 +18,10 @@ beforeAll(async () => { moto = await MotoServer.start(); });
 afterAll(async () => { await moto?.stop(); });
 beforeEach(async () => { await moto.reset(); });
 
-async function setup(tags: Record<string, string> = {}) {
+async function setup(config: Partial<Registration> = {}) {
   const world = new World();
   await world.createUser('alice');
-  const arn = await world.createManagedSecret('alice', tags);
+  const arn = await world.createManagedSecret('alice', config);
   const h = makeRotator();
   const check = () => expectInvariants(world, arn, 'alice');
   return { world, arn, h, check };
@@ -61,19 +62,25 @@ describe('bootstrap', () => {
     const { world, arn, h } = await setup();
     await rotate(world, h.rotator, arn);
     expect(h.calls).toEqual([
-      // createSecret
-      'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue', 'SecretsManager.GetSecretValue',
-      'IAM.ListAccessKeys', 'SecretsManager.TagResource', 'IAM.CreateAccessKey', 'SecretsManager.PutSecretValue',
-      'EventBridge.PutEvents', 'SecretsManager.UntagResource',
-      // setSecret
-      'SecretsManager.DescribeSecret',
+      // createSecret (the registry is read once per cold start)
+      'CloudFormation.DescribeStackResource',
+      'SecretsManager.DescribeSecret', 'IAM.ListAccessKeys', 'IAM.CreateAccessKey', 'SecretsManager.TagResource',
+      'EventBridge.PutEvents', 'SecretsManager.PutSecretValue',
+      // setSecret: nothing
       // testSecret (+ STS.GetCallerIdentity signed with the new key)
-      'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue', 'IAM.GetUser',
+      'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue',
       // finishSecret
-      'SecretsManager.DescribeSecret', 'SecretsManager.GetSecretValue', 'SecretsManager.GetSecretValue',
-      'SecretsManager.UpdateSecretVersionStage', 'SecretsManager.UpdateSecretVersionStage',
-      'EventBridge.PutEvents', 'SecretsManager.TagResource',
+      'SecretsManager.DescribeSecret', 'SecretsManager.UpdateSecretVersionStage', 'SecretsManager.UpdateSecretVersionStage',
+      'EventBridge.PutEvents', 'SecretsManager.TagResource', 'SecretsManager.UntagResource',
     ]);
+  });
+
+  test('GIVEN a rotated secret THEN each version holding a key carries the key id as a staging label', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const current = (await world.credentials(arn, 'AWSCURRENT'))!.accessKeyId;
+    const out = await world.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }));
+    expect(Object.values(out.VersionIdsToStages!).map((labels) => [...labels].sort())).toContainEqual([current, 'AWSCURRENT'].sort());
   });
 });
 
@@ -131,32 +138,60 @@ describe('retries with the same ClientRequestToken', () => {
     expect(await world.keys('alice')).toHaveLength(2);
   });
 
-  test('GIVEN createSecret died after CreateAccessKey WHEN Secrets Manager retries THEN the orphan is deleted before a new key is made', async () => {
+  test('GIVEN an attempt that recorded its new key and died before storing it WHEN Secrets Manager retries THEN the key is proven an orphan and deleted first', async () => {
     const { world, arn, h, check } = await setup();
     await rotate(world, h.rotator, arn);
     const token = await world.startRotation(arn);
-    const orphan: string[] = [];
-    const create = h.gateway.createAccessKey.bind(h.gateway);
-    jest.spyOn(h.gateway, 'createAccessKey').mockImplementationOnce(async (user) => {
-      const made = await create(user);
-      orphan.push(made.accessKeyId);
-      throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'TimeoutError' });
-    });
+    // The attempt dies after recording the key: it cannot store it, nor delete it.
+    jest.spyOn(h.gateway, 'putPendingValue').mockRejectedValueOnce(Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'TimeoutError' }));
+    jest.spyOn(h.gateway, 'deleteAccessKey').mockRejectedValueOnce(Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'TimeoutError' }));
 
     await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }))
       .rejects.toThrow(/createSecret failed .*Task timed out/);
-    expect(await world.keys('alice')).toHaveLength(2); // current + orphan: no room left
+    const keys = await world.keys('alice');
+    expect(keys).toHaveLength(2); // current + orphan: no room left
+    const current = (await world.stages(arn)).AWSCURRENT;
+    const orphan = keys.find((k) => k.accessKeyId !== current)!;
+    expect((await world.tags(arn))[Tags.CREATING]).toContain(`id=${orphan.accessKeyId}`);
     for (const step of STEPS) {
       await h.rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
       await check();
     }
 
-    const keys = (await world.keys('alice')).map((k) => k.accessKeyId);
-    expect(keys).not.toContain(orphan[0]);
-    expect(keys).toHaveLength(2);
-    expect(details(h)).toContainEqual(expect.objectContaining({ accessKeyId: orphan[0], reason: expect.stringContaining('orphan') }));
-    expect(types(h)).toContain('Access Key Rotation Failed');
+    const after = (await world.keys('alice')).map((k) => k.accessKeyId);
+    expect(after).not.toContain(orphan.accessKeyId);
+    expect(after).toHaveLength(2);
+    expect(details(h)).toContainEqual(expect.objectContaining({ accessKeyId: orphan.accessKeyId, reason: expect.stringContaining('orphan') }));
     expect((await world.tags(arn))[Tags.CREATING]).toBeUndefined();
+  });
+
+  test('GIVEN an attempt that died right after CreateAccessKey, before recording it WHEN retried THEN the key cannot be proven its own: it is foreign and FAIL names it', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const token = await world.startRotation(arn);
+    const made: string[] = [];
+    const create = h.gateway.createAccessKey.bind(h.gateway);
+    jest.spyOn(h.gateway, 'createAccessKey').mockImplementationOnce(async (user) => {
+      made.push((await create(user)).accessKeyId);
+      throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'TimeoutError' });
+    });
+
+    await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(/Task timed out/);
+    await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token }))
+      .rejects.toThrow(new RegExp(`keys this library did not create: ${made[0]} \\(Active\\)`));
+    expect(await world.keyStatus('alice', made[0])).toBe('Active');
+  });
+
+  test('GIVEN PutSecretValue fails while the function still runs THEN the unstored key is deleted at once, audited', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    const token = await world.startRotation(arn);
+    jest.spyOn(h.gateway, 'putPendingValue').mockRejectedValueOnce(Object.assign(new Error('Access to KMS is not allowed'), { name: 'AccessDeniedException' }));
+
+    await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(/KMS/);
+
+    expect(await world.keys('alice')).toHaveLength(1);
+    expect(details(h)).toContainEqual(expect.objectContaining({ reason: expect.stringContaining('could not store it'), wasActive: true }));
   });
 
   test('GIVEN PutSecretValue succeeded but its answer was lost WHEN retried THEN no second key is created', async () => {
@@ -212,7 +247,7 @@ describe('keys this library did not create', () => {
   });
 
   test('GIVEN an inactive hand-made key WHEN policy DELETE_INACTIVE THEN it is deleted and audited', async () => {
-    const { world, arn, h, check } = await setup({ [Tags.FOREIGN_KEYS]: ForeignKeyPolicy.DELETE_INACTIVE });
+    const { world, arn, h, check } = await setup({ foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE });
     const foreign = await world.createForeignKey('alice');
     await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: foreign.accessKeyId, Status: 'Inactive' }));
 
@@ -223,14 +258,14 @@ describe('keys this library did not create', () => {
   });
 
   test('GIVEN an active hand-made key WHEN policy DELETE_INACTIVE THEN the rotation fails and the key stays', async () => {
-    const { world, arn, h } = await setup({ [Tags.FOREIGN_KEYS]: ForeignKeyPolicy.DELETE_INACTIVE });
+    const { world, arn, h } = await setup({ foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE });
     const foreign = await world.createForeignKey('alice');
     await expect(rotate(world, h.rotator, arn)).rejects.toThrow(new RegExp(`active access keys .*${foreign.accessKeyId}`));
     expect(await world.keyStatus('alice', foreign.accessKeyId)).toBe('Active');
   });
 
   test('GIVEN an active hand-made key WHEN policy ADOPT THEN it becomes the previous key and is retired by the lifecycle', async () => {
-    const { world, arn, h } = await setup({ [Tags.FOREIGN_KEYS]: ForeignKeyPolicy.ADOPT, [Tags.DEACTIVATE_AFTER]: '86400' });
+    const { world, arn, h } = await setup({ foreignKeyPolicy: ForeignKeyPolicy.ADOPT, deactivateAfterSeconds: 86_400 });
     const foreign = await world.createForeignKey('alice');
 
     await rotate(world, h.rotator, arn, () => expectInvariants(world, arn, 'alice', { unreferenced: [foreign.accessKeyId] }));
@@ -245,7 +280,7 @@ describe('keys this library did not create', () => {
   });
 
   test('GIVEN two active hand-made keys WHEN policy ADOPT THEN the rotation fails naming both', async () => {
-    const { world, arn, h } = await setup({ [Tags.FOREIGN_KEYS]: ForeignKeyPolicy.ADOPT });
+    const { world, arn, h } = await setup({ foreignKeyPolicy: ForeignKeyPolicy.ADOPT });
     const a = await world.createForeignKey('alice');
     const b = await world.createForeignKey('alice');
     await expect(rotate(world, h.rotator, arn)).rejects.toThrow(new RegExp(`${a.accessKeyId}.*${b.accessKeyId}|${b.accessKeyId}.*${a.accessKeyId}`));
@@ -256,7 +291,7 @@ describe('keys this library did not create', () => {
 describe('testSecret', () => {
   test('GIVEN IAM has not propagated the new key yet THEN testSecret retries and then passes', async () => {
     const { world, arn, h, check } = await setup();
-    const notYet = Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' });
+    const notYet = new KeyNotAccepted('STS does not accept the key (yet): InvalidClientTokenId');
     const spy = jest.spyOn(h.gateway, 'callerArn');
     spy.mockRejectedValueOnce(notYet).mockRejectedValueOnce(notYet);
 
@@ -270,8 +305,7 @@ describe('testSecret', () => {
     const { world, arn, h } = await setup();
     await rotate(world, h.rotator, arn);
     const current = (await world.stages(arn)).AWSCURRENT;
-    const spy = jest.spyOn(h.gateway, 'callerArn').mockRejectedValue(
-      Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' }));
+    const spy = jest.spyOn(h.gateway, 'callerArn').mockRejectedValue(new KeyNotAccepted('STS does not accept the key (yet): InvalidClientTokenId'));
 
     await expect(rotate(world, h.rotator, arn)).rejects.toThrow(/testSecret failed .*InvalidClientTokenId/);
 
@@ -282,7 +316,7 @@ describe('testSecret', () => {
   test('GIVEN the key signs as another principal THEN testSecret fails at once', async () => {
     const { world, arn, h } = await setup();
     const spy = jest.spyOn(h.gateway, 'callerArn').mockResolvedValue('arn:aws:iam::123456789012:user/mallory');
-    await expect(rotate(world, h.rotator, arn)).rejects.toThrow(/signs as arn:aws:iam::123456789012:user\/mallory, expected arn:aws:iam::123456789012:user\/alice/);
+    await expect(rotate(world, h.rotator, arn)).rejects.toThrow(/signs as arn:aws:iam::123456789012:user\/mallory, expected user alice of account 123456789012/);
     expect(spy).toHaveBeenCalledTimes(1);
   });
 });
@@ -302,7 +336,7 @@ describe('bad input', () => {
       new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!)
       .find(([, s]) => s.includes('AWSPREVIOUS'))![0];
     await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: previous }))
-      .rejects.toThrow(new RegExp(`version ${previous} .* is not AWSPENDING \\(stages: AWSPREVIOUS\\)`));
+      .rejects.toThrow(new RegExp(`version ${previous} .* is not AWSPENDING \\(stages: AKIA\\w+, AWSPREVIOUS\\)`));
   });
 
   test('an unknown step is named', async () => {
@@ -312,10 +346,24 @@ describe('bad input', () => {
       .rejects.toThrow(/unknown rotation step 'dropSecret'/);
   });
 
-  test('a malformed configuration tag names the tag and the value, and nothing is created', async () => {
-    const { world, arn, h } = await setup({ [Tags.FOREIGN_KEYS]: 'DELETE_EVERYTHING' });
-    await expect(rotate(world, h.rotator, arn)).rejects.toThrow(/tag access-key-rotation:foreign-keys must be one of FAIL, DELETE_INACTIVE, ADOPT, got 'DELETE_EVERYTHING'/);
-    expect(await world.keys('alice')).toHaveLength(0);
+  test('GIVEN a token of the wrong length THEN it is named, and nothing is read or changed (the failure is audited)', async () => {
+    const { arn, h } = await setup();
+    await expect(h.rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: 'short' }))
+      .rejects.toThrow(/ClientRequestToken must be 32 to 64 characters, got 'short'/);
+    expect(h.calls).toEqual(['EventBridge.PutEvents']);
+  });
+
+  test('GIVEN tags that look like configuration THEN they configure nothing: the registry does', async () => {
+    const world = new World();
+    await world.createUser('alice');
+    const arn = await world.createSecret('access-keys/alice', 'alice', { 'access-key-rotation:foreign-keys': 'DELETE_INACTIVE' });
+    world.register(arn, 'alice');
+    const foreign = await world.createForeignKey('alice');
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: foreign.accessKeyId, Status: 'Inactive' }));
+    const h = makeRotator();
+
+    await expect(rotate(world, h.rotator, arn)).rejects.toThrow(/keys this library did not create/);
+    expect(await world.keyStatus('alice', foreign.accessKeyId)).toBe('Inactive');
   });
 
   test('a user that does not exist fails with IAM\'s error', async () => {

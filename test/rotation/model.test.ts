@@ -1,20 +1,132 @@
 /**
- * The data layer (`src/rotation/model.ts`): the tag encodings and their round
- * trips, the configuration read from tags, and the secret value's schema.
+ * The data layer (`src/rotation/model.ts`): which key each version holds (its
+ * staging labels: proof), the tag encodings and their round trips (hints: a
+ * malformed one is ignored, never trusted), and the secret value's schema.
  */
 import * as fc from 'fast-check';
-import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
+import { Stage, Tags } from '../../src/rotation/contract';
+import type { VersionLabels } from '../../src/rotation/gateway';
 import {
-  ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatPreviousKey, formatSeconds, keyProgress, keyProgressTag, parseConfig,
-  parseCreatingMarker, parseCredentials, parseCurrentKeyId, parsePreviousKey, PreviousKeyState, Tags, versionWithStage,
+  ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatRevokeRequest, formatSeconds,
+  hintDate, keyAtStage, keyOfVersion, KeyProgress, keyProgressTag, labelledKeys, parseCreatingMarker, parseCredentials, parseCurrentKeyHint,
+  parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys, versionWithLabel,
 } from '../../src/rotation/model';
 
-const USER_TAGS = { [Tags.USER]: 'alice' };
 const FAKE_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const WHERE = 'secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:alice AWSCURRENT';
+const WHERE = 'AWSCURRENT version of arn:aws:secretsmanager:eu-west-1:123456789012:secret:alice';
+const CURRENT = 'AKIACURRENT000000001';
+const PREVIOUS = 'AKIAPREVIOUS00000001';
+const PENDING = 'AKIAPENDING000000001';
+const OLDER = 'AKIAOLDER00000000001';
 
 /** A RegExp matching `text` literally. */
 const literally = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+
+/** What Secrets Manager accepts in a tag value. */
+const TAG_VALUE = /^[A-Za-z0-9 _.:/=+\-@]{0,256}$/;
+
+const timeArb = fc.integer({ min: 0, max: Date.parse('2100-01-01T00:00:00Z') }).map((ms) => new Date(ms));
+const optionalTime = fc.option(timeArb, { nil: undefined, freq: 2 });
+const keyIdArb = fc.stringMatching(/^AKIA[A-Z0-9]{16}$/);
+
+describe('errors', () => {
+  test('GIVEN the two domain errors WHEN made THEN each carries its name (logs and audit events show it)', () => {
+    expect(new ConfigurationError('x').name).toBe('ConfigurationError');
+    expect(new RefusedError('x').name).toBe('Refused');
+  });
+});
+
+describe('which key each version holds (staging labels)', () => {
+  const versions: VersionLabels = {
+    v0: [OLDER],
+    v1: [Stage.PREVIOUS, PREVIOUS],
+    v2: [CURRENT, Stage.CURRENT, Stage.REVOKED_PREDECESSOR],
+    v3: [Stage.PENDING, PENDING, 'custom-label'],
+    v4: ['custom-only'],
+  };
+
+  test.each([
+    [Stage.CURRENT, 'v2'],
+    [Stage.PENDING, 'v3'],
+    [Stage.PREVIOUS, 'v1'],
+    [OLDER, 'v0'],
+    ['custom-only', 'v4'],
+  ])('GIVEN labelled versions WHEN looking for the label %s THEN %s holds it', (label, version) => {
+    expect(versionWithLabel(versions, label)).toBe(version);
+  });
+
+  test('GIVEN no version with a label WHEN looking for it THEN there is none', () => {
+    expect(versionWithLabel({ v1: [Stage.CURRENT] }, Stage.PENDING)).toBeUndefined();
+    expect(versionWithLabel({}, Stage.CURRENT)).toBeUndefined();
+  });
+
+  test.each([
+    ['v1', PREVIOUS],
+    ['v2', CURRENT],
+    ['v3', PENDING],
+    ['v4', undefined],
+    ['no-such-version', undefined],
+    [undefined, undefined],
+  ])('GIVEN version %s WHEN its key is read THEN it is %s (from its key label alone)', (version, key) => {
+    expect(keyOfVersion(versions, version)).toBe(key);
+  });
+
+  test.each([
+    [Stage.CURRENT, CURRENT],
+    [Stage.PENDING, PENDING],
+    [Stage.PREVIOUS, PREVIOUS],
+    [Stage.REVOKED_PREDECESSOR, CURRENT],
+    ['no-such-stage', undefined],
+  ])('GIVEN labelled versions WHEN the key at %s is read THEN it is %s', (stage, key) => {
+    expect(keyAtStage(versions, stage)).toBe(key);
+  });
+
+  test('GIVEN labelled versions WHEN every held key is listed THEN each key maps to its version, versions without a key label left out', () => {
+    expect(labelledKeys(versions)).toEqual(new Map([[OLDER, 'v0'], [PREVIOUS, 'v1'], [CURRENT, 'v2'], [PENDING, 'v3']]));
+    expect(labelledKeys({})).toEqual(new Map());
+  });
+
+  test('GIVEN labelled versions WHEN the staged keys are read THEN current, pending and previous are the keys of those versions, and the revoke is seen', () => {
+    expect(stagedKeys(versions)).toEqual({ current: CURRENT, pending: PENDING, previous: PREVIOUS, revokedPredecessor: true });
+  });
+
+  test('GIVEN the revoke label on a version other than AWSCURRENT WHEN the staged keys are read THEN no revoke applies to the current key', () => {
+    expect(stagedKeys({ v1: [Stage.CURRENT, CURRENT], v2: [Stage.PENDING, PENDING, Stage.REVOKED_PREDECESSOR] }).revokedPredecessor).toBe(false);
+    expect(stagedKeys({ v1: [Stage.PREVIOUS, PREVIOUS, Stage.REVOKED_PREDECESSOR], v2: [Stage.CURRENT, CURRENT] }).revokedPredecessor).toBe(false);
+  });
+
+  test('GIVEN a metadata-only secret (AWSCURRENT holds no key) WHEN the staged keys are read THEN there is no key at any stage', () => {
+    expect(stagedKeys({ v1: [Stage.CURRENT] })).toEqual({ current: undefined, pending: undefined, previous: undefined, revokedPredecessor: false });
+    expect(stagedKeys({})).toEqual({ current: undefined, pending: undefined, previous: undefined, revokedPredecessor: false });
+  });
+
+  test('GIVEN a rotation\'s placeholder (AWSPENDING without a value yet) WHEN the staged keys are read THEN there is no pending key', () => {
+    expect(stagedKeys({ v1: [Stage.CURRENT, CURRENT], v2: [Stage.PENDING] }).pending).toBeUndefined();
+  });
+
+  test('GIVEN a label that only looks like a key WHEN the versions are read THEN it is not taken for a key', () => {
+    const lookalikes: VersionLabels = { v1: [Stage.CURRENT, 'ASIATEMPORARY0000001'], v2: [Stage.PREVIOUS, 'akiaprevious00000001'], v3: ['AKIA123'] };
+    expect(stagedKeys(lookalikes)).toMatchObject({ current: undefined, previous: undefined });
+    expect(labelledKeys(lookalikes).size).toBe(0);
+  });
+
+  test('GIVEN any versions holding distinct key labels WHEN read THEN every key maps back to the version that holds it', () => {
+    const arb = fc.uniqueArray(keyIdArb, { maxLength: 6 }).chain((keys) => fc.shuffledSubarray([Stage.CURRENT, Stage.PENDING, Stage.PREVIOUS])
+      .map((stages) => keys.map((key, i) => [`v${i}`, [key, ...(stages[i] ? [stages[i]] : [])]] as const)));
+    fc.assert(fc.property(arb, (entries) => {
+      const generated: VersionLabels = Object.fromEntries(entries.map(([v, labels]) => [v, [...labels]]));
+      const held = labelledKeys(generated);
+      for (const [version, labels] of entries) {
+        expect(held.get(labels[0])).toBe(version);
+        expect(keyOfVersion(generated, version)).toBe(labels[0]);
+      }
+      const staged = stagedKeys(generated);
+      for (const [stage, key] of [[Stage.CURRENT, staged.current], [Stage.PENDING, staged.pending], [Stage.PREVIOUS, staged.previous]] as const) {
+        expect(key).toBe(entries.find(([, labels]) => labels.includes(stage))?.[1][0]);
+      }
+    }));
+  });
+});
 
 describe('encodeFields / decodeFields', () => {
   test('GIVEN fields with values WHEN encoded THEN they are space-separated field=value pairs in order', () => {
@@ -35,6 +147,10 @@ describe('encodeFields / decodeFields', () => {
     expect(decodeFields('token=a=b=')).toEqual({ token: 'a=b=' });
   });
 
+  test('GIVEN a field repeated WHEN decoded THEN the last one wins', () => {
+    expect(decodeFields('id=AKIA1 id=AKIA2')).toEqual({ id: 'AKIA2' });
+  });
+
   test('GIVEN any fields with tag-safe names and non-empty values WHEN encoded then decoded THEN the fields come back unchanged', () => {
     const name = fc.stringMatching(/^[a-z][a-z-]{0,15}$/);
     const value = fc.stringMatching(/^[A-Za-z0-9_.:/=+\-@]{1,30}$/);
@@ -44,158 +160,151 @@ describe('encodeFields / decodeFields', () => {
   });
 });
 
-describe('previous-key tag and the progress tag of the old key', () => {
-  const tagsWith = (state: PreviousKeyState) => ({ [Tags.PREVIOUS_KEY]: formatPreviousKey(state), ...keyProgress(state) });
+describe('hintDate', () => {
+  test.each([
+    ['no value', undefined, undefined],
+    ['an empty value', '', undefined],
+    ['garbage', 'soon', undefined],
+    ['an ISO time', '2024-03-01T12:34:56.789Z', new Date('2024-03-01T12:34:56.789Z')],
+  ])('GIVEN %s WHEN read as a hint THEN it is %p (a bad hint is ignored, never an error)', (_, value, date) => {
+    expect(hintDate(value)).toEqual(date);
+  });
+});
 
-  test('GIVEN a key just superseded WHEN formatted and parsed THEN the state comes back unchanged', () => {
-    const state: PreviousKeyState = { accessKeyId: 'AKIAOLD', supersededAt: new Date('2024-03-01T12:34:56.789Z') };
-    expect(formatPreviousKey(state)).toBe('id=AKIAOLD superseded-at=2024-03-01T12:34:56.789Z');
-    expect(parsePreviousKey(tagsWith(state))).toEqual(state);
+describe('previous-key tag (the rotation\'s hint)', () => {
+  const SUPERSEDED = new Date('2024-03-01T12:34:56.789Z');
+
+  test('GIVEN a key just superseded WHEN formatted and parsed THEN the id and time come back unchanged', () => {
+    const value = formatPreviousKey(PREVIOUS, SUPERSEDED);
+    expect(value).toBe(`id=${PREVIOUS} superseded-at=2024-03-01T12:34:56.789Z`);
+    expect(parsePreviousKeyHint({ [Tags.PREVIOUS_KEY]: value })).toEqual({ accessKeyId: PREVIOUS, supersededAt: SUPERSEDED });
   });
 
-  test('GIVEN a key at the end of its lifecycle WHEN formatted and parsed THEN every time comes back unchanged', () => {
-    const state: PreviousKeyState = {
-      accessKeyId: 'AKIAOLD',
-      supersededAt: new Date('2024-03-01T00:00:00.000Z'),
-      usageCheckedAt: new Date('2024-03-04T12:00:00.000Z'),
-      deactivatedAt: new Date('2024-03-08T00:00:00.001Z'),
-      deletedAt: new Date('2024-03-22T00:00:00.000Z'),
-    };
-    expect(parsePreviousKey(tagsWith(state))).toEqual(state);
-  });
-
-  test('GIVEN any lifecycle state WHEN formatted and parsed THEN it comes back unchanged', () => {
-    const time = fc.integer({ min: 0, max: Date.parse('2100-01-01T00:00:00Z') }).map((ms) => new Date(ms));
-    const optionalTime = fc.option(time, { nil: undefined, freq: 2 });
-    const stateArb = fc.record({
-      accessKeyId: fc.stringMatching(/^AKIA[A-Z2-7]{16}$/),
-      supersededAt: time,
-      usageCheckedAt: optionalTime,
-      deactivatedAt: optionalTime,
-      deletedAt: optionalTime,
-    });
-    fc.assert(fc.property(stateArb, (state) => {
-      expect(parsePreviousKey(tagsWith(state))).toEqual(state);
+  test('GIVEN any key and time WHEN formatted and parsed THEN they come back unchanged, in a value Secrets Manager accepts', () => {
+    fc.assert(fc.property(keyIdArb, timeArb, (id, at) => {
+      const value = formatPreviousKey(id, at);
+      expect(value).toMatch(TAG_VALUE);
+      expect(parsePreviousKeyHint({ [Tags.PREVIOUS_KEY]: value })).toEqual({ accessKeyId: id, supersededAt: at });
     }));
   });
 
-  test('GIVEN the lifecycle\'s progress WHEN formatted THEN it lives in the old key\'s own tag, apart from the rotation\'s', () => {
-    const state: PreviousKeyState = {
-      accessKeyId: 'AKIAOLD', supersededAt: new Date('2024-03-01T00:00:00.000Z'), deactivatedAt: new Date('2024-03-08T00:00:00.000Z'),
-    };
-    expect(formatPreviousKey(state)).toBe('id=AKIAOLD superseded-at=2024-03-01T00:00:00.000Z');
-    expect(keyProgress(state)).toEqual({ 'access-key-rotation:key/AKIAOLD': 'deactivated-at=2024-03-08T00:00:00.000Z' });
-    expect(keyProgressTag('AKIAOLD')).toBe('access-key-rotation:key/AKIAOLD');
+  test('GIVEN no previous-key tag WHEN parsed THEN there is no hint', () => {
+    expect(parsePreviousKeyHint({})).toBeUndefined();
   });
 
-  test('GIVEN progress recorded for another key WHEN parsed THEN it does not leak into the previous key', () => {
-    const tags = {
-      [Tags.PREVIOUS_KEY]: 'id=AKIANEW superseded-at=2024-04-01T00:00:00.000Z',
-      'access-key-rotation:key/AKIAOLD': 'deactivated-at=2024-03-08T00:00:00.000Z deleted-at=2024-03-22T00:00:00.000Z',
-    };
-    expect(parsePreviousKey(tags)).toEqual({ accessKeyId: 'AKIANEW', supersededAt: new Date('2024-04-01T00:00:00.000Z') });
+  test.each([
+    ['no id', 'superseded-at=2024-03-01T00:00:00.000Z'],
+    ['an empty id', 'id= superseded-at=2024-03-01T00:00:00.000Z'],
+    ['garbage', 'whatever'],
+    ['an empty value', ''],
+  ])('GIVEN a previous-key tag with %s WHEN parsed THEN there is no hint', (_, value) => {
+    expect(parsePreviousKeyHint({ [Tags.PREVIOUS_KEY]: value })).toBeUndefined();
   });
 
-  test('GIVEN no previous-key tag WHEN parsed THEN there is no previous key', () => {
-    expect(parsePreviousKey(USER_TAGS)).toBeUndefined();
+  test.each([
+    ['no time', `id=${PREVIOUS}`],
+    ['an invalid time', `id=${PREVIOUS} superseded-at=yesterday`],
+  ])('GIVEN a previous-key tag with %s WHEN parsed THEN the id is a hint without a time (nothing is inferred from a bad date)', (_, value) => {
+    expect(parsePreviousKeyHint({ [Tags.PREVIOUS_KEY]: value })).toEqual({ accessKeyId: PREVIOUS, supersededAt: undefined });
+  });
+});
+
+describe('progress tags of old keys (the lifecycle\'s hints)', () => {
+  const progress: KeyProgress = {
+    usageCheckedAt: new Date('2024-03-04T12:00:00.000Z'),
+    deactivatedAt: new Date('2024-03-08T00:00:00.001Z'),
+    deletedAt: new Date('2024-03-22T00:00:00.000Z'),
+  };
+
+  test('GIVEN an old key WHEN its progress tag is named THEN it is key/<access key id> under the library\'s prefix', () => {
+    expect(keyProgressTag(PREVIOUS)).toBe(`access-key-rotation:key/${PREVIOUS}`);
+    expect(keyProgressTag(PREVIOUS).startsWith(Tags.KEY_PROGRESS_PREFIX)).toBe(true);
   });
 
-  test('GIVEN a previous-key tag without superseded-at WHEN parsed THEN a ConfigurationError names the tag and the value', () => {
-    const tags = { [Tags.PREVIOUS_KEY]: 'id=AKIAOLD' };
-    expect(() => parsePreviousKey(tags)).toThrow(ConfigurationError);
-    expect(() => parsePreviousKey(tags)).toThrow(/access-key-rotation:previous-key.*'id=AKIAOLD'/);
+  test('GIVEN a key at the end of its lifecycle WHEN formatted and parsed THEN every time comes back unchanged', () => {
+    const tags = formatKeyProgress(PREVIOUS, progress);
+    expect(tags).toEqual({
+      [keyProgressTag(PREVIOUS)]: 'usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=2024-03-08T00:00:00.001Z deleted-at=2024-03-22T00:00:00.000Z',
+    });
+    expect(parseKeyProgress(tags, PREVIOUS)).toEqual(progress);
   });
 
-  test('GIVEN a previous-key tag with an invalid time WHEN parsed THEN the error names the tag, the field and the value', () => {
-    const tags = { [Tags.PREVIOUS_KEY]: 'id=AKIAOLD superseded-at=2024-03-01T00:00:00Z', 'access-key-rotation:key/AKIAOLD': 'deactivated-at=soon' };
-    expect(() => parsePreviousKey(tags)).toThrow(/access-key-rotation:key\/AKIAOLD: field deactivated-at .*'soon'/);
+  test('GIVEN a key with no progress WHEN formatted and parsed THEN its tag is empty and nothing is recorded', () => {
+    expect(formatKeyProgress(PREVIOUS, {})).toEqual({ [keyProgressTag(PREVIOUS)]: '' });
+    expect(parseKeyProgress({}, PREVIOUS)).toEqual({ usageCheckedAt: undefined, deactivatedAt: undefined, deletedAt: undefined });
+  });
+
+  test('GIVEN any progress WHEN formatted and parsed THEN it comes back unchanged, in a value Secrets Manager accepts', () => {
+    const progressArb = fc.record({ usageCheckedAt: optionalTime, deactivatedAt: optionalTime, deletedAt: optionalTime });
+    fc.assert(fc.property(keyIdArb, progressArb, (id, p) => {
+      const tags = formatKeyProgress(id, p);
+      expect(Object.values(tags)[0]).toMatch(TAG_VALUE);
+      expect(parseKeyProgress(tags, id)).toEqual(p);
+    }));
+  });
+
+  test('GIVEN progress recorded for another key WHEN a key\'s progress is parsed THEN none of it leaks in', () => {
+    expect(parseKeyProgress(formatKeyProgress(OLDER, progress), PREVIOUS)).toEqual({});
+  });
+
+  test('GIVEN a progress tag with an invalid time WHEN parsed THEN that time is ignored and the others kept', () => {
+    const tags = { [keyProgressTag(PREVIOUS)]: 'usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=soon deleted-at=' };
+    expect(parseKeyProgress(tags, PREVIOUS)).toEqual({ usageCheckedAt: new Date('2024-03-04T12:00:00.000Z') });
+  });
+});
+
+describe('current-key tag', () => {
+  test('GIVEN a current-key tag WHEN parsed THEN its id is the hint', () => {
+    expect(parseCurrentKeyHint({ [Tags.CURRENT_KEY]: `id=${CURRENT} promoted-at=2024-03-01T00:00:00.000Z` })).toBe(CURRENT);
+  });
+
+  test.each([
+    ['no current-key tag', {}],
+    ['a tag without an id', { [Tags.CURRENT_KEY]: 'promoted-at=2024-03-01T00:00:00.000Z' }],
+  ])('GIVEN %s WHEN parsed THEN there is no hint', (_, tags) => {
+    expect(parseCurrentKeyHint(tags)).toBeUndefined();
   });
 });
 
 describe('creating marker', () => {
   const SINCE = new Date('2024-03-01T08:00:00.000Z');
 
-  test.each([
-    ['no known key', [] as string[], 'known= since=2024-03-01T08:00:00.000Z'],
-    ['one known key', ['AKIAONE'], 'known=AKIAONE since=2024-03-01T08:00:00.000Z'],
-    ['two known keys', ['AKIAONE', 'AKIATWO'], 'known=AKIAONE/AKIATWO since=2024-03-01T08:00:00.000Z'],
-  ])('GIVEN a marker with %s WHEN formatted and parsed THEN it comes back unchanged', (_, knownKeyIds, formatted) => {
-    expect(formatCreatingMarker({ knownKeyIds, since: SINCE })).toBe(formatted);
-    expect(parseCreatingMarker({ [Tags.CREATING]: formatted })).toEqual({ knownKeyIds, since: SINCE });
-  });
-
-  test('GIVEN no creating tag WHEN parsed THEN there is no marker', () => {
-    expect(parseCreatingMarker(USER_TAGS)).toBeUndefined();
-  });
-
-  test('GIVEN an empty creating tag WHEN parsed THEN it is a marker that knows no key', () => {
-    expect(parseCreatingMarker({ [Tags.CREATING]: '' })).toEqual({ knownKeyIds: [], since: new Date(0) });
-  });
-});
-
-describe('parseCurrentKeyId', () => {
-  test('GIVEN a current-key tag WHEN parsed THEN its id is returned', () => {
-    expect(parseCurrentKeyId({ [Tags.CURRENT_KEY]: 'id=AKIANEW created-at=2024-03-01T00:00:00.000Z' })).toBe('AKIANEW');
-  });
-
-  test('GIVEN no current-key tag WHEN parsed THEN there is no current key id', () => {
-    expect(parseCurrentKeyId(USER_TAGS)).toBeUndefined();
-  });
-});
-
-describe('parseConfig', () => {
-  test('GIVEN only the user tag WHEN parsed THEN the defaults apply: 7 days, 14 days, no postponing, FAIL', () => {
-    expect(parseConfig(USER_TAGS)).toEqual({
-      userName: 'alice',
-      deactivateAfterSeconds: 7 * 86_400,
-      deleteAfterSeconds: 14 * 86_400,
-      postponeWhileInUseSeconds: 0,
-      foreignKeyPolicy: ForeignKeyPolicy.FAIL,
-    });
-  });
-
-  test('GIVEN every configuration tag WHEN parsed THEN each value is taken', () => {
-    expect(parseConfig({
-      ...USER_TAGS,
-      [Tags.DEACTIVATE_AFTER]: '3600',
-      [Tags.DELETE_AFTER]: '0',
-      [Tags.POSTPONE_WHILE_IN_USE]: '86400',
-      [Tags.FOREIGN_KEYS]: 'ADOPT',
-    })).toEqual({
-      userName: 'alice',
-      deactivateAfterSeconds: 3600,
-      deleteAfterSeconds: 0,
-      postponeWhileInUseSeconds: 86_400,
-      foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
-    });
-  });
-
-  test.each(Object.values(ForeignKeyPolicy))('GIVEN the foreign-keys tag %s WHEN parsed THEN that policy is taken', (policy) => {
-    expect(parseConfig({ ...USER_TAGS, [Tags.FOREIGN_KEYS]: policy }).foreignKeyPolicy).toBe(policy);
+  test('GIVEN a key just created WHEN the marker is formatted and parsed THEN it names that key', () => {
+    const value = formatCreatingMarker(PENDING, SINCE);
+    expect(value).toBe(`id=${PENDING} since=2024-03-01T08:00:00.000Z`);
+    expect(value).toMatch(TAG_VALUE);
+    expect(parseCreatingMarker({ [Tags.CREATING]: value })).toBe(PENDING);
   });
 
   test.each([
-    ['no user tag', {}],
-    ['an empty user tag', { [Tags.USER]: '' }],
-  ])('GIVEN %s WHEN parsed THEN a ConfigurationError names the user tag and the empty value', (_, tags) => {
-    expect(() => parseConfig(tags)).toThrow(ConfigurationError);
-    expect(() => parseConfig(tags)).toThrow(/tag access-key-rotation:user .*got ''/);
+    ['no creating tag', {}],
+    ['an empty creating tag', { [Tags.CREATING]: '' }],
+    ['a tag without an id', { [Tags.CREATING]: 'since=2024-03-01T08:00:00.000Z' }],
+  ])('GIVEN %s WHEN parsed THEN there is no marker', (_, tags) => {
+    expect(parseCreatingMarker(tags)).toBeUndefined();
+  });
+});
+
+describe('revoke request', () => {
+  const AT = new Date('2024-03-01T08:00:00.000Z');
+
+  test('GIVEN a request WHEN formatted and parsed THEN its time comes back unchanged', () => {
+    const value = formatRevokeRequest(AT);
+    expect(value).toBe('requested-at=2024-03-01T08:00:00.000Z');
+    expect(value).toMatch(TAG_VALUE);
+    expect(parseRevokeRequest({ [Tags.REVOKE]: value })).toEqual(AT);
   });
 
-  describe.each([Tags.DEACTIVATE_AFTER, Tags.DELETE_AFTER, Tags.POSTPONE_WHILE_IN_USE])('seconds tag %s', (tag) => {
-    test.each(['seven days', '-1', '1.5', '', '1e3', '99999999999999999999'])(
-      'GIVEN the value \'%s\' WHEN parsed THEN a ConfigurationError names the tag and the value',
-      (value) => {
-        const tags = { ...USER_TAGS, [tag]: value };
-        expect(() => parseConfig(tags)).toThrow(ConfigurationError);
-        expect(() => parseConfig(tags)).toThrow(literally(`tag ${tag} must be a whole number of seconds, got '${value}'`));
-      });
+  test('GIVEN no revoke tag WHEN parsed THEN there is no request', () => {
+    expect(parseRevokeRequest({})).toBeUndefined();
   });
 
-  test.each(['DELETE_ALL', 'adopt', ''])('GIVEN the unknown policy \'%s\' WHEN parsed THEN a ConfigurationError names the tag and the value', (value) => {
-    const tags = { ...USER_TAGS, [Tags.FOREIGN_KEYS]: value };
-    expect(() => parseConfig(tags)).toThrow(ConfigurationError);
-    expect(() => parseConfig(tags)).toThrow(literally(`tag ${Tags.FOREIGN_KEYS} must be one of FAIL, DELETE_INACTIVE, ADOPT, got '${value}'`));
+  test.each([
+    ['empty', ''],
+    ['without a time', 'now please'],
+    ['with an invalid time', 'requested-at=now'],
+  ])('GIVEN a revoke tag %s WHEN parsed THEN it is malformed (and so never honoured)', (_, value) => {
+    expect(parseRevokeRequest({ [Tags.REVOKE]: value })).toBe('malformed');
   });
 });
 
@@ -243,6 +352,7 @@ describe('parseCredentials', () => {
     ['a bare secret', FAKE_SECRET],
     ['a JSON string', JSON.stringify(FAKE_SECRET)],
     ['a JSON array', JSON.stringify([FAKE_SECRET])],
+    ['JSON null', 'null'],
   ])('GIVEN %s WHEN parsed THEN the error names where but never echoes the value', (_, value) => {
     let error: unknown;
     try {
@@ -256,22 +366,6 @@ describe('parseCredentials', () => {
     expect(message).not.toContain(FAKE_SECRET);
     expect(message).not.toContain('wJalr');
     expect(stack).not.toContain(FAKE_SECRET);
-  });
-});
-
-describe('versionWithStage', () => {
-  const versions = { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'], v3: ['AWSPENDING', 'custom'] };
-
-  test.each([
-    ['AWSCURRENT', 'v2'],
-    ['AWSPENDING', 'v3'],
-    ['AWSPREVIOUS', 'v1'],
-  ])('GIVEN versions WHEN looking for %s THEN %s holds it', (stage, version) => {
-    expect(versionWithStage(versions, stage)).toBe(version);
-  });
-
-  test('GIVEN no version with the stage WHEN looking for it THEN there is none', () => {
-    expect(versionWithStage({ v1: ['AWSCURRENT'] }, 'AWSPENDING')).toBeUndefined();
   });
 });
 

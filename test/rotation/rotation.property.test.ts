@@ -1,43 +1,70 @@
 /**
- * The whole rotation function against an in-memory AWS (`FakeAws`), driven by
- * fast-check through random histories: rotations (some with a fault injected
- * at a gateway call, retried with the same token as Secrets Manager does),
- * lifecycle runs after random spans of simulated time, emergency revokes, a
- * consumer still using the old key, and an operator re-activating it (or, in
- * one property, deleting it). After every command the system-wide invariants
- * are checked. Further properties: one fault at each gateway call of a
- * rotation (state, and audit events), and a lifecycle run concurrent with a
- * rotation in any interleaving of their AWS calls.
+ * The whole rotation function (the `Rotator` façade) against an in-memory AWS
+ * (`FakeAws`), driven by fast-check through random histories: rotations (some
+ * with a fault injected at a gateway call, retried with the same token as
+ * Secrets Manager does), lifecycle runs after random spans of simulated time,
+ * emergency revokes, a consumer still using the old key, and an operator
+ * re-activating it (or, in one property, deleting it). Attackers and operators
+ * move too: tag edits of every library tag on the registered secret, a foreign
+ * secret dressed up as a managed one and pointed at the function, forged
+ * CloudFormation events, and a DESTROY↔RETAIN flip done the way CloudFormation
+ * does it. After every command the system-wide invariants are checked, and
+ * at the moment of every deactivation or deletion the key is checked not to be
+ * any registered secret's AWSCURRENT key. Further properties: one fault at each
+ * gateway call of a rotation (state, and audit events), and a lifecycle run
+ * concurrent with a rotation in any interleaving of their AWS calls. Last,
+ * focused tests of attacks and races that still work (reported, `test.failing`
+ * until fixed in src).
+ *
+ * Where the function rightly refuses to guess, the test plays the operator the
+ * failure addresses: a key an attempt made but could not record (its answer
+ * lost) is named as foreign, and the operator deletes it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { EventType } from '../../src/rotation/audit';
-import { parseCredentials, parseCurrentKeyId, parsePreviousKey, PreviousKeyState, Stage, StoredCredentials, Tags } from '../../src/rotation/model';
-import { Rotator, RotationStep } from '../../src/rotation/rotation';
-import { FakeAws, FaultTiming, GatewayMethod } from '../support/fake-aws';
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
+import {
+  EventType, REGISTRY_VERSION, Registration, RegistryDocument, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, Tags,
+} from '../../src/rotation/contract';
+import { rotationPhysicalId } from '../../src/rotation/custom-resources';
+import { CLOCK_TOLERANCE_MS } from '../../src/rotation/decide';
+import {
+  decodeFields, formatRevokeRequest, keyProgressTag, parseCredentials, parseCurrentKeyHint, parseKeyProgress, parsePreviousKeyHint, StoredCredentials,
+} from '../../src/rotation/model';
+import { StaticRegistrySource } from '../../src/rotation/registry';
+import { Rotator } from '../../src/rotation/rotator';
+import type { RotationStep } from '../../src/rotation/steps';
+import { ACCOUNT_ID, FakeAws, FaultTiming, GatewayMethod, RetireCall, STACK_ID } from '../support/fake-aws';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const START = new Date('2025-01-01T00:00:00.000Z');
 const USER = 'alice';
-/** Another user with a key of its own: the rotation must never touch it. */
+const USER_ARN = `arn:aws:iam::${ACCOUNT_ID}:user/${USER}`;
+/** Another user with a key of its own: the function must never touch it. */
 const BYSTANDER = 'bob';
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:access-key-rotation`;
+const ROTATION_LOGICAL_ID = 'AliceAccessKeyRotation';
+const OTHER_LOGICAL_ID = 'SomeOtherResource';
+const RESPONSE_URL = 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x';
 const STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 /** Secrets Manager retries a failed rotation with the same token; bounded here. */
 const MAX_ROTATION_ATTEMPTS = 4;
 const RETRY_DELAY_MS = 5 * 60_000;
+/** Tag values that are far from any real time: a tag may carry anything. */
+const FAR_PAST = new Date('2000-01-01T00:00:00.000Z');
+const FAR_FUTURE = new Date('2100-01-01T00:00:00.000Z');
 
-/** Gateway calls a rotation (or a revoke) can make. */
+/** Gateway calls a rotation can make. */
 const ROTATION_METHODS: readonly GatewayMethod[] = [
-  'describeSecret', 'getSecretString', 'listAccessKeys', 'tag', 'untag', 'createAccessKey', 'deleteAccessKey',
-  'putPendingValue', 'userArn', 'callerArn', 'moveStage', 'removeStage', 'setAccessKeyStatus', 'putEvents',
+  'describeSecret', 'getSecretString', 'listAccessKeys', 'lastUse', 'listVersions', 'tag', 'untag', 'createAccessKey', 'deleteAccessKey',
+  'putPendingValue', 'callerArn', 'moveLabel', 'removeLabel', 'setAccessKeyStatus', 'putEvents',
 ];
 /** Gateway calls a lifecycle run can make. */
 const LIFECYCLE_METHODS: readonly GatewayMethod[] = [
-  'listManagedSecrets', 'describeSecret', 'accessKeyLastUsed', 'setAccessKeyStatus', 'listAccessKeys', 'deleteAccessKey', 'tag', 'putEvents',
+  'listSecrets', 'describeSecret', 'listAccessKeys', 'lastUse', 'setAccessKeyStatus', 'deleteAccessKey', 'tag', 'removeLabel', 'putEvents',
 ];
-/** Gateway calls of `Rotator.revoke` itself. */
-const REVOKE_METHODS: readonly GatewayMethod[] = ['describeSecret', 'tag', 'rotateNow'];
 
 class Clock {
   private current = START.getTime();
@@ -57,6 +84,38 @@ interface Fault {
 interface Config {
   readonly deactivateAfterDays: number;
   readonly deleteAfterDays: number;
+  readonly policy: ForeignKeyPolicy;
+  readonly removal: Removal;
+}
+
+/** Which key a forged tag names, resolved when it is written. */
+type IdPick = 'current' | 'previous' | 'created' | 'bystander' | 'garbage';
+/** Which date a forged tag carries. */
+type DatePick = 'far-past' | 'far-future' | 'now' | 'hours-ago' | 'garbage';
+
+/** An edit of a library tag on the registered secret by anyone allowed to tag it. */
+interface TagEdit {
+  readonly tag: 'current-key' | 'previous-key' | 'progress' | 'creating' | 'adopting' | 'hold' | 'revoke' | 'untag';
+  readonly id: IdPick;
+  readonly dates: readonly [DatePick, DatePick, DatePick];
+  /** Which of the progress fields are written (bits), or which tag is removed. */
+  readonly pick: number;
+  readonly hours: number;
+  readonly garbage: string;
+}
+
+/**
+ * A CloudFormation stack state in which the rotation resource is not being
+ * deleted (nor created; nor updated, but in 'this-update', where a forged
+ * Update is indistinguishable from CloudFormation's and only Deletes are forged).
+ */
+type StackSituation = 'idle' | 'other-update' | 'other-cleanup' | 'rollback' | 'rollback-cleanup' | 'this-update';
+type ForgedPhysicalId = 'current' | 'earlier' | 'other-removal' | 'other-freshness';
+
+interface ForgedEvent {
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  readonly situation: StackSituation;
+  readonly physicalId: ForgedPhysicalId;
 }
 
 type Command =
@@ -65,33 +124,115 @@ type Command =
   | { readonly kind: 'tick'; readonly ms: number; readonly fault?: Fault }
   | { readonly kind: 'useOldKey'; readonly afterMinutes: number }
   | { readonly kind: 'reactivate' }
-  | { readonly kind: 'deleteOldKey' };
+  | { readonly kind: 'deleteOldKey' }
+  | { readonly kind: 'tagEdit'; readonly edit: TagEdit }
+  | { readonly kind: 'foreignSecret' }
+  | { readonly kind: 'forgedEvent'; readonly event: ForgedEvent }
+  | { readonly kind: 'flipRemoval'; readonly forgeDuringCleanup: boolean };
+
+/** What a phase of a command may do to keys, for the retire hook. */
+type Phase = 'rotation' | 'lifecycle' | 'concurrent' | 'attack' | 'setup';
+
+interface Retirement extends RetireCall {
+  readonly phase: Phase;
+  readonly at: Date;
+  /** The key's status right before the call (undefined: gone). */
+  readonly statusBefore?: string;
+  /** The registered secret's AWSCURRENT and AWSPREVIOUS keys (labels) at that moment, and whether AWSCURRENT revoked its predecessor. */
+  readonly currentKey?: string;
+  readonly currentCreatedAt?: Date;
+  readonly previousKey?: string;
+  /** The key the previous-key tag names (under ADOPT, an adopted key is held by no version: the tag says which). */
+  readonly hintKey?: string;
+  readonly revoked: boolean;
+}
+
+function registration(secretArn: string, config: Config): Registration {
+  return {
+    secretArn,
+    userArn: USER_ARN,
+    deactivateAfterSeconds: config.deactivateAfterDays * 86_400,
+    deleteAfterSeconds: config.deleteAfterDays * 86_400,
+    postponeWhileInUseSeconds: 0,
+    foreignKeyPolicy: config.policy,
+    removal: config.removal,
+    scheduleExpression: 'rate(30 days)',
+    rotateOnDeploy: false,
+  };
+}
 
 /** The system under test and what the model remembers about its history. */
 class System {
+  /** A registered secret, its user, a bystander with a key, an unmanaged secret; CloudFormation has created the rotation resource. */
+  static async create(seed: number, config: Config, coldStarts: boolean): Promise<System> {
+    const sys = new System(seed, config, coldStarts);
+    await sys.deployCreate();
+    return sys;
+  }
+
   readonly clock = new Clock();
   readonly fake: FakeAws;
   readonly logs: string[] = [];
-  /** Messages of every error the function threw (they reach Lambda's logs and Secrets Manager). */
+  /** Messages of every error the function threw (they reach Lambda's logs, Secrets Manager and CloudFormation). */
   readonly errors: string[] = [];
+  /** Every answer sent to CloudFormation's response URL. */
+  readonly responses: { url: string; body: Record<string, unknown> }[] = [];
   readonly arn: string;
   readonly bystanderKey: string;
+  readonly retirements: Retirement[] = [];
+  /** Keys retired while they were a registered secret's AWSCURRENT key: must stay empty. */
+  readonly violations: string[] = [];
+  document: RegistryDocument;
+  /** The rotation resource's physical id, as CloudFormation holds it, and every earlier one. */
+  physicalId = '';
+  readonly earlierPhysicalIds: string[] = [];
   firstRotationDone = false;
+  /** A library tag on the registered secret was edited from outside (the model of tags no longer holds). */
+  tagsForged = false;
+  /** ...since the last completed rotation (which clears the transient ones). */
+  tagsForgedSinceRotation = false;
+  foreignArn?: string;
+  /** Keys an attempt made and could not record, deleted by the operator the failure names them to. */
+  unrecordedKeysRemoved = 0;
+  /** Adopted keys a tag edit made foreign again, deactivated by the operator when a rotation failed on them. */
+  lostAdoptions = 0;
+  /** Adopted keys the operator deactivated because a rotation needed their slot while they were still active. */
+  adoptionsDeactivated = 0;
+  phase: Phase = 'setup';
   /** Keys an operator made active again after the lifecycle deactivated them. */
   readonly reactivated = new Set<string>();
   private warm?: Rotator;
+  private digestCounter = 0;
 
-  constructor(seed: number, readonly config: Config, private readonly coldStarts: boolean) {
-    this.fake = new FakeAws(this.clock.now, { seed });
+  private constructor(seed: number, readonly config: Config, private readonly coldStarts: boolean) {
+    this.fake = new FakeAws(this.clock.now, { seed, rotationLambdaArn: FUNCTION_ARN });
     this.fake.createUser(USER);
     this.fake.createUser(BYSTANDER);
     this.bystanderKey = this.fake.operatorCreateKey(BYSTANDER).accessKeyId;
     this.fake.createSecret('unmanaged/thing', '{"password":"hunter2-hunter2"}', { team: 'x' });
-    this.arn = this.fake.createSecret(`access-keys/${USER}`, JSON.stringify({ userName: USER }), {
-      [Tags.USER]: USER,
-      [Tags.DEACTIVATE_AFTER]: String(config.deactivateAfterDays * 86_400),
-      [Tags.DELETE_AFTER]: String(config.deleteAfterDays * 86_400),
-    }, this.fake.rotationLambdaArn);
+    this.arn = this.fake.createSecret(`access-keys/${USER}`, JSON.stringify({ userName: USER }));
+    this.document = this.deployment(config.removal);
+    this.fake.onRetire = (call) => this.retiring(call);
+  }
+
+  /** A registry document as a deployment makes it: a new digest for every change. */
+  deployment(removal: Removal): RegistryDocument {
+    this.digestCounter++;
+    return {
+      version: REGISTRY_VERSION,
+      digest: this.digestCounter.toString(16).padStart(64, '0'),
+      registrations: [registration(this.arn, { ...this.config, removal })],
+    };
+  }
+
+  get registration(): Registration {
+    return this.document.registrations[0];
+  }
+
+  /** Deploys a new registry: a new configuration of the function, so new containers. */
+  deploy(document: RegistryDocument): void {
+    this.document = document;
+    this.warm = undefined;
   }
 
   /** The function as one invocation sees it: a fresh instance on a cold start, else the warm one. */
@@ -100,11 +241,72 @@ class System {
       gateway: this.fake,
       clock: this.clock.now,
       logSink: { write: (line) => this.logs.push(line) },
+      registry: new StaticRegistrySource(this.document),
       testSecretRetry: { attempts: 2, firstDelayMs: 0, maxDelayMs: 0 },
+      stackId: STACK_ID,
+      responseTransport: {
+        put: async (url, body) => {
+          this.responses.push({ url, body: JSON.parse(body) as Record<string, unknown> });
+        },
+      },
+      customResources: { configureAttempts: 1, configureDelayMs: 0 },
     });
     if (this.coldStarts) return make();
     this.warm ??= make();
     return this.warm;
+  }
+
+  /** CloudFormation creates the stack with the rotation resource: a verified Create, answered with its physical id. */
+  private async deployCreate(): Promise<void> {
+    const { fake } = this;
+    fake.setStackStatus('CREATE_IN_PROGRESS');
+    fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, status: 'CREATE_IN_PROGRESS' });
+    await this.rotator().customResource(cfnEvent(this, 'Create', undefined, this.rotationProperties(this.config.removal)), FUNCTION_ARN);
+    const answer = this.responses.at(-1)!.body;
+    if (answer.Status !== 'SUCCESS') fail('CloudFormation\'s Create of the rotation resource failed', answer);
+    this.physicalId = String(answer.PhysicalResourceId);
+    if (this.physicalId !== rotationPhysicalId(this.arn, USER_ARN, this.config.removal, true)) fail('unexpected physical id', answer);
+    fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, physicalId: this.physicalId, status: 'CREATE_COMPLETE' });
+    fake.setStackStatus('CREATE_COMPLETE');
+    const configured = fake.rotationConfig(this.arn);
+    if (!configured.enabled || configured.lambdaArn !== FUNCTION_ARN) fail('the Create did not turn rotation on with the function', configured);
+    if (fake.pendingVersion(this.arn)) fail('the Create rotated although rotateOnDeploy is false', fake.inspectSecret(this.arn));
+    this.phase = 'rotation';
+  }
+
+  rotationProperties(removal: Removal): Record<string, string> {
+    return {
+      ServiceToken: FUNCTION_ARN,
+      [RotationProperties.SECRET]: this.arn,
+      [RotationProperties.USER]: USER_ARN,
+      [RotationProperties.REMOVAL]: removal,
+      [RotationProperties.SCHEDULE]: this.registration.scheduleExpression,
+      [RotationProperties.ROTATE_ON_DEPLOY]: 'false',
+    };
+  }
+
+  /** The retire hook: records every deactivation and deletion with the state it acts on. */
+  private retiring(call: RetireCall): void {
+    const secret = this.fake.inspectSecret(this.arn);
+    const labelled = (label: string) => secret.versions.find((v) => v.labels.includes(label));
+    const current = labelled(Stage.CURRENT);
+    const currentKey = current?.labels.find((l) => l.startsWith('AKIA'));
+    const key = this.fake.createdKeys.find((k) => k.accessKeyId === call.accessKeyId);
+    const live = this.fake.keysOf(key?.userName ?? USER).find((k) => k.accessKeyId === call.accessKeyId);
+    this.retirements.push({
+      ...call,
+      phase: this.phase,
+      at: this.clock.now(),
+      statusBefore: live?.status,
+      currentKey,
+      currentCreatedAt: this.fake.createdKeys.find((k) => k.accessKeyId === currentKey)?.createdAt,
+      previousKey: labelled(Stage.PREVIOUS)?.labels.find((l) => l.startsWith('AKIA')),
+      hintKey: parsePreviousKeyHint(secret.tags)?.accessKeyId,
+      revoked: current?.labels.includes(Stage.REVOKED_PREDECESSOR) ?? false,
+    });
+    const registered = new Set(this.document.registrations.map((r) => r.secretArn));
+    const holders = this.fake.currentKeyHolders(call.accessKeyId).filter((arn) => registered.has(arn));
+    if (holders.length > 0) this.violations.push(`${call.method} ${call.accessKeyId} (${this.phase}) while it is AWSCURRENT of ${holders.join(', ')}`);
   }
 
   tags(): Record<string, string> {
@@ -117,6 +319,14 @@ class System {
 
   key(accessKeyId: string | undefined) {
     return this.fake.keysOf(USER).find((k) => k.accessKeyId === accessKeyId);
+  }
+
+  /** Every key of both users (status and use included) and the registered secret's labels, values, tags and rotation. */
+  snapshot(): string {
+    return JSON.stringify({
+      keys: [...this.fake.keysOf(USER), ...this.fake.keysOf(BYSTANDER)],
+      secret: this.fake.inspectSecret(this.arn),
+    });
   }
 }
 
@@ -193,14 +403,21 @@ function fail(message: string, context: unknown): never {
 function state(sys: System) {
   return {
     now: sys.clock.now().toISOString(),
-    keys: sys.fake.keysOf(USER).map((k) => ({ id: k.accessKeyId, status: k.status, lastUsed: k.lastUsed?.toISOString() })),
-    versions: sys.fake.inspectSecret(sys.arn).versions.map((v) => ({
-      id: v.id, stages: v.stages, key: parseCredentials(v.value, 'version')?.accessKeyId,
+    keys: sys.fake.keysOf(USER).map((k) => ({
+      id: k.accessKeyId, status: k.status, createdAt: k.createdAt.toISOString(), lastUsed: k.lastUsed?.toISOString(),
     })),
+    versions: sys.fake.inspectSecret(sys.arn).versions.map((v) => ({ id: v.id, labels: v.labels, key: parseCredentials(v.value, 'version')?.accessKeyId })),
     tags: sys.tags(),
     reactivated: [...sys.reactivated],
+    tagsForged: sys.tagsForged,
   };
 }
+
+/** The labels of the registered secret's AWSCURRENT version. */
+const currentLabels = (sys: System) => sys.fake.inspectSecret(sys.arn).versions.find((v) => v.labels.includes(Stage.CURRENT))?.labels ?? [];
+
+/** The key label of the version holding a label. */
+const keyAt = (sys: System, label: string) => sys.fake.keyLabelAt(sys.arn, label);
 
 /** What must hold after every command. */
 function checkInvariants(sys: System): void {
@@ -209,15 +426,18 @@ function checkInvariants(sys: System): void {
   const secret = sys.fake.inspectSecret(sys.arn);
   const tags = secret.tags;
 
+  if (sys.violations.length > 0) fail(`a key was retired while it was a registered secret's AWSCURRENT key: ${sys.violations.join('; ')}`, ctx());
   if (keys.length > 2) fail('the user has more than 2 access keys', ctx());
 
-  for (const stage of [Stage.CURRENT, Stage.PREVIOUS, Stage.PENDING]) {
-    if (secret.versions.filter((v) => v.stages.includes(stage)).length > 1) fail(`${stage} is on more than one version`, ctx());
+  const labels = secret.versions.flatMap((v) => v.labels);
+  if (new Set(labels).size !== labels.length) fail('a staging label is on more than one version', ctx());
+  for (const v of secret.versions) {
+    const keyLabels = v.labels.filter((l) => l.startsWith('AKIA'));
+    if (keyLabels.length > 1) fail(`version ${v.id} carries more than one key label`, ctx());
+    const held = parseCredentials(v.value, 'version')?.accessKeyId;
+    if (keyLabels.length === 1 && keyLabels[0] !== held) fail(`version ${v.id} is labelled ${keyLabels[0]} but holds ${held}`, ctx());
   }
-  if (secret.versions.some((v) => v.stages.includes(Stage.PENDING))) fail('AWSPENDING remains after a completed rotation', ctx());
-  for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) {
-    if (tags[transient] !== undefined) fail(`tag ${transient} remains after a completed rotation`, ctx());
-  }
+  if (sys.fake.pendingVersion(sys.arn)) fail('AWSPENDING remains after a completed rotation', ctx());
 
   const current = sys.stage(Stage.CURRENT);
   if (sys.firstRotationDone) {
@@ -226,29 +446,44 @@ function checkInvariants(sys: System): void {
     if (!key) fail(`AWSCURRENT holds ${current.accessKeyId}, which does not exist`, ctx());
     if (key.status !== 'Active') fail(`AWSCURRENT holds ${current.accessKeyId}, which is ${key.status}`, ctx());
     if (current.userName !== USER || key.secretAccessKey !== current.secretAccessKey) fail('AWSCURRENT is not a working key of the user', ctx());
-    if (parseCurrentKeyId(tags) !== current.accessKeyId) fail('tag current-key does not name the AWSCURRENT key', ctx());
+    if (keyAt(sys, Stage.CURRENT) !== current.accessKeyId) fail('AWSCURRENT\'s key label is not the key it holds', ctx());
   }
 
-  const referenced = new Set(secret.versions
-    .filter((v) => v.stages.some((s) => s === Stage.CURRENT || s === Stage.PENDING || s === Stage.PREVIOUS))
-    .map((v) => parseCredentials(v.value, 'version')?.accessKeyId));
+  // No key escapes: every key of the user is AWSCURRENT's or AWSPREVIOUS's (proven by labels), so the lifecycle or the next rotation
+  // retires it; under ADOPT an adopted key (an attempt's unrecorded key adopted by the retry) is the one the previous-key tag names.
+  // (An adopted key is held by no version, so a tag edit can lose it: see the report; ADOPT with forged tags is exempt.)
+  const previousKey = keyAt(sys, Stage.PREVIOUS);
+  const adopt = sys.config.policy === ForeignKeyPolicy.ADOPT;
+  const adopted = adopt && !previousKey ? parsePreviousKeyHint(tags)?.accessKeyId : undefined;
   for (const key of keys) {
-    if (!referenced.has(key.accessKeyId)) fail(`key ${key.accessKeyId} is held by no AWSCURRENT/AWSPENDING/AWSPREVIOUS version`, ctx());
-  }
-
-  // No key escapes the lifecycle: a key other than AWSCURRENT's is the recorded previous key.
-  const previous = parsePreviousKey(tags);
-  for (const key of keys) {
-    if (key.accessKeyId === current?.accessKeyId) continue;
-    if (previous?.accessKeyId !== key.accessKeyId || previous.deletedAt) {
-      fail(`key ${key.accessKeyId} is neither AWSCURRENT nor the previous key the lifecycle retires`, ctx());
+    if (adopt && sys.tagsForged && !secret.versions.some((v) => v.labels.includes(key.accessKeyId))) continue;
+    if (key.accessKeyId !== current?.accessKeyId && key.accessKeyId !== previousKey && key.accessKeyId !== adopted) {
+      fail(`key ${key.accessKeyId} is neither AWSCURRENT's nor AWSPREVIOUS's key`, ctx());
     }
   }
-  if (previous?.deletedAt && sys.key(previous.accessKeyId)) fail(`previous key ${previous.accessKeyId} is recorded as deleted but exists`, ctx());
-  if (previous?.deactivatedAt && !previous.deletedAt) {
-    const key = sys.key(previous.accessKeyId);
-    if (key && key.status !== 'Inactive' && !sys.reactivated.has(key.accessKeyId)) {
-      fail(`previous key ${previous.accessKeyId} is recorded as deactivated but is ${key.status}`, ctx());
+
+  if (!sys.tagsForgedSinceRotation) {
+    for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) {
+      if (tags[transient] !== undefined) fail(`tag ${transient} remains after a completed rotation`, ctx());
+    }
+    if (sys.firstRotationDone && parseCurrentKeyHint(tags) !== current?.accessKeyId) fail('tag current-key does not name the AWSCURRENT key', ctx());
+  }
+  if (!sys.tagsForged) {
+    // The model of the tags: the previous-key hint names the key the lifecycle retires, and its progress is true.
+    const hint = parsePreviousKeyHint(tags);
+    for (const key of keys) {
+      if (key.accessKeyId === current?.accessKeyId) continue;
+      if (hint?.accessKeyId !== key.accessKeyId || parseKeyProgress(tags, key.accessKeyId).deletedAt) {
+        fail(`key ${key.accessKeyId} is not the previous key the lifecycle retires`, ctx());
+      }
+    }
+    if (hint) {
+      const progress = parseKeyProgress(tags, hint.accessKeyId);
+      const key = sys.key(hint.accessKeyId);
+      if (progress.deletedAt && key) fail(`previous key ${hint.accessKeyId} is recorded as deleted but exists`, ctx());
+      if (progress.deactivatedAt && key && key.status !== 'Inactive' && !sys.reactivated.has(key.accessKeyId)) {
+        fail(`previous key ${hint.accessKeyId} is recorded as deactivated but is ${key.status}`, ctx());
+      }
     }
   }
 
@@ -256,18 +491,47 @@ function checkInvariants(sys: System): void {
   if (bystander.length !== 1 || bystander[0].accessKeyId !== sys.bystanderKey || bystander[0].status !== 'Active') {
     fail('another user\'s key was touched', bystander.map((k) => ({ id: k.accessKeyId, status: k.status })));
   }
+  if (sys.fake.rotationConfig(sys.arn).lambdaArn !== FUNCTION_ARN || !sys.fake.rotationConfig(sys.arn).enabled) {
+    fail('rotation of the registered secret was turned off or pointed elsewhere', sys.fake.rotationConfig(sys.arn));
+  }
 
   const secrets = sys.fake.createdKeys.map((k) => k.secretAccessKey);
   const places: [string, string[]][] = [
     ['log line', sys.logs],
     ['event', sys.fake.events.map((e) => JSON.stringify(e))],
     ['error message', sys.errors],
+    ['CloudFormation answer', sys.responses.map((r) => JSON.stringify(r.body))],
     ['tag', Object.entries(tags).map(([k, v]) => `${k}=${v}`)],
   ];
   for (const [where, texts] of places) {
     for (const text of texts) {
       const leaked = secrets.find((s) => text.includes(s));
       if (leaked) fail(`a secret access key appears in a ${where}`, { text: text.split(leaked).join('<LEAKED SECRET>') });
+    }
+  }
+}
+
+/**
+ * What the lifecycle may retire, whatever the tags say: only the key
+ * AWSPREVIOUS's label proves superseded; a deactivation no earlier than IAM's
+ * creation of the current key plus deactivateAfter (less the clock tolerance);
+ * a deletion only of an inactive key, a further deleteAfter later, unless
+ * AWSCURRENT's label says its predecessor was revoked.
+ */
+function checkLifecycleRetirements(sys: System, from: number): void {
+  const { deactivateAfterSeconds, deleteAfterSeconds } = sys.registration;
+  for (const r of sys.retirements.slice(from)) {
+    if (r.phase !== 'lifecycle') continue;
+    const ctx = () => ({ retirement: r, ...state(sys) });
+    if (r.statusBefore === undefined) continue; // already gone: nothing retired
+    if (!r.currentCreatedAt) fail('the lifecycle retired a key while AWSCURRENT held no key', ctx());
+    const adopted = sys.config.policy === ForeignKeyPolicy.ADOPT && r.previousKey === undefined && r.accessKeyId === r.hintKey;
+    if (r.accessKeyId !== r.previousKey && !adopted) fail(`the lifecycle retired ${r.accessKeyId}, which is not AWSPREVIOUS's key (nor, under ADOPT, the adopted one)`, ctx());
+    const earliest = r.currentCreatedAt!.getTime() - CLOCK_TOLERANCE_MS + deactivateAfterSeconds * 1000;
+    if (r.method === 'setAccessKeyStatus' && r.at.getTime() < earliest) fail('the lifecycle deactivated a key before its grace period could have ended', ctx());
+    if (r.method === 'deleteAccessKey' && !r.revoked) {
+      if (r.statusBefore !== 'Inactive') fail('the lifecycle deleted an active key that was not revoked', ctx());
+      if (r.at.getTime() < earliest + deleteAfterSeconds * 1000) fail('the lifecycle deleted a key before its retention could have ended', ctx());
     }
   }
 }
@@ -289,135 +553,216 @@ function eventsSince(sys: System, from: number): RecordedEvent[] {
 }
 
 /**
- * Revoke as an operator calls it; if the call fails after RotateSecret took
- * effect, Secrets Manager runs the rotation anyway (its token is the pending
- * version), otherwise the operator calls revoke again.
- */
-async function startRevoke(sys: System): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const token = await sys.rotator().revoke(sys.arn);
-      if (!token) fail('revoke returned no token', state(sys));
-      return token;
-    } catch (e) {
-      sys.errors.push((e as Error).message);
-      const pending = sys.fake.inspectSecret(sys.arn).versions.find((v) => v.stages.includes(Stage.PENDING) && !v.stages.includes(Stage.CURRENT));
-      if (pending) return pending.id;
-      if (attempt >= MAX_ROTATION_ATTEMPTS) throw e;
-    }
-  }
-}
-
-/**
  * One rotation as Secrets Manager drives it: the AWSPENDING placeholder, then
  * the four steps; when a step fails, the four steps again with the same token.
+ * An emergency revoke is an operator's revoke tag, then a rotation.
  */
-async function rotation(sys: System, options: { revoke: boolean; fault?: Fault }): Promise<void> {
+async function rotation(sys: System, options: { revoke: boolean; fault?: Fault; tolerate?: RegExp }): Promise<void> {
   const firedBefore = sys.fake.firedFaults.length;
   const createdBefore = sys.fake.createdKeys.length;
   const eventsBefore = sys.fake.events.length;
   const oldCurrent = sys.stage(Stage.CURRENT);
+  if (options.revoke) sys.fake.operatorTag(sys.arn, { [Tags.REVOKE]: formatRevokeRequest(sys.clock.now()) });
+  const revokeTagged = sys.tags()[Tags.REVOKE] !== undefined;
+  const askedBefore = sys.lostAdoptions + sys.adoptionsDeactivated;
   if (options.fault) sys.fake.failOnce(options.fault.method, options.fault.when, options.fault.skip);
 
-  const token = options.revoke ? await startRevoke(sys) : sys.fake.startRotation(sys.arn);
+  const token = sys.fake.startRotation(sys.arn);
   const failures: string[] = [];
   for (let attempt = 1; ; attempt++) {
+    const attemptEvents = sys.fake.events.length;
     try {
       for (const step of STEPS) await sys.rotator().rotationStep({ Step: step, SecretId: sys.arn, ClientRequestToken: token });
       break;
     } catch (e) {
       sys.errors.push((e as Error).message);
-      failures.push((e as Error).message);
+      if (!options.tolerate?.test((e as Error).message)) failures.push((e as Error).message);
       if (attempt >= MAX_ROTATION_ATTEMPTS) fail(`the rotation did not complete after ${attempt} attempts`, { failures, ...state(sys) });
+      operatorRemovesUnrecordedKeys(sys, attemptEvents, createdBefore);
       sys.clock.advance(RETRY_DELAY_MS);
     }
   }
   sys.fake.clearFaults();
-  if (failures.length > 0 && !fired(sys, firedBefore)) fail('a rotation without any fault failed', { failures, ...state(sys) });
+  const operatorAsked = sys.lostAdoptions + sys.adoptionsDeactivated > askedBefore;
+  if (failures.length > 0 && !fired(sys, firedBefore) && !operatorAsked) fail('a rotation without any fault failed', { failures, ...state(sys) });
   sys.firstRotationDone = true;
+  sys.tagsForgedSinceRotation = false;
 
   // The new key: created by this rotation, the only one of its keys that survives.
   const ctx = () => ({ fault: options.fault, failures, ...state(sys) });
   const made = sys.fake.createdKeys.slice(createdBefore);
   const current = sys.stage(Stage.CURRENT)!;
   if (!made.some((k) => k.accessKeyId === current?.accessKeyId)) fail('AWSCURRENT does not hold a key this rotation created', ctx());
-  const survivors = made.filter((k) => sys.key(k.accessKeyId));
+  const tags = sys.tags();
+  const survivors = made.filter((k) => sys.key(k.accessKeyId) && !adoptedBy(sys, k.accessKeyId));
   if (survivors.length > 1) fail(`this rotation left ${survivors.length} new keys`, ctx());
+  for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) if (tags[transient] !== undefined) fail(`tag ${transient} remains after the rotation`, ctx());
+  if (parseCurrentKeyHint(tags) !== current.accessKeyId) fail('tag current-key does not name the new key', ctx());
 
-  // The old key: AWSPREVIOUS and the previous key; active, or inactive at once on revoke.
-  const previous = parsePreviousKey(sys.tags());
+  // The old key: AWSPREVIOUS's and the previous-key hint's; active, or inactive at once on a revoke.
+  // A concurrent lifecycle run may already have deleted the revoked key, and the label with it.
+  const revoked = currentLabels(sys).includes(Stage.REVOKED_PREDECESSOR) || eventsSince(sys, eventsBefore).some((e) => e.type === EventType.REVOKED);
+  if (options.revoke && !revoked) fail('the operator\'s revoke request did not make the rotation a revoke', ctx());
+  if (revoked && !revokeTagged) fail('a rotation revoked its predecessor without a revoke request', ctx());
   if (oldCurrent) {
     if (sys.stage(Stage.PREVIOUS)?.accessKeyId !== oldCurrent.accessKeyId) fail('AWSPREVIOUS does not hold the replaced key', ctx());
-    if (previous?.accessKeyId !== oldCurrent.accessKeyId) fail('tag previous-key does not name the replaced key', ctx());
+    // A revoked key a concurrent lifecycle run has deleted already has lost its label.
+    const deletedByLifecycle = revoked && !sys.key(oldCurrent.accessKeyId);
+    if (keyAt(sys, Stage.PREVIOUS) !== oldCurrent.accessKeyId && !deletedByLifecycle) fail('AWSPREVIOUS is not labelled with the replaced key', ctx());
+    const hint = parsePreviousKeyHint(tags);
+    if (hint?.accessKeyId !== oldCurrent.accessKeyId) fail('tag previous-key does not name the replaced key', ctx());
     const status = sys.key(oldCurrent.accessKeyId)?.status;
-    if (options.revoke) {
-      if (status === 'Active' || !previous.deactivatedAt) fail('revoke left the replaced key active', ctx());
-    } else if (status !== 'Active' || previous.deactivatedAt || previous.deletedAt) {
-      fail('the replaced key was retired without its grace period', ctx());
+    const progress = parseKeyProgress(tags, oldCurrent.accessKeyId);
+    if (revoked) {
+      // Deactivated at once; a concurrent lifecycle run may have deleted it already (and recorded that instead).
+      if (status === 'Active' || !(progress.deactivatedAt || (status === undefined && progress.deletedAt))) fail('revoke left the replaced key active', ctx());
+    } else {
+      if (status !== 'Active') fail('the replaced key was retired without its grace period', ctx());
+      // Progress of the replaced key can only be there when someone wrote it from outside.
+      if (!sys.tagsForged && (progress.deactivatedAt || progress.deletedAt || progress.usageCheckedAt)) fail('the replaced key has progress recorded already', ctx());
     }
   }
   if (!fired(sys, firedBefore)) {
     const events = eventsSince(sys, eventsBefore);
     if (!events.some((e) => e.type === EventType.CREATED && e.accessKeyId === current.accessKeyId)) fail('no Access Key Created event', ctx());
     if (!events.some((e) => e.type === EventType.PROMOTED && e.accessKeyId === current.accessKeyId)) fail('no Access Key Promoted event', ctx());
+    if (revoked && oldCurrent && !events.some((e) => e.type === EventType.REVOKED && e.accessKeyId === oldCurrent.accessKeyId)) fail('no Access Key Revoked event', ctx());
   }
 }
 
-/** Time passes, then the scheduled lifecycle runs; a run without fault makes exactly the transition that is due. */
+/**
+ * Under ADOPT, a retry adopts the key an attempt made and could not record
+ * (one active key the library did not create): it becomes the previous key,
+ * named by the previous-key tag only, and is retired like one.
+ */
+function adoptedBy(sys: System, accessKeyId: string): boolean {
+  return sys.config.policy === ForeignKeyPolicy.ADOPT && parsePreviousKeyHint(sys.tags())?.accessKeyId === accessKeyId
+    && !sys.fake.inspectSecret(sys.arn).versions.some((v) => v.labels.includes(accessKeyId));
+}
+
+/**
+ * When an attempt died right after CreateAccessKey (or its answer was lost),
+ * the key it made was never recorded: nothing proves it the function's, so
+ * the retry names it (in its Rotation Failed event) as a key the library did
+ * not create, or one ADOPT cannot take over without deleting it at once, and
+ * changes nothing. The operator, reading the event, deletes it; the next retry completes.
+ * Only a key this very rotation made, that no version holds and that was
+ * never used may be named so.
+ */
+function operatorRemovesUnrecordedKeys(sys: System, attemptEvents: number, createdBefore: number): void {
+  const failed = eventsSince(sys, attemptEvents).filter((e) => e.type === EventType.ROTATION_FAILED && e.accessKeyId);
+  const named = failed.flatMap((e) => e.accessKeyId!.split(' '));
+  if (named.length === 0) return;
+  const message = failed.map((e) => e.reason).join('; ');
+  const labelled = sys.fake.inspectSecret(sys.arn).versions.flatMap((v) => v.labels);
+  for (const id of named) {
+    if (adoptedBy(sys, id) && sys.key(id)?.status === 'Active' && /deactivate it first/.test(message)) {
+      // An adopted key still active when the next rotation needs its slot: ADOPT knows it as the
+      // previous key from a tag only, so it does not delete it while active. The operator
+      // deactivates it, as the failure asks; the retry then deletes it to make room.
+      sys.fake.operatorSetStatus(USER, id, 'Inactive');
+      sys.adoptionsDeactivated++;
+      continue;
+    }
+    const made = sys.fake.createdKeys.slice(createdBefore).find((k) => k.accessKeyId === id);
+    if (!made && sys.config.policy === ForeignKeyPolicy.ADOPT && sys.tagsForged && !labelled.includes(id) && sys.key(id)) {
+      // An earlier rotation's adopted key, lost from the tags by an edit (see the report): the operator deactivates it, as the failure asks.
+      sys.fake.operatorSetStatus(USER, id, 'Inactive');
+      sys.lostAdoptions++;
+      continue;
+    }
+    if (!made || labelled.includes(id) || sys.key(id)?.lastUsed) {
+      fail(`a rotation named ${id} as foreign, which is not an unrecorded key of this rotation`, { message, ...state(sys) });
+    }
+    if (sys.key(id)) sys.fake.operatorDeleteKey(USER, id);
+  }
+  sys.unrecordedKeysRemoved++;
+}
+
+/** Time passes, then the scheduled lifecycle runs; with the tags as the function wrote them, a run without fault makes exactly the transition due. */
 async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
   sys.clock.advance(ms);
   const now = sys.clock.now();
   const tagsBefore = sys.tags();
-  const before = parsePreviousKey(tagsBefore);
+  const hint = parsePreviousKeyHint(tagsBefore);
+  const before = hint && { ...hint, ...parseKeyProgress(tagsBefore, hint.accessKeyId) };
   const keyBefore = sys.key(before?.accessKeyId);
+  // The revoke label proves the predecessor revoked: the key AWSPREVIOUS holds (an adopted key, held by no version, is retired as usual).
+  const revokedBefore = currentLabels(sys).includes(Stage.REVOKED_PREDECESSOR) && keyAt(sys, Stage.PREVIOUS) === hint?.accessKeyId;
+  const currentCreated = sys.key(keyAt(sys, Stage.CURRENT))?.createdAt;
   const firedBefore = sys.fake.firedFaults.length;
   const eventsBefore = sys.fake.events.length;
+  const retiredBefore = sys.retirements.length;
   if (fault) sys.fake.failOnce(fault.method, fault.when, fault.skip);
+  sys.phase = 'lifecycle';
   try {
     await sys.rotator().lifecycle();
   } catch (e) {
     sys.errors.push((e as Error).message);
     if (!fired(sys, firedBefore)) throw e;
+  } finally {
+    sys.phase = 'rotation';
   }
   sys.fake.clearFaults();
-  if (fired(sys, firedBefore)) return;
+  checkLifecycleRetirements(sys, retiredBefore);
+  if (fired(sys, firedBefore) || sys.tagsForged) return;
 
-  const ctx = () => ({ before: tagsBefore[Tags.PREVIOUS_KEY], keyBefore: keyBefore && { status: keyBefore.status }, ...state(sys) });
+  // The tags are the function's own: the model of the lifecycle applies.
+  const ctx = () => ({ before, keyBefore: keyBefore && { status: keyBefore.status }, ...state(sys) });
   const events = eventsSince(sys, eventsBefore);
   if (events.some((e) => e.type === EventType.LIFECYCLE_FAILED)) fail('a lifecycle run without any fault failed', { events, ...ctx() });
-  const after = parsePreviousKey(sys.tags());
+  const tagsAfter = sys.tags();
+  const afterHint = parsePreviousKeyHint(tagsAfter);
+  const after = afterHint && { ...afterHint, ...parseKeyProgress(tagsAfter, afterHint.accessKeyId) };
   const key = sys.key(before?.accessKeyId);
-  if (!before || before.deletedAt || tagsBefore[Tags.HOLD] !== undefined || before.accessKeyId === parseCurrentKeyId(tagsBefore)) return;
+  const holdNames = tagsBefore[Tags.HOLD] === undefined ? undefined : decodeFields(tagsBefore[Tags.HOLD]).id ?? '*';
+  const held = holdNames === '*' || holdNames === before?.accessKeyId;
+  if (!before || before.deletedAt || held || before.accessKeyId === keyAt(sys, Stage.CURRENT)) return;
   const same = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
   const at = (from: Date, days: number) => new Date(from.getTime() + days * DAY);
+  const unchanged = () => JSON.stringify(after) === JSON.stringify(before) && key?.status === keyBefore?.status;
+
+  if (!keyBefore) {
+    // Deleted by hand: recorded as deleted by the first run that reads it.
+    if (after?.deletedAt && !same(after.deletedAt, now)) fail('a key deleted by hand is recorded with a wrong time', ctx());
+    return;
+  }
+  if (revokedBefore) {
+    // An emergency revoke: the predecessor goes at the first run, and the revoke label with it.
+    if (key) fail('a revoked key survived a lifecycle run', ctx());
+    if (!same(after?.deletedAt, now)) fail('the revoked key\'s deletion is not recorded', ctx());
+    if (sys.fake.inspectSecret(sys.arn).versions.some((v) => v.labels.includes(Stage.REVOKED_PREDECESSOR))) fail('the revoke label remains', ctx());
+    return;
+  }
+  const superseded = new Date(Math.max(before.supersededAt!.getTime(), currentCreated!.getTime() - CLOCK_TOLERANCE_MS));
+  const usedAfterPromotion = keyBefore.lastUsed !== undefined && keyBefore.lastUsed > superseded;
   const warned = events.some((e) => e.type === EventType.STILL_IN_USE && e.accessKeyId === before.accessKeyId);
-  const usedAfterPromotion = keyBefore?.lastUsed !== undefined && keyBefore.lastUsed > before.supersededAt;
 
   if (!before.deactivatedAt) {
-    const due = at(before.supersededAt, sys.config.deactivateAfterDays);
-    const check = at(before.supersededAt, sys.config.deactivateAfterDays / 2);
-    if (now >= due) {
-      if (!keyBefore && !after?.deletedAt) fail('deactivation was due, the key was already gone, and it is not recorded as deleted', ctx());
+    const due = at(superseded, sys.config.deactivateAfterDays);
+    const check = at(superseded, sys.config.deactivateAfterDays / 2);
+    const read = now >= due || (now >= check && !before.usageCheckedAt);
+    if (keyBefore.status === 'Inactive') {
+      // Deactivated by a run whose record was lost (a fault): the first run that reads it records it.
+      if (read ? !same(after?.deactivatedAt, now) || key?.status !== 'Inactive' : !unchanged()) fail('an unrecorded deactivation was not recorded', ctx());
+    } else if (now >= due) {
       if (!same(after?.deactivatedAt, now)) fail('deactivation was due and did not happen', ctx());
-      if (keyBefore && (key?.status !== 'Inactive' || after?.deletedAt)) fail('the key due for deactivation is not inactive', ctx());
+      if (key?.status !== 'Inactive' || after?.deletedAt) fail('the key due for deactivation is not inactive', ctx());
       if (usedAfterPromotion && !warned) fail('a still-used key was deactivated without an Access Key Still In Use event', { events, ...ctx() });
     } else if (now >= check && !before.usageCheckedAt) {
-      if (!keyBefore) {
-        if (!after?.deletedAt && !same(after?.usageCheckedAt, now)) fail('the usage check of a key already gone neither happened nor recorded it as deleted', ctx());
-        return;
-      }
       if (!same(after?.usageCheckedAt, now)) fail('the usage check was due and did not happen', ctx());
-      if (after?.deactivatedAt || key?.status !== keyBefore?.status) fail('the usage check changed the key', ctx());
+      if (after?.deactivatedAt || key?.status !== keyBefore.status) fail('the usage check changed the key', ctx());
       if (usedAfterPromotion !== warned) fail(`usage check: used after promotion ${usedAfterPromotion}, warned ${warned}`, { events, ...ctx() });
-    } else if (JSON.stringify(after) !== JSON.stringify(before)) {
+    } else if (!unchanged()) {
       fail('nothing was due but the previous key changed', ctx());
     }
   } else {
-    const due = at(before.deactivatedAt, sys.config.deleteAfterDays);
-    if (now < due) {
-      if (JSON.stringify(after) !== JSON.stringify(before) || key?.status !== keyBefore?.status) fail('nothing was due but the previous key changed', ctx());
-    } else if (keyBefore?.status === 'Active') {
-      if (sys.tags()[Tags.HOLD] === undefined) fail('a re-activated key due for deletion was not held', ctx());
+    const due = at(superseded, sys.config.deactivateAfterDays);
+    const deleteAt = at(before.deactivatedAt > due ? before.deactivatedAt : due, sys.config.deleteAfterDays);
+    if (now < deleteAt) {
+      if (!unchanged()) fail('nothing was due but the previous key changed', ctx());
+    } else if (keyBefore.status === 'Active') {
+      if (tagsAfter[Tags.HOLD] === undefined) fail('a re-activated key due for deletion was not held', ctx());
       if (key?.status !== 'Active') fail('a re-activated key was changed instead of held', ctx());
     } else {
       if (key) fail('deletion was due and the key still exists', ctx());
@@ -427,27 +772,301 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
 }
 
 /** A consumer that has not picked up the new key signs a request with the AWSPREVIOUS one. */
-async function useOldKey(sys: System, afterMinutes: number): Promise<void> {
+function useOldKey(sys: System, afterMinutes: number): void {
   sys.clock.advance(afterMinutes * 60_000);
   const old = sys.stage(Stage.PREVIOUS);
-  if (!old || sys.key(old.accessKeyId)?.status !== 'Active') return; // an inactive or deleted key does not sign
-  await sys.fake.callerArn(old.accessKeyId, old.secretAccessKey);
+  if (old) sys.fake.signWith(old.accessKeyId, old.secretAccessKey); // an inactive or deleted key does not sign
 }
 
 /** An operator makes the deactivated previous key active again. */
 function reactivate(sys: System): void {
-  const previous: PreviousKeyState | undefined = parsePreviousKey(sys.tags());
-  const key = sys.key(previous?.accessKeyId);
-  if (!previous || !key || key.status !== 'Inactive') return;
+  const id = keyAt(sys, Stage.PREVIOUS);
+  const key = sys.key(id);
+  if (!key || key.status !== 'Inactive') return;
   sys.fake.operatorSetStatus(USER, key.accessKeyId, 'Active');
   sys.reactivated.add(key.accessKeyId);
 }
 
 /** An operator deletes the old key by hand, during its grace period or while it is inactive. */
 function deleteOldKey(sys: System): void {
-  const previous = parsePreviousKey(sys.tags());
-  if (!previous || previous.deletedAt || !sys.key(previous.accessKeyId) || previous.accessKeyId === sys.stage(Stage.CURRENT)?.accessKeyId) return;
-  sys.fake.operatorDeleteKey(USER, previous.accessKeyId);
+  const id = keyAt(sys, Stage.PREVIOUS);
+  if (!id || !sys.key(id) || id === keyAt(sys, Stage.CURRENT)) return;
+  sys.fake.operatorDeleteKey(USER, id);
+}
+
+/** Anyone allowed to tag the registered secret writes (or removes) a library tag, with any value. */
+function tagEdit(sys: System, edit: TagEdit): void {
+  const now = sys.clock.now();
+  const ids: Record<IdPick, () => string> = {
+    current: () => keyAt(sys, Stage.CURRENT) ?? 'AKIANOCURRENTKEY0000',
+    previous: () => keyAt(sys, Stage.PREVIOUS) ?? parsePreviousKeyHint(sys.tags())?.accessKeyId ?? 'AKIANOPREVIOUSKEY000',
+    created: () => sys.fake.createdKeys[edit.pick % sys.fake.createdKeys.length].accessKeyId,
+    bystander: () => sys.bystanderKey,
+    garbage: () => edit.garbage || 'x',
+  };
+  const date = (pick: DatePick) => ({
+    'far-past': FAR_PAST.toISOString(),
+    'far-future': FAR_FUTURE.toISOString(),
+    'now': now.toISOString(),
+    'hours-ago': new Date(now.getTime() - edit.hours * HOUR).toISOString(),
+    'garbage': edit.garbage,
+  })[pick];
+  const id = ids[edit.id]();
+  const [d0, d1, d2] = edit.dates.map(date);
+  const write = (tags: Record<string, string>) => sys.fake.operatorTag(sys.arn, tags);
+  switch (edit.tag) {
+    case 'current-key': write({ [Tags.CURRENT_KEY]: `id=${id} promoted-at=${d0}` }); break;
+    case 'previous-key': write({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${d0}` }); break;
+    case 'progress': {
+      // `pick` chooses which of the three fields are written (each one in two of every four values).
+      const fields = [`usage-checked-at=${d0}`, `deactivated-at=${d1}`, `deleted-at=${d2}`].filter((_, i) => Math.floor(edit.pick / 2 ** i) % 2 === 1);
+      write({ [keyProgressTag(id)]: fields.join(' ') });
+      break;
+    }
+    case 'creating': write({ [Tags.CREATING]: `id=${id} since=${d0}` }); break;
+    case 'adopting': write({ [Tags.ADOPTING]: id }); break;
+    case 'hold': write({ [Tags.HOLD]: edit.pick % 3 === 0 ? '' : edit.pick % 3 === 1 ? `id=${id} by mallory` : edit.garbage }); break;
+    case 'revoke': write({ [Tags.REVOKE]: `requested-at=${d0}` }); break;
+    case 'untag': {
+      const library = Object.keys(sys.tags()).filter((t) => t.startsWith(Tags.CURRENT_KEY.split(':')[0]));
+      if (library.length > 0) sys.fake.operatorUntag(sys.arn, [library[edit.pick % library.length]]);
+      break;
+    }
+  }
+  sys.tagsForged = true;
+  sys.tagsForgedSinceRotation = true;
+}
+
+/**
+ * A secret nobody registered, dressed up as a managed one for the victim:
+ * tagged with previous-key naming the victim's current key (superseded long
+ * ago), progress and creating records of it, a revoke request; a version
+ * labelled with the victim's key as AWSPREVIOUS. Its rotation is pointed at
+ * the function and every step is invoked: each is refused, and nothing changes.
+ */
+async function foreignSecret(sys: System): Promise<void> {
+  const { fake } = sys;
+  const victim = keyAt(sys, Stage.CURRENT) ?? sys.bystanderKey;
+  const tags = {
+    [Tags.PREVIOUS_KEY]: `id=${victim} superseded-at=${FAR_PAST.toISOString()}`,
+    [keyProgressTag(victim)]: `usage-checked-at=${FAR_PAST.toISOString()} deactivated-at=${FAR_PAST.toISOString()}`,
+    [Tags.CREATING]: `id=${victim} since=${sys.clock.now().toISOString()}`,
+    [Tags.ADOPTING]: victim,
+    [Tags.REVOKE]: formatRevokeRequest(sys.clock.now()),
+    [Tags.CURRENT_KEY]: `id=${sys.bystanderKey}`,
+  };
+  if (!sys.foreignArn) {
+    sys.foreignArn = fake.createSecret(`access-keys/${USER}-evil`, JSON.stringify({ userName: USER }));
+    const value = (accessKeyId: string) => JSON.stringify({ userName: USER, accessKeyId, secretAccessKey: 'x'.repeat(40), createdAt: FAR_PAST.toISOString() });
+    await fake.putPendingValue(sys.foreignArn, 'a0000000-0000-4000-8000-000000000002', value(sys.bystanderKey), [Stage.CURRENT, sys.bystanderKey]);
+    await fake.putPendingValue(sys.foreignArn, 'a0000000-0000-4000-8000-000000000001', value(victim), [Stage.PREVIOUS, victim]);
+  }
+  fake.operatorTag(sys.foreignArn, tags);
+  const token = fake.pendingVersion(sys.foreignArn) ?? fake.startRotation(sys.foreignArn, FUNCTION_ARN);
+  const before = sys.snapshot();
+  const foreignBefore = JSON.stringify(fake.inspectSecret(sys.foreignArn));
+  const eventsBefore = fake.events.length;
+  const retiredBefore = sys.retirements.length;
+  sys.phase = 'attack';
+  try {
+    for (const secretId of [sys.foreignArn, `access-keys/${USER}-evil`]) {
+      for (const step of STEPS) {
+        const outcome = await sys.rotator().rotationStep({ Step: step, SecretId: secretId, ClientRequestToken: token }).then(() => 'done', (e: Error) => e.message);
+        if (outcome === 'done') fail(`${step} of an unregistered secret was carried out`, { secretId, ...state(sys) });
+        sys.errors.push(outcome);
+        if (!/not registered/.test(outcome)) fail(`${step} of an unregistered secret failed for another reason than refusal`, { outcome });
+      }
+    }
+  } finally {
+    sys.phase = 'rotation';
+  }
+  if (sys.retirements.length !== retiredBefore) fail('a key was retired for an unregistered secret', sys.retirements.slice(retiredBefore));
+  if (sys.snapshot() !== before) fail('refused steps of an unregistered secret changed the registered secret or a key', { before: JSON.parse(before), ...state(sys) });
+  if (JSON.stringify(fake.inspectSecret(sys.foreignArn)) !== foreignBefore) fail('refused steps changed the unregistered secret', fake.inspectSecret(sys.foreignArn));
+  if (eventsSince(sys, eventsBefore).filter((e) => e.type === EventType.REFUSED).length !== 2 * STEPS.length) {
+    fail('each refused step is not audited as refused', eventsSince(sys, eventsBefore));
+  }
+}
+
+function cfnEvent(sys: System, requestType: 'Create' | 'Update' | 'Delete', physicalId: string | undefined, properties: Record<string, string>,
+  oldProperties?: Record<string, string>): CloudFormationCustomResourceEvent {
+  const common = {
+    ServiceToken: FUNCTION_ARN,
+    ResponseURL: RESPONSE_URL,
+    StackId: STACK_ID,
+    RequestId: `request-${sys.responses.length + 1}`,
+    LogicalResourceId: ROTATION_LOGICAL_ID,
+    ResourceType: ROTATION_RESOURCE_TYPE,
+    ResourceProperties: { ...properties, ServiceToken: FUNCTION_ARN },
+  };
+  switch (requestType) {
+    case 'Create': return { ...common, RequestType: 'Create' };
+    case 'Update': return { ...common, RequestType: 'Update', PhysicalResourceId: physicalId!, OldResourceProperties: { ...(oldProperties ?? properties), ServiceToken: FUNCTION_ARN } };
+    case 'Delete': return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalId! };
+  }
+}
+
+/** Puts the stack in a situation where CloudFormation is not creating, updating or deleting the rotation resource; returns how to end it. */
+function enterSituation(sys: System, situation: StackSituation): () => void {
+  const { fake } = sys;
+  const other = (physicalId: string, status: string) => fake.setStackResource(OTHER_LOGICAL_ID, { type: 'AWS::SNS::Topic', physicalId, status });
+  const n = sys.responses.length;
+  switch (situation) {
+    case 'idle':
+      return () => undefined;
+    case 'other-update':
+      fake.setStackStatus('UPDATE_IN_PROGRESS');
+      other(`topic-${n}`, 'UPDATE_IN_PROGRESS');
+      return () => {
+        other(`topic-${n}`, 'UPDATE_COMPLETE');
+        fake.setStackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+        fake.setStackStatus('UPDATE_COMPLETE');
+      };
+    case 'other-cleanup':
+      fake.setStackStatus('UPDATE_IN_PROGRESS');
+      other(`topic-${n}-new`, 'UPDATE_COMPLETE');
+      fake.setStackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+      fake.logStackEvent({ logicalId: OTHER_LOGICAL_ID, physicalId: `topic-${n}-old`, resourceType: 'AWS::SNS::Topic', status: 'DELETE_IN_PROGRESS' });
+      return () => {
+        fake.logStackEvent({ logicalId: OTHER_LOGICAL_ID, physicalId: `topic-${n}-old`, resourceType: 'AWS::SNS::Topic', status: 'DELETE_COMPLETE' });
+        fake.setStackStatus('UPDATE_COMPLETE');
+      };
+    case 'rollback':
+      fake.setStackStatus('UPDATE_IN_PROGRESS');
+      other(`topic-${n}`, 'UPDATE_FAILED');
+      fake.setStackStatus('UPDATE_ROLLBACK_IN_PROGRESS');
+      other(`topic-${n}`, 'UPDATE_IN_PROGRESS');
+      return () => {
+        other(`topic-${n}`, 'UPDATE_COMPLETE');
+        fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+        fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE');
+      };
+    case 'this-update':
+      fake.setStackStatus('UPDATE_IN_PROGRESS');
+      fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, physicalId: sys.physicalId, status: 'UPDATE_IN_PROGRESS' });
+      return () => {
+        fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, physicalId: sys.physicalId, status: 'UPDATE_COMPLETE' });
+        fake.setStackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+        fake.setStackStatus('UPDATE_COMPLETE');
+      };
+    case 'rollback-cleanup':
+      fake.setStackStatus('UPDATE_IN_PROGRESS');
+      other(`topic-${n}-new`, 'CREATE_COMPLETE');
+      fake.setStackStatus('UPDATE_ROLLBACK_IN_PROGRESS');
+      fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+      fake.logStackEvent({ logicalId: OTHER_LOGICAL_ID, physicalId: `topic-${n}-new`, resourceType: 'AWS::SNS::Topic', status: 'DELETE_IN_PROGRESS' });
+      return () => {
+        fake.logStackEvent({ logicalId: OTHER_LOGICAL_ID, physicalId: `topic-${n}-new`, resourceType: 'AWS::SNS::Topic', status: 'DELETE_COMPLETE' });
+        fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE');
+      };
+  }
+}
+
+/** Sends a custom resource event that must be refused, and checks that it changed nothing. */
+async function expectRefusedEvent(sys: System, event: CloudFormationCustomResourceEvent, what: string): Promise<void> {
+  const before = sys.snapshot();
+  const callsBefore = sys.fake.calls.length;
+  const answersBefore = sys.responses.length;
+  const retiredBefore = sys.retirements.length;
+  const phase = sys.phase;
+  sys.phase = 'attack';
+  let outcome: string;
+  try {
+    outcome = await sys.rotator().customResource(event, FUNCTION_ARN).then(() => 'done', (e: Error) => `${e.name}: ${e.message}`);
+  } finally {
+    sys.phase = phase;
+  }
+  const ctx = () => ({ what, event, outcome, answers: sys.responses.slice(answersBefore), calls: sys.fake.calls.slice(callsBefore), ...state(sys) });
+  if (outcome === 'done') fail(`a forged CloudFormation event was carried out: ${what}`, ctx());
+  sys.errors.push(outcome);
+  if (!/^Refused/.test(outcome)) fail(`a forged CloudFormation event failed for another reason than refusal: ${what}`, ctx());
+  const effects = sys.fake.calls.slice(callsBefore).filter((m) => !['stackResource', 'stack', 'stackEvents', 'putEvents', 'describeSecret'].includes(m));
+  if (effects.length > 0) fail(`a refused CloudFormation event made calls that change things: ${effects.join(', ')}`, ctx());
+  if (sys.retirements.length !== retiredBefore || sys.snapshot() !== before) fail(`a refused CloudFormation event changed a key or the secret: ${what}`, ctx());
+  const answers = sys.responses.slice(answersBefore);
+  if (answers.some((a) => a.body.Status !== 'FAILED')) fail('a refused CloudFormation event was answered SUCCESS', ctx());
+}
+
+/**
+ * Someone allowed to invoke the function sends CloudFormation events for the
+ * registered secret and user, with a plausible physical id, while the stack is
+ * not creating, updating or deleting that resource: each is refused and
+ * changes nothing.
+ */
+async function forgedEvent(sys: System, forged: ForgedEvent): Promise<void> {
+  const end = enterSituation(sys, forged.situation);
+  const parsed = /^rotation\.([0-9a-f]{32})\.(DESTROY|RETAIN)\.(new-secret|existing-secret)$/.exec(sys.physicalId)!;
+  const removal = parsed[2] as Removal;
+  const fresh = parsed[3] === 'new-secret';
+  const flipped = removal === Removal.DESTROY ? Removal.RETAIN : Removal.DESTROY;
+  const choice: Record<ForgedPhysicalId, [string, Removal]> = {
+    'current': [sys.physicalId, removal],
+    'earlier': sys.earlierPhysicalIds.length > 0
+      ? [sys.earlierPhysicalIds[sys.earlierPhysicalIds.length - 1], /\.DESTROY\./.test(sys.earlierPhysicalIds[sys.earlierPhysicalIds.length - 1]) ? Removal.DESTROY : Removal.RETAIN]
+      : [rotationPhysicalId(sys.arn, USER_ARN, flipped, fresh), flipped],
+    'other-removal': [rotationPhysicalId(sys.arn, USER_ARN, flipped, fresh), flipped],
+    'other-freshness': [rotationPhysicalId(sys.arn, USER_ARN, removal, !fresh), removal],
+  };
+  const [physicalId, claimed] = choice[forged.physicalId];
+  const requestType = forged.situation === 'this-update' && forged.requestType === 'Update' ? 'Delete' : forged.requestType;
+  // The properties match the physical id (what CloudFormation would send for it), so only CloudFormation's own state can refuse it.
+  const other = claimed === Removal.DESTROY ? Removal.RETAIN : Removal.DESTROY;
+  const event = cfnEvent(sys, requestType, physicalId, sys.rotationProperties(claimed), sys.rotationProperties(other));
+  try {
+    await expectRefusedEvent(sys, event, `${requestType} of ${physicalId} while the stack is ${sys.fake.stackStatus} (${forged.situation})`);
+  } finally {
+    end();
+  }
+}
+
+/**
+ * A deployment that flips the registration's removal policy, as CloudFormation
+ * carries it out: the stack updates the resource (the function answers a new
+ * physical id: a replacement), then cleans up by deleting the old physical id.
+ * Neither step deletes or deactivates a key, and rotation stays on.
+ */
+async function flipRemoval(sys: System, forgeDuringCleanup: boolean): Promise<void> {
+  const { fake } = sys;
+  const oldRemoval = sys.registration.removal;
+  const newRemoval = oldRemoval === Removal.DESTROY ? Removal.RETAIN : Removal.DESTROY;
+  const oldId = sys.physicalId;
+  const before = sys.snapshot();
+  const retiredBefore = sys.retirements.length;
+  const callsBefore = fake.calls.length;
+  const answersBefore = sys.responses.length;
+  const ctx = () => ({ oldId, newRemoval, answers: sys.responses.slice(answersBefore), calls: fake.calls.slice(callsBefore), ...state(sys) });
+
+  sys.deploy(sys.deployment(newRemoval));
+  fake.setStackStatus('UPDATE_IN_PROGRESS');
+  fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, physicalId: oldId, status: 'UPDATE_IN_PROGRESS' });
+  sys.phase = 'attack';
+  try {
+    await sys.rotator().customResource(cfnEvent(sys, 'Update', oldId, sys.rotationProperties(newRemoval), sys.rotationProperties(oldRemoval)), FUNCTION_ARN);
+    const update = sys.responses.at(-1)!.body;
+    if (update.Status !== 'SUCCESS') fail('the Update of a removal flip failed', ctx());
+    const newId = String(update.PhysicalResourceId);
+    if (newId === oldId || !newId.includes(`.${newRemoval}.`)) fail('the Update of a removal flip did not answer a new physical id for the new policy', ctx());
+
+    fake.setStackResource(ROTATION_LOGICAL_ID, { type: ROTATION_RESOURCE_TYPE, physicalId: newId, status: 'UPDATE_COMPLETE' });
+    fake.setStackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+    fake.logStackEvent({ logicalId: ROTATION_LOGICAL_ID, physicalId: oldId, resourceType: ROTATION_RESOURCE_TYPE, status: 'DELETE_IN_PROGRESS' });
+    if (forgeDuringCleanup) {
+      // The new resource is not being deleted: a Delete of it now is forged.
+      await expectRefusedEvent(sys, cfnEvent(sys, 'Delete', newId, sys.rotationProperties(newRemoval)), `Delete of the new ${newId} during the cleanup`);
+    }
+    await sys.rotator().customResource(cfnEvent(sys, 'Delete', oldId, sys.rotationProperties(oldRemoval)), FUNCTION_ARN);
+    const deleted = sys.responses.at(-1)!.body;
+    if (deleted.Status !== 'SUCCESS' || deleted.PhysicalResourceId !== oldId) fail('the cleanup Delete of a removal flip failed', ctx());
+    fake.logStackEvent({ logicalId: ROTATION_LOGICAL_ID, physicalId: oldId, resourceType: ROTATION_RESOURCE_TYPE, status: 'DELETE_COMPLETE' });
+    fake.setStackStatus('UPDATE_COMPLETE');
+    sys.earlierPhysicalIds.push(oldId);
+    sys.physicalId = newId;
+  } finally {
+    sys.phase = 'rotation';
+  }
+  const effects = fake.calls.slice(callsBefore).filter((m) => ['deleteAccessKey', 'setAccessKeyStatus', 'cancelRotation', 'configureRotation', 'createAccessKey'].includes(m));
+  if (effects.length > 0) fail(`a removal flip made calls that change keys or rotation: ${effects.join(', ')}`, ctx());
+  if (sys.retirements.length !== retiredBefore || sys.snapshot() !== before) fail('a removal flip changed a key or the secret', { before: JSON.parse(before), ...ctx() });
 }
 
 async function apply(sys: System, command: Command): Promise<void> {
@@ -458,6 +1077,10 @@ async function apply(sys: System, command: Command): Promise<void> {
     case 'useOldKey': return useOldKey(sys, command.afterMinutes);
     case 'reactivate': return reactivate(sys);
     case 'deleteOldKey': return deleteOldKey(sys);
+    case 'tagEdit': return tagEdit(sys, command.edit);
+    case 'foreignSecret': return foreignSecret(sys);
+    case 'forgedEvent': return forgedEvent(sys, command.event);
+    case 'flipRemoval': return flipRemoval(sys, command.forgeDuringCleanup);
   }
 }
 
@@ -466,6 +1089,8 @@ async function apply(sys: System, command: Command): Promise<void> {
 const configArb: fc.Arbitrary<Config> = fc.record({
   deactivateAfterDays: fc.integer({ min: 1, max: 10 }),
   deleteAfterDays: fc.integer({ min: 1, max: 10 }),
+  policy: fc.constantFrom(...Object.values(ForeignKeyPolicy)),
+  removal: fc.constantFrom(Removal.DESTROY, Removal.RETAIN),
 });
 
 const faultArb = (methods: readonly GatewayMethod[]) => fc.option(fc.record({
@@ -474,9 +1099,25 @@ const faultArb = (methods: readonly GatewayMethod[]) => fc.option(fc.record({
   skip: fc.nat({ max: 2 }),
 }), { nil: undefined, freq: 2 });
 
+const datePickArb = fc.constantFrom<DatePick>('far-past', 'far-future', 'now', 'hours-ago', 'garbage');
+const tagEditArb: fc.Arbitrary<TagEdit> = fc.record({
+  tag: fc.constantFrom<TagEdit['tag']>('current-key', 'previous-key', 'progress', 'creating', 'adopting', 'hold', 'revoke', 'untag'),
+  id: fc.constantFrom<IdPick>('current', 'previous', 'created', 'bystander', 'garbage'),
+  dates: fc.tuple(datePickArb, datePickArb, datePickArb),
+  pick: fc.nat({ max: 7 }),
+  hours: fc.integer({ min: 1, max: 24 * 400 }),
+  garbage: fc.stringMatching(/^[A-Za-z0-9_.:/=+@-]{0,40}$/),
+});
+
+const forgedEventArb: fc.Arbitrary<ForgedEvent> = fc.record({
+  requestType: fc.constantFrom<ForgedEvent['requestType']>('Create', 'Update', 'Delete'),
+  situation: fc.constantFrom<StackSituation>('idle', 'other-update', 'other-cleanup', 'rollback', 'rollback-cleanup', 'this-update'),
+  physicalId: fc.constantFrom<ForgedPhysicalId>('current', 'earlier', 'other-removal', 'other-freshness'),
+});
+
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('rotate' as const), fault: faultArb(ROTATION_METHODS) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), fault: faultArb([...ROTATION_METHODS, ...REVOKE_METHODS]) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), fault: faultArb(ROTATION_METHODS) }) },
   {
     weight: 5,
     arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: HOUR, max: 20 * DAY }), fault: faultArb(LIFECYCLE_METHODS) }),
@@ -491,6 +1132,20 @@ const commandWithOperatorDeletionArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'deleteOldKey' }) },
 );
 
+/** Moves that leave the registered secret's tags alone: the model of the tags still holds. */
+const untaggedMoveArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant<Command>({ kind: 'foreignSecret' }) },
+  { weight: 2, arbitrary: forgedEventArb.map((event): Command => ({ kind: 'forgedEvent', event })) },
+  { weight: 1, arbitrary: fc.boolean().map((forgeDuringCleanup): Command => ({ kind: 'flipRemoval', forgeDuringCleanup })) },
+);
+
+/** Attackers and operators on top of everything else: tag edits, a foreign secret, forged events, removal flips. */
+const commandWithAttacksArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 10, arbitrary: commandWithOperatorDeletionArb },
+  { weight: 4, arbitrary: tagEditArb.map((edit): Command => ({ kind: 'tagEdit', edit })) },
+  { weight: 2, arbitrary: untaggedMoveArb },
+);
+
 /** Commands with no fault, to build the state a focused property starts from. */
 const cleanCommandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Command>({ kind: 'rotate' }) },
@@ -502,11 +1157,12 @@ const cleanCommandArb: fc.Arbitrary<Command> = fc.oneof(
 const seedArb = fc.integer({ min: 1, max: 2_000_000_000 });
 
 /** Random histories of commands, every invariant checked after each. */
-function historyProperty(commands: fc.Arbitrary<Command>) {
+function historyProperty(commands: fc.Arbitrary<Command>, maxLength = 25) {
   return fc.asyncProperty(
-    seedArb, configArb, fc.boolean(), fc.array(commands, { minLength: 1, maxLength: 25 }),
+    // Lengths drawn up to the maximum (fast-check's default size keeps arrays short): long histories reach deep states.
+    seedArb, configArb, fc.boolean(), fc.array(commands, { minLength: 1, maxLength, size: 'max' }),
     async (seed, config, coldStarts, history) => {
-      const sys = new System(seed, config, coldStarts);
+      const sys = await System.create(seed, config, coldStarts);
       for (const [i, command] of history.entries()) {
         try {
           await apply(sys, command);
@@ -530,7 +1186,7 @@ async function rotationWithFault(
   eligible: (method: GatewayMethod) => boolean = () => true,
 ) {
   const build = async () => {
-    const sys = new System(seed, config, coldStarts);
+    const sys = await System.create(seed, config, coldStarts);
     for (const command of history) await apply(sys, command);
     return sys;
   };
@@ -560,22 +1216,41 @@ const faultPointArgs = [
 
 // ---- properties --------------------------------------------------------------------
 
+/** Run counts, scaled by PROPERTY_RUNS_SCALE (e.g. 10 for a deeper search than the default). */
+const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.PROPERTY_RUNS_SCALE ?? 1)));
+
+/*
+ * Run counts: the whole file takes 10 to 15 s on a 2-core machine (histories
+ * of up to 25 or 30 commands, a rotation a few dozen in-memory gateway calls),
+ * far under the 90 s budget, so the counts are higher than before (histories
+ * 1000/600/600/1000, faults 1000 each, interleavings 3000). PROPERTY_RUNS_SCALE=8
+ * searches eight times deeper in about 75 s.
+ */
 describe('rotation, lifecycle and revoke over random histories (in-memory AWS)', () => {
   test('every invariant holds after every command', async () => {
-    await fc.assert(historyProperty(commandArb), { numRuns: 200 });
+    await fc.assert(historyProperty(commandArb), { numRuns: runs(1000) });
   });
 
   test('an operator deleting the old key by hand does not break the lifecycle', async () => {
-    await fc.assert(historyProperty(commandWithOperatorDeletionArb), { numRuns: 200 });
+    await fc.assert(historyProperty(commandWithOperatorDeletionArb), { numRuns: runs(600) });
+  });
+
+  test('forged CloudFormation events, a foreign secret and removal flips are refused or harmless, and the model of the lifecycle still holds', async () => {
+    const commands = fc.oneof({ weight: 3, arbitrary: commandArb }, { weight: 1, arbitrary: untaggedMoveArb });
+    await fc.assert(historyProperty(commands), { numRuns: runs(600) });
+  });
+
+  test('with attackers editing the tags as well, no key is retired early or while AWSCURRENT, and nothing unregistered is touched', async () => {
+    await fc.assert(historyProperty(commandWithAttacksArb, 30), { numRuns: runs(1000) });
   });
 
   test('a single fault at any gateway call of one rotation: the retried rotation ends consistent, with one new key', async () => {
     await fc.assert(fc.asyncProperty(...faultPointArgs, async (seed, config, coldStarts, history, revoke, pick, when) => {
       const { sys, createdBefore } = await rotationWithFault(seed, config, coldStarts, history, revoke, pick, when);
       checkInvariants(sys);
-      const survivors = sys.fake.createdKeys.slice(createdBefore).filter((k) => sys.key(k.accessKeyId));
+      const survivors = sys.fake.createdKeys.slice(createdBefore).filter((k) => sys.key(k.accessKeyId) && !adoptedBy(sys, k.accessKeyId));
       expect(survivors.map((k) => k.accessKeyId)).toEqual([sys.stage(Stage.CURRENT)!.accessKeyId]);
-    }), { numRuns: 300 });
+    }), { numRuns: runs(1000) });
   });
 
   test('a single fault outside EventBridge at any gateway call of one rotation: the new key is audited as Created and Promoted, a revoke as Revoked', async () => {
@@ -591,7 +1266,7 @@ describe('rotation, lifecycle and revoke over random histories (in-memory AWS)',
         ...!revoke || !oldCurrent || audited(EventType.REVOKED, oldCurrent.accessKeyId) ? [] : [`${EventType.REVOKED} ${oldCurrent.accessKeyId}`],
       ];
       if (missing.length > 0) fail(`audit events missing: ${missing.join(', ')}`, { fault, events: events.map((e) => `${e.type} ${e.accessKeyId}`) });
-    }), { numRuns: 300 });
+    }), { numRuns: runs(1000) });
   });
 
   test('a scheduled lifecycle run concurrent with a rotation, in any interleaving of their AWS calls, leaves every invariant intact', async () => {
@@ -600,12 +1275,13 @@ describe('rotation, lifecycle and revoke over random histories (in-memory AWS)',
       // Bursts short (a call or a few) and long (a whole step or more) expose the races best.
       fc.array(fc.oneof(fc.nat({ max: 4 }), fc.integer({ min: 5, max: 30 })), { maxLength: 6 }),
       async (seed, config, history, ms, revoke, bursts) => {
-        const sys = new System(seed, config, true);
+        const sys = await System.create(seed, config, true);
         for (const command of history) await apply(sys, command);
         sys.clock.advance(ms);
         // Secrets Manager's rotation and the schedule's run are separate invocations: their calls interleave.
         const interleaver = new Interleaver(['rotation', 'lifecycle'], bursts);
         sys.fake.beforeCall = () => interleaver.gate();
+        sys.phase = 'concurrent';
         await Promise.all([
           interleaver.run('rotation', () => rotation(sys, { revoke })),
           interleaver.run('lifecycle', () => sys.rotator().lifecycle()),
@@ -613,6 +1289,139 @@ describe('rotation, lifecycle and revoke over random histories (in-memory AWS)',
         sys.fake.beforeCall = undefined;
         checkInvariants(sys);
       },
-    ), { numRuns: 1000 });
+    ), { numRuns: runs(3000) });
+  });
+});
+
+// ---- attacks and races that still work (reported; test.failing until src is fixed) ----------------
+
+/** Holds the `nth` call (from 1) of a gateway method until released; `reached` resolves when it is held. */
+function pauseAt(sys: System, method: GatewayMethod, nth: number) {
+  let seen = 0;
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((r) => { reach = r; });
+  const released = new Promise<void>((r) => { release = r; });
+  const previous = sys.fake.beforeCall;
+  sys.fake.beforeCall = async (m) => {
+    await previous?.(m);
+    if (m === method && ++seen === nth) {
+      reach();
+      await released;
+    }
+  };
+  return { reached, release };
+}
+
+const STRICT: Config = { deactivateAfterDays: 1, deleteAfterDays: 1, policy: ForeignKeyPolicy.FAIL, removal: Removal.RETAIN };
+
+async function invokeStep(sys: System, name: RotationStep, token: string): Promise<void> {
+  await sys.rotator().rotationStep({ Step: name, SecretId: sys.arn, ClientRequestToken: token });
+}
+
+describe('attacks and races that still work (reported)', () => {
+  /** Alice's secret after two rotations, 13 hours on: the previous key's usage check is due. */
+  async function twoRotationsLater(seed: number): Promise<{ sys: System; previous: string }> {
+    const sys = await System.create(seed, STRICT, true);
+    await rotation(sys, { revoke: false });
+    await rotation(sys, { revoke: false });
+    sys.clock.advance(13 * HOUR);
+    return { sys, previous: keyAt(sys, Stage.PREVIOUS)! };
+  }
+
+  test('GIVEN a rotation making room by deleting the previous key WHEN the lifecycle forgets that key (removing its label) first THEN the rotation still succeeds', async () => {
+    const { sys, previous } = await twoRotationsLater(21);
+    const token = sys.fake.startRotation(sys.arn);
+    // The rotation deletes the previous key, then is held before it removes the key's label.
+    const rotationHeld = pauseAt(sys, 'removeLabel', 1);
+    const create = invokeStep(sys, 'createSecret', token).then(() => 'done', (e: Error) => e.message);
+    await rotationHeld.reached;
+    expect(sys.key(previous)).toBeUndefined();
+    // The scheduled run reads the key gone and forgets it: it removes the label first.
+    const summary = await sys.rotator().lifecycle();
+    expect(summary).toMatchObject({ recorded: 1, failed: 0 });
+    rotationHeld.release();
+    expect(await create).toBe('done');
+  });
+
+  test('GIVEN a rotation making room by deleting the previous key WHEN it removes the key\'s label before a concurrent lifecycle run does THEN the lifecycle run does not fail', async () => {
+    const { sys, previous } = await twoRotationsLater(22);
+    const token = sys.fake.startRotation(sys.arn);
+    const rotationHeld = pauseAt(sys, 'removeLabel', 1);
+    const create = invokeStep(sys, 'createSecret', token);
+    await rotationHeld.reached;
+    expect(sys.key(previous)).toBeUndefined();
+    // The lifecycle reads the key gone, then is held before it removes the label; the rotation removes it first.
+    const lifecycleHeld = pauseAt(sys, 'removeLabel', 1);
+    const run = sys.rotator().lifecycle();
+    await lifecycleHeld.reached;
+    rotationHeld.release();
+    await create;
+    lifecycleHeld.release();
+    expect(await run).toMatchObject({ failed: 0 });
+  });
+
+  /** A rotation whose createSecret and testSecret ran; someone allowed to tag the secret then marks finishSecret's work as done. */
+  async function forgedDoneBeforeFinish(seed: number, revoke: boolean) {
+    const sys = await System.create(seed, STRICT, true);
+    await rotation(sys, { revoke: false });
+    const old = keyAt(sys, Stage.CURRENT)!;
+    if (revoke) sys.fake.operatorTag(sys.arn, { [Tags.REVOKE]: formatRevokeRequest(sys.clock.now()) });
+    const token = sys.fake.startRotation(sys.arn);
+    for (const name of ['createSecret', 'setSecret', 'testSecret'] as const) await invokeStep(sys, name, token);
+    // The new key's id is in the creating tag (and in the pending version's label): forge "done".
+    const created = decodeFields(sys.tags()[Tags.CREATING]).id;
+    sys.fake.operatorTag(sys.arn, { [Tags.CURRENT_KEY]: `id=${created}` });
+    sys.fake.operatorUntag(sys.arn, [Tags.CREATING, Tags.REVOKE]);
+    const eventsBefore = sys.fake.events.length;
+    await invokeStep(sys, 'finishSecret', token);
+    return { sys, old, created, events: eventsSince(sys, eventsBefore) };
+  }
+
+  test('GIVEN a forged current-key tag naming the pending key before finishSecret WHEN the rotation finishes THEN the new key is still promoted by its label', async () => {
+    const { sys, created } = await forgedDoneBeforeFinish(31, false);
+    expect(keyAt(sys, Stage.CURRENT)).toBe(created);
+  });
+
+  test('GIVEN a forged current-key tag naming the pending key before finishSecret WHEN the rotation finishes THEN the promotion is audited and the old key recorded for the lifecycle', async () => {
+    const { sys, old, created, events } = await forgedDoneBeforeFinish(32, false);
+    expect(events.map((e) => `${e.type} ${e.accessKeyId}`)).toContain(`${EventType.PROMOTED} ${created}`);
+    expect(parsePreviousKeyHint(sys.tags())?.accessKeyId).toBe(old);
+  });
+
+  test('GIVEN an emergency revoke and a forged current-key tag before finishSecret WHEN the rotation finishes THEN the revoked key is deactivated at once and deleted by the next lifecycle run', async () => {
+    const { sys, old, events } = await forgedDoneBeforeFinish(33, true);
+    // The new version carries the revoke label: the revoke was proven, yet nothing acted on it.
+    expect(sys.fake.inspectSecret(sys.arn).versions.find((v) => v.labels.includes(Stage.CURRENT))!.labels).toContain(Stage.REVOKED_PREDECESSOR);
+    expect(events.map((e) => `${e.type} ${e.accessKeyId}`)).toContain(`${EventType.REVOKED} ${old}`);
+    expect(sys.key(old)?.status).toBe('Inactive');
+    sys.clock.advance(HOUR);
+    await sys.rotator().lifecycle();
+    expect(sys.key(old)).toBeUndefined();
+  });
+
+  /** Under ADOPT, alice's secret with its current key, and an active key made by hand next to it (in use). */
+  async function handMadeKeyUnderAdopt(seed: number) {
+    const sys = await System.create(seed, { ...STRICT, policy: ForeignKeyPolicy.ADOPT }, true);
+    await rotation(sys, { revoke: false });
+    const handMade = sys.fake.operatorCreateKey(USER);
+    sys.fake.signWith(handMade.accessKeyId, handMade.secretAccessKey);
+    return { sys, handMade: handMade.accessKeyId, token: sys.fake.startRotation(sys.arn) };
+  }
+
+  test('GIVEN an active hand-made key next to the current key under ADOPT WHEN a rotation starts THEN it refuses to adopt it by deleting it at once', async () => {
+    const { sys, handMade, token } = await handMadeKeyUnderAdopt(41);
+    await expect(invokeStep(sys, 'createSecret', token)).rejects.toThrow(/deactivate it first/);
+    expect(sys.key(handMade)?.status).toBe('Active');
+  });
+
+  test.each([
+    ['previous-key', (id: string) => ({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${FAR_PAST.toISOString()}` })],
+    ['adopting', (id: string) => ({ [Tags.ADOPTING]: id })],
+  ])('GIVEN an active hand-made key under ADOPT and a forged %s tag naming it WHEN a rotation runs THEN the key is not deleted at once', async (_, forged) => {
+    const { sys, handMade, token } = await handMadeKeyUnderAdopt(42);
+    sys.fake.operatorTag(sys.arn, forged(handMade));
+    await invokeStep(sys, 'createSecret', token).catch(() => undefined);
+    expect(sys.key(handMade)?.status).toBe('Active');
   });
 });

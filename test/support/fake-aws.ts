@@ -1,37 +1,60 @@
 /**
  * An in-memory AWS account for property-based tests: IAM users and access
  * keys, STS GetCallerIdentity, Secrets Manager secrets with versions and
- * staging labels, and EventBridge. It implements the rotation's `Gateway`
- * contract (the method signatures and documented returns of `AwsGateway`,
- * including the errors `AwsGateway` converts), with the service semantics of
- * real AWS; where those are unclear it follows moto 5.2.
+ * staging labels, EventBridge, and one CloudFormation stack. It implements the
+ * rotation's `Gateway` port (`src/rotation/gateway.ts`: its method names, its
+ * documented returns, and the service errors `AwsGateway` converts into
+ * `NotFound`, `KeyNotAccepted`, `false`, `undefined` or `{ gone: true }`), with
+ * the semantics of real AWS:
+ *
+ * - PutSecretValue with VersionStages attaches those labels to the version,
+ *   moving any label already on another version (labels are unique per
+ *   secret); AWSCURRENT moving gives the version it left AWSPREVIOUS. The
+ *   first version of a secret always gets AWSCURRENT.
+ * - UpdateSecretVersionStage moves (a label on another version must be named
+ *   in RemoveFromVersionId) or removes a label; AWSCURRENT cannot be removed.
+ * - RotateSecret with RotateImmediately creates the AWSPENDING placeholder (a
+ *   version without a value), refusing while an earlier rotation's AWSPENDING
+ *   sits on a version other than AWSCURRENT; without it, it records the
+ *   configuration only.
+ * - STS refuses a key pair IAM does not know, or an inactive key.
  *
  * Faults: `failOnce(method, 'before' | 'after')` makes the next call of a
  * method throw an `InjectedFault`, either before it takes effect (the request
  * never arrived) or after it took effect (the answer was lost, or the function
  * died right after the call).
  *
+ * Watching: `onRetire` is called at the moment of every call that deactivates
+ * or deletes a key (synchronously, right before it takes effect), so a test can
+ * check the key against the state of every secret at that very moment.
+ *
  * Deterministic: identifiers come from a seeded generator and time from the
  * injected clock, so a counterexample replays exactly.
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { SecretDescription } from '../../src/rotation/aws';
-import { AccessKey, ManagedSecret, Stage, Tags } from '../../src/rotation/model';
-import type { Gateway } from '../../src/rotation/rotation';
+import { isKeyLabel, secretDescription, Stage } from '../../src/rotation/contract';
+import {
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, StackEvent, StackInfo,
+  StackResource, VersionLabels,
+} from '../../src/rotation/gateway';
 
 export const ACCOUNT_ID = '123456789012';
 export const REGION = 'us-east-1';
+export const STACK_NAME = 'AccessKeys';
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT_ID}:stack/${STACK_NAME}/6f1c2a10-0000-4000-8000-000000000001`;
 /** IAM's quota of access keys per user. */
 export const ACCESS_KEYS_PER_USER = 2;
+/** Secrets Manager's quota of staging labels per version. */
+export const LABELS_PER_VERSION = 20;
 
 export type GatewayMethod = keyof Gateway;
 export type FaultTiming = 'before' | 'after';
 
-/** Every method of the gateway contract, for tests that enumerate fault points. */
+/** Every method of the gateway port, for tests that enumerate fault points. */
 export const GATEWAY_METHODS: readonly GatewayMethod[] = [
-  'describeSecret', 'getSecretString', 'putPendingValue', 'moveStage', 'removeStage', 'tag', 'untag', 'rotateNow',
-  'listManagedSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
-  'accessKeyLastUsed', 'userArn', 'callerArn', 'putEvents',
+  'describeSecret', 'getSecretString', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
+  'cancelRotation', 'listSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey', 'lastUse', 'callerArn',
+  'putEvents', 'stackResource', 'stack', 'stackEvents',
 ];
 
 /** An AWS-style error: what the SDK throws, with the service's error code as `name`. */
@@ -59,19 +82,40 @@ interface FakeUser {
 
 interface FakeVersion {
   readonly id: string;
-  stages: string[];
+  labels: string[];
   value?: string;
   readonly createdAt: Date;
+}
+
+export interface RotationConfig {
+  readonly enabled: boolean;
+  readonly lambdaArn?: string;
+  readonly rules?: RotationRules;
 }
 
 interface FakeSecret {
   readonly name: string;
   readonly arn: string;
+  readonly description: string;
+  readonly createdAt: Date;
   tags: Record<string, string>;
   /** Insertion-ordered, as Secrets Manager lists them. */
   readonly versions: Map<string, FakeVersion>;
-  rotationLambdaArn?: string;
-  rotationEnabled: boolean;
+  rotation: RotationConfig;
+}
+
+export interface FakeStackResource {
+  readonly type: string;
+  physicalId?: string;
+  status: string;
+  metadata?: unknown;
+}
+
+/** A call that retires a key, as `onRetire` sees it. */
+export interface RetireCall {
+  readonly method: 'setAccessKeyStatus' | 'deleteAccessKey';
+  readonly userName: string;
+  readonly accessKeyId: string;
 }
 
 interface ArmedFault {
@@ -96,7 +140,7 @@ const MAX_EVENT_DETAIL_BYTES = 256 * 1024;
 
 export interface FakeAwsOptions {
   readonly seed?: number;
-  /** The ARN `rotateNow`/`startRotation` record as the secret's rotation function. */
+  /** The ARN `startRotation` records as the secret's rotation function when it has none. */
   readonly rotationLambdaArn?: string;
 }
 
@@ -112,9 +156,25 @@ export class FakeAws implements Gateway {
   readonly rotationLambdaArn: string;
   /**
    * Awaited at the start of every gateway call, before it takes effect: a
-   * test can hand the order of concurrent calls to a scheduler (`fc.scheduler`).
+   * test can hand the order of concurrent calls to a scheduler.
    */
   beforeCall?: (method: GatewayMethod) => Promise<void>;
+  /**
+   * Called at the moment of every `setAccessKeyStatus(..., 'Inactive')` and
+   * `deleteAccessKey` call, right before it takes effect (and whether or not
+   * a fault is injected into it): the state it sees is the state the call acts on.
+   */
+  onRetire?: (call: RetireCall) => void;
+
+  // The one CloudFormation stack (the rotation function's own).
+  readonly stackId = STACK_ID;
+  stackStatus = 'CREATE_COMPLETE';
+  stackCreatedAt: Date;
+  stackUpdatedAt?: Date;
+  /** The stack's resources by logical id. */
+  readonly stackResources = new Map<string, FakeStackResource>();
+  /** The stack's event history, newest first (as DescribeStackEvents lists it). */
+  stackEventLog: StackEvent[] = [];
 
   private readonly users = new Map<string, FakeUser>();
   private readonly secrets = new Map<string, FakeSecret>();
@@ -125,6 +185,7 @@ export class FakeAws implements Gateway {
     // Park–Miller: state in [1, 2^31 - 2].
     this.seed = 1 + Math.abs(Math.floor(options.seed ?? 1)) % 2_147_483_646;
     this.rotationLambdaArn = options.rotationLambdaArn ?? `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:access-key-rotation`;
+    this.stackCreatedAt = clock();
   }
 
   // ---- fault injection ------------------------------------------------------
@@ -155,8 +216,9 @@ export class FakeAws implements Gateway {
     return arn;
   }
 
-  /** CreateSecret: one version holding AWSCURRENT with the value. */
-  createSecret(name: string, value: string | undefined, tags: Record<string, string> = {}, rotationLambdaArn?: string): string {
+  /** CreateSecret: one version holding AWSCURRENT with the value (none without a value). */
+  /** CreateSecret, described as the constructs describe a managed secret unless told otherwise. */
+  createSecret(name: string, value: string | undefined, tags: Record<string, string> = {}, description = secretDescription(name)): string {
     if ([...this.secrets.values()].some((s) => s.name === name)) {
       throw awsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     }
@@ -165,16 +227,32 @@ export class FakeAws implements Gateway {
     const versions = new Map<string, FakeVersion>();
     if (value !== undefined) {
       const id = this.uuid();
-      versions.set(id, { id, stages: [Stage.CURRENT], value, createdAt: this.clock() });
+      versions.set(id, { id, labels: [Stage.CURRENT], value, createdAt: this.clock() });
     }
-    this.secrets.set(arn, { name, arn, tags: { ...tags }, versions, rotationLambdaArn, rotationEnabled: rotationLambdaArn !== undefined });
+    this.secrets.set(arn, { name, arn, description, createdAt: this.clock(), tags: { ...tags }, versions, rotation: { enabled: false } });
     return arn;
   }
 
-  /** What Secrets Manager's RotateSecret does before invoking the function; returns the token. */
+  /**
+   * What Secrets Manager does when a rotation is due (or RotateSecret is
+   * called): the AWSPENDING placeholder; returns its version id, the token the
+   * steps are invoked with. Refused while an earlier rotation is incomplete.
+   */
   startRotation(secretId: string, rotationLambdaArn?: string): string {
     const secret = this.secret(secretId);
-    return this.placeholder(secret, rotationLambdaArn ?? secret.rotationLambdaArn ?? this.rotationLambdaArn);
+    const token = this.placeholder(secret);
+    secret.rotation = { ...secret.rotation, enabled: true, lambdaArn: rotationLambdaArn ?? secret.rotation.lambdaArn ?? this.rotationLambdaArn };
+    return token;
+  }
+
+  /** The version holding AWSPENDING without AWSCURRENT: a rotation in progress. */
+  pendingVersion(secretId: string): string | undefined {
+    return [...this.secret(secretId).versions.values()].find((v) => v.labels.includes(Stage.PENDING) && !v.labels.includes(Stage.CURRENT))?.id;
+  }
+
+  rotationConfig(secretId: string): RotationConfig {
+    const r = this.secret(secretId).rotation;
+    return { ...r, rules: r.rules && { ...r.rules } };
   }
 
   /** The user's keys as IAM holds them (secrets included), in creation order. */
@@ -195,36 +273,108 @@ export class FakeAws implements Gateway {
 
   /** An operator creating a key by hand. */
   operatorCreateKey(userName: string): FakeKey {
-    return this.newKey(this.user(userName));
+    const user = this.user(userName);
+    if (user.keys.length >= ACCESS_KEYS_PER_USER) throw awsError('LimitExceededException', `Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`);
+    return this.newKey(user);
   }
 
-  /** A deep copy of a secret's state: tags, and per version its stages and value. */
-  inspectSecret(secretId: string): { arn: string; tags: Record<string, string>; versions: { id: string; stages: string[]; value?: string }[] } {
+  /** Someone allowed to tag the secret (TagResource outside the function). */
+  operatorTag(secretId: string, tags: Record<string, string>): void {
+    const s = this.secret(secretId);
+    const merged = { ...s.tags, ...tags };
+    validateTags(merged);
+    s.tags = merged;
+  }
+
+  operatorUntag(secretId: string, keys: string[]): void {
+    const s = this.secret(secretId);
+    s.tags = Object.fromEntries(Object.entries(s.tags).filter(([k]) => !keys.includes(k)));
+  }
+
+  /** A consumer signing a request with a key pair: the caller's ARN, or undefined when STS refuses it. Records the key's use. */
+  signWith(accessKeyId: string, secretAccessKey: string): string | undefined {
+    const found = this.accepted(accessKeyId, secretAccessKey);
+    if (!found) return undefined;
+    found.key.lastUsed = this.clock();
+    return found.user.arn;
+  }
+
+  /** A deep copy of a secret's state: tags, rotation, and per version its labels and value. */
+  inspectSecret(secretId: string): {
+    arn: string;
+    tags: Record<string, string>;
+    rotation: RotationConfig;
+    versions: { id: string; labels: string[]; value?: string; createdAt: Date }[];
+  } {
     const s = this.secret(secretId);
     return {
       arn: s.arn,
       tags: { ...s.tags },
-      versions: [...s.versions.values()].map((v) => ({ id: v.id, stages: [...v.stages], value: v.value })),
+      rotation: this.rotationConfig(s.arn),
+      versions: [...s.versions.values()].map((v) => ({ id: v.id, labels: [...v.labels], value: v.value, createdAt: new Date(v.createdAt) })),
     };
   }
 
-  /** The value of the version holding a stage, read directly (GetSecretValue without the gateway). */
-  valueAt(secretId: string, stage: string): string | undefined {
-    return [...this.secret(secretId).versions.values()].find((v) => v.stages.includes(stage))?.value;
+  /** The value of the version holding a label, read directly (GetSecretValue without the gateway). */
+  valueAt(secretId: string, label: string): string | undefined {
+    return [...this.secret(secretId).versions.values()].find((v) => v.labels.includes(label))?.value;
+  }
+
+  /** The key id the version holding a label holds (its key label). */
+  keyLabelAt(secretId: string, label: string): string | undefined {
+    return [...this.secret(secretId).versions.values()].find((v) => v.labels.includes(label))?.labels.find(isKeyLabel);
+  }
+
+  /**
+   * Every secret whose AWSCURRENT version holds the key, by its key label or
+   * by its value: the secrets whose consumers depend on the key right now.
+   */
+  currentKeyHolders(accessKeyId: string): string[] {
+    return [...this.secrets.values()].filter((s) => {
+      const current = [...s.versions.values()].find((v) => v.labels.includes(Stage.CURRENT));
+      if (!current) return false;
+      if (current.labels.includes(accessKeyId)) return true;
+      try {
+        return (JSON.parse(current.value ?? '{}') as { accessKeyId?: unknown }).accessKeyId === accessKeyId;
+      } catch {
+        return false;
+      }
+    }).map((s) => s.arn);
+  }
+
+  // ---- CloudFormation set-up (the stack as CloudFormation would show it) ----------
+
+  /** Sets the stack's status and logs the stack's own event, as CloudFormation does. */
+  setStackStatus(status: string): void {
+    this.stackStatus = status;
+    if (status !== 'CREATE_IN_PROGRESS') this.stackUpdatedAt = this.clock();
+    this.logStackEvent({ logicalId: STACK_NAME, physicalId: this.stackId, resourceType: 'AWS::CloudFormation::Stack', status });
+  }
+
+  /** Sets a resource's state (and logs its event unless `log` is false). */
+  setStackResource(logicalId: string, resource: FakeStackResource, log = true): void {
+    this.stackResources.set(logicalId, { ...resource });
+    if (log) this.logStackEvent({ logicalId, physicalId: resource.physicalId, resourceType: resource.type, status: resource.status });
+  }
+
+  /** Adds an event at the head of the history, timestamped now. */
+  logStackEvent(event: Omit<StackEvent, 'timestamp'> & { timestamp?: Date }): void {
+    this.stackEventLog.unshift({ ...event, timestamp: event.timestamp ?? this.clock() });
   }
 
   // ---- Secrets Manager --------------------------------------------------------
 
+  /** DescribeSecret; `NotFound` for no such secret. Versions without a label are not listed. */
   async describeSecret(secretId: string): Promise<SecretDescription> {
     return this.call('describeSecret', () => {
-      const s = this.secret(secretId);
+      const s = this.secretOrNotFound(secretId);
       return {
         arn: s.arn,
         name: s.name,
-        rotationEnabled: s.rotationEnabled,
-        rotationLambdaArn: s.rotationLambdaArn || undefined,
         tags: { ...s.tags },
         versions: labelledVersions(s),
+        rotationLambdaArn: s.rotation.lambdaArn || undefined,
+        createdAt: toSecond(s.createdAt),
       };
     });
   }
@@ -239,39 +389,39 @@ export class FakeAws implements Gateway {
     return this.call('getSecretString', () => {
       const s = this.secrets.get(this.resolve(secretId) ?? '');
       if (!s) return undefined;
-      const version = versionId !== undefined
-        ? s.versions.get(versionId)
-        : [...s.versions.values()].find((v) => v.stages.includes(stage));
-      if (!version || !version.stages.includes(stage)) return undefined;
+      const version = versionId !== undefined ? s.versions.get(versionId) : [...s.versions.values()].find((v) => v.labels.includes(stage));
+      if (!version || !version.labels.includes(stage)) return undefined;
       return version.value;
     });
   }
 
   /**
-   * PutSecretValue with `VersionStages: ['AWSPENDING']` and the token as the
-   * version id: fills the placeholder (or creates the version) and moves
-   * AWSPENDING to it. The same token with the same value succeeds and changes
-   * nothing; with a different value it is refused, since versions are immutable.
+   * PutSecretValue with the token as the version id and `labels` as
+   * VersionStages: fills the placeholder (or creates the version) and attaches
+   * each label, moving it off any other version. The same token with the same
+   * value succeeds and changes nothing; with another value it is refused,
+   * since versions are immutable.
    */
-  async putPendingValue(secretId: string, token: string, value: string): Promise<void> {
+  async putPendingValue(secretId: string, token: string, value: string, labels: string[]): Promise<void> {
     return this.call('putPendingValue', () => {
       const s = this.secret(secretId);
       validateToken(token);
+      for (const label of labels) validateLabel(label);
       const existing = s.versions.get(token);
       if (existing?.value !== undefined) {
         if (existing.value === value) return;
         throw awsError('ResourceExistsException',
           `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${s.arn}.`);
       }
-      for (const v of s.versions.values()) if (v.id !== token) v.stages = v.stages.filter((x) => x !== Stage.PENDING);
-      if (existing) {
-        existing.value = value;
-        if (!existing.stages.includes(Stage.PENDING)) existing.stages.push(Stage.PENDING);
-      } else {
-        // The first version of a secret always gets AWSCURRENT too.
-        const stages = s.versions.size === 0 ? [Stage.PENDING, Stage.CURRENT] : [Stage.PENDING];
-        s.versions.set(token, { id: token, stages, value, createdAt: this.clock() });
+      const firstVersion = s.versions.size === 0;
+      const version = existing ?? { id: token, labels: [], createdAt: this.clock() };
+      const wanted = [...new Set([...labels, ...(firstVersion ? [Stage.CURRENT] : [])])];
+      if (new Set([...version.labels, ...wanted]).size > LABELS_PER_VERSION) {
+        throw awsError('LimitExceededException', `A version can have at most ${LABELS_PER_VERSION} staging labels.`);
       }
+      version.value = value;
+      if (!existing) s.versions.set(token, version);
+      for (const label of wanted) attach(s, label, version);
     });
   }
 
@@ -281,91 +431,99 @@ export class FakeAws implements Gateway {
    * RemoveFromVersionId. Moving AWSCURRENT gives the version it left
    * AWSPREVIOUS (taken from wherever it was).
    */
-  async moveStage(secretId: string, stage: string, toVersionId: string, fromVersionId?: string): Promise<void> {
-    return this.call('moveStage', () => {
+  async moveLabel(secretId: string, label: string, toVersionId: string, fromVersionId?: string): Promise<void> {
+    return this.call('moveLabel', () => {
       const s = this.secret(secretId);
+      validateLabel(label);
       const to = s.versions.get(toVersionId);
       if (!to) throw awsError('InvalidParameterException', `Not a valid version: ${toVersionId}`);
       const from = fromVersionId !== undefined ? s.versions.get(fromVersionId) : undefined;
       if (fromVersionId !== undefined) {
         if (!from) throw awsError('InvalidParameterException', `Not a valid version: ${fromVersionId}`);
-        if (!from.stages.includes(stage)) {
-          throw awsError('InvalidParameterException', `Version stage ${stage} not found in version ${fromVersionId}`);
-        }
+        if (!from.labels.includes(label)) throw awsError('InvalidParameterException', `Version stage ${label} not found in version ${fromVersionId}`);
       }
-      const holder = [...s.versions.values()].find((v) => v.stages.includes(stage));
+      const holder = holderOf(s, label);
       if (holder && holder !== to && holder !== from) {
         throw awsError('InvalidParameterException',
-          `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, `
+          `The parameter RemoveFromVersionId can't be empty. Staging label ${label} is currently attached to version ${holder.id}, `
           + 'so you must explicitly reference that version in RemoveFromVersionId.');
       }
-      if (from && from !== to) from.stages = from.stages.filter((x) => x !== stage);
-      if (!to.stages.includes(stage)) to.stages.push(stage);
-      if (stage === Stage.CURRENT && from && from !== to) {
-        for (const v of s.versions.values()) v.stages = v.stages.filter((x) => x !== Stage.PREVIOUS);
-        from.stages.push(Stage.PREVIOUS);
+      if (!to.labels.includes(label) && to.labels.length >= LABELS_PER_VERSION) {
+        throw awsError('LimitExceededException', `A version can have at most ${LABELS_PER_VERSION} staging labels.`);
       }
-      if (stage === Stage.CURRENT) to.stages = to.stages.filter((x) => x !== Stage.PREVIOUS);
+      attach(s, label, to);
     });
   }
 
   /** UpdateSecretVersionStage with only RemoveFromVersionId. AWSCURRENT can only be moved, never removed. */
-  async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
-    return this.call('removeStage', () => {
+  async removeLabel(secretId: string, label: string, fromVersionId: string): Promise<void> {
+    return this.call('removeLabel', () => {
       const s = this.secret(secretId);
       const from = s.versions.get(fromVersionId);
       if (!from) throw awsError('InvalidParameterException', `Not a valid version: ${fromVersionId}`);
-      if (!from.stages.includes(stage)) {
-        throw awsError('InvalidParameterException', `Version stage ${stage} not found in version ${fromVersionId}`);
-      }
-      if (stage === Stage.CURRENT) {
+      // As `AwsGateway` documents it: a label already gone from the version is the outcome wanted.
+      if (!from.labels.includes(label)) return;
+      if (label === Stage.CURRENT) {
         throw awsError('InvalidParameterException', 'You can only move staging label AWSCURRENT to a different secret version. It can\'t be completely removed.');
       }
-      from.stages = from.stages.filter((x) => x !== stage);
+      from.labels = from.labels.filter((x) => x !== label);
     });
+  }
+
+  /** ListSecretVersionIds: the versions with a staging label, with their creation dates (to the second, as Secrets Manager keeps them). */
+  async listVersions(secretId: string): Promise<SecretVersion[]> {
+    return this.call('listVersions', () => [...this.secret(secretId).versions.values()]
+      .filter((v) => v.labels.length > 0)
+      .map((v) => ({ versionId: v.id, labels: [...v.labels], createdAt: toSecond(v.createdAt) })));
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
-    return this.call('tag', () => {
-      const s = this.secret(secretId);
-      const merged = { ...s.tags, ...tags };
-      validateTags(merged);
-      s.tags = merged;
-    });
+    return this.call('tag', () => this.operatorTag(secretId, tags));
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {
-    return this.call('untag', () => {
+    return this.call('untag', () => this.operatorUntag(secretId, keys));
+  }
+
+  /**
+   * RotateSecret: records the function and the rules; with RotateImmediately
+   * also the AWSPENDING placeholder, as `startRotation` makes it.
+   */
+  async configureRotation(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
+    return this.call('configureRotation', () => {
       const s = this.secret(secretId);
-      const next = { ...s.tags };
-      for (const k of keys) delete next[k];
-      s.tags = next;
+      if (rotateNow) this.placeholder(s);
+      s.rotation = { enabled: true, lambdaArn: rotationLambdaArn, rules: { ...rules } };
     });
   }
 
-  /** RotateSecret with RotateImmediately: the AWSPENDING placeholder; returns its version id. */
-  async rotateNow(secretId: string, rotationLambdaArn: string): Promise<string | undefined> {
-    return this.call('rotateNow', () => this.placeholder(this.secret(secretId), rotationLambdaArn));
+  /** CancelRotateSecret; as `AwsGateway` does, nothing happens when the secret is gone or rotation was off. Labels stay as they are. */
+  async cancelRotation(secretId: string): Promise<void> {
+    return this.call('cancelRotation', () => {
+      const s = this.secrets.get(this.resolve(secretId) ?? '');
+      if (s) s.rotation = { ...s.rotation, enabled: false };
+    });
   }
 
-  /** ListSecrets filtered by the tag key, exact keys only (as `AwsGateway` keeps them). */
-  async *listManagedSecrets(): AsyncGenerator<ManagedSecret> {
-    await this.beforeCall?.('listManagedSecrets');
-    const fault = this.enter('listManagedSecrets');
+  /** ListSecrets filtered by a description prefix (as Secrets Manager documents it). */
+  async *listSecrets(descriptionPrefix: string): AsyncGenerator<ListedSecret> {
+    await this.beforeCall?.('listSecrets');
+    const fault = this.enter('listSecrets');
     await Promise.resolve();
-    if (fault === 'before') throw this.fire('listManagedSecrets', fault);
+    if (fault === 'before') throw this.fire('listSecrets', fault);
     const listed = [...this.secrets.values()]
-      .filter((s) => s.tags[Tags.USER] !== undefined)
+      .filter((s) => s.description.toLowerCase().startsWith(descriptionPrefix.toLowerCase()))
       .map((s) => ({ arn: s.arn, tags: { ...s.tags }, versions: labelledVersions(s) }));
     for (const s of listed) yield s;
-    if (fault === 'after') throw this.fire('listManagedSecrets', fault);
+    if (fault === 'after') throw this.fire('listSecrets', fault);
   }
 
   // ---- IAM --------------------------------------------------------------------
 
+  /** ListAccessKeys; CreateDate to the second, as IAM keeps it. */
   async listAccessKeys(userName: string): Promise<AccessKey[]> {
     return this.call('listAccessKeys', () =>
-      this.user(userName).keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createdAt: new Date(k.createdAt) })));
+      this.user(userName).keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createdAt: toSecond(k.createdAt) })));
   }
 
   async createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
@@ -379,13 +537,17 @@ export class FakeAws implements Gateway {
     });
   }
 
-  async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
+  /** UpdateAccessKey; as `AwsGateway` documents, `false` when the key (or the user) no longer exists. */
+  async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<boolean> {
     return this.call('setAccessKeyStatus', () => {
       if (status !== 'Active' && status !== 'Inactive') {
         throw awsError('ValidationError', `1 validation error detected: Value '${String(status)}' at 'status' failed to satisfy constraint`);
       }
-      this.key(userName, accessKeyId).status = status;
-    });
+      const key = this.users.get(userName)?.keys.find((k) => k.accessKeyId === accessKeyId);
+      if (!key) return false;
+      key.status = status;
+      return true;
+    }, status === 'Inactive' ? { method: 'setAccessKeyStatus', userName, accessKeyId } : undefined);
   }
 
   /** DeleteAccessKey; as `AwsGateway` documents, `false` when it (or the user) is already gone. */
@@ -396,45 +558,38 @@ export class FakeAws implements Gateway {
       if (!user || index < 0) return false;
       user.keys.splice(index, 1);
       return true;
-    });
+    }, { method: 'deleteAccessKey', userName, accessKeyId });
   }
 
-  async accessKeyLastUsed(accessKeyId: string): Promise<Date | undefined> {
-    return this.call('accessKeyLastUsed', () => {
+  /** GetAccessKeyLastUsed: `{ gone: true }` for a key IAM does not know (any more). */
+  async lastUse(accessKeyId: string): Promise<LastUse> {
+    return this.call('lastUse', (): LastUse => {
       for (const user of this.users.values()) {
         const key = user.keys.find((k) => k.accessKeyId === accessKeyId);
-        if (key) return key.lastUsed ? new Date(key.lastUsed) : undefined;
+        if (key) return key.lastUsed ? { gone: false, at: new Date(key.lastUsed), service: 'sts', region: REGION } : { gone: false };
       }
-      throw awsError('NoSuchEntityException', `The Access Key with id ${accessKeyId} cannot be found`);
+      return { gone: true };
     });
-  }
-
-  async userArn(userName: string): Promise<string> {
-    return this.call('userArn', () => this.user(userName).arn);
   }
 
   // ---- STS --------------------------------------------------------------------
 
   /**
    * GetCallerIdentity signed with a key pair: the user's ARN when the pair is
-   * an existing key (active or not, as moto answers); records the key's last use.
+   * an existing active key (recording its use); `KeyNotAccepted` otherwise,
+   * as STS answers InvalidClientTokenId for an unknown or inactive key.
    */
   async callerArn(accessKeyId: string, secretAccessKey: string): Promise<string> {
     return this.call('callerArn', () => {
-      for (const user of this.users.values()) {
-        const key = user.keys.find((k) => k.accessKeyId === accessKeyId && k.secretAccessKey === secretAccessKey);
-        if (key) {
-          key.lastUsed = this.clock();
-          return user.arn;
-        }
-      }
-      throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      const arn = this.signWith(accessKeyId, secretAccessKey);
+      if (!arn) throw new KeyNotAccepted(`STS does not accept key ${accessKeyId} (yet): InvalidClientTokenId`);
+      return arn;
     });
   }
 
   // ---- EventBridge ------------------------------------------------------------
 
-  /** PutEvents (in batches, as `AwsGateway` sends them): a rejected entry fails the call, as `AwsGateway` reports it. */
+  /** PutEvents: a rejected entry fails the call, as `AwsGateway` reports it. */
   async putEvents(entries: PutEventsRequestEntry[]): Promise<void> {
     return this.call('putEvents', () => {
       const problems: string[] = [];
@@ -456,11 +611,41 @@ export class FakeAws implements Gateway {
           problems.push('ValidationException: Total size of the entries in the request is over the limit.');
         }
       }
-      if (problems.length > 0) {
-        throw new Error(`EventBridge rejected ${problems.length} audit event(s): ${problems.join('; ')}`);
-      }
+      if (problems.length > 0) throw new Error(`EventBridge rejected ${problems.length} audit event(s): ${problems.join('; ')}`);
       this.events.push(...entries.map((e) => ({ ...e })));
     });
+  }
+
+  // ---- CloudFormation ---------------------------------------------------------
+
+  /** DescribeStackResource; `undefined` for another stack or a logical id the stack does not have. */
+  async stackResource(stackId: string, logicalId: string): Promise<StackResource | undefined> {
+    return this.call('stackResource', () => {
+      const r = stackId === this.stackId ? this.stackResources.get(logicalId) : undefined;
+      if (!r) return undefined;
+      const metadata = r.metadata === undefined ? undefined : structuredClone(r.metadata);
+      return { type: r.type, physicalId: r.physicalId, status: r.status, metadata };
+    });
+  }
+
+  /** DescribeStacks; `NotFound` for any other stack. */
+  async stack(stackId: string): Promise<StackInfo> {
+    return this.call('stack', () => {
+      if (stackId !== this.stackId) throw new NotFound(`stack ${stackId} does not exist`);
+      return { status: this.stackStatus, createdAt: new Date(this.stackCreatedAt), updatedAt: this.stackUpdatedAt && new Date(this.stackUpdatedAt) };
+    });
+  }
+
+  /** DescribeStackEvents, newest first, read lazily (as pages are). */
+  async *stackEvents(stackId: string): AsyncGenerator<StackEvent> {
+    await this.beforeCall?.('stackEvents');
+    const fault = this.enter('stackEvents');
+    await Promise.resolve();
+    if (fault === 'before') throw this.fire('stackEvents', fault);
+    if (stackId !== this.stackId) throw awsError('ValidationError', `Stack [${stackId}] does not exist`);
+    const events = this.stackEventLog.map((e) => ({ ...e, timestamp: new Date(e.timestamp) }));
+    for (const e of events) yield e;
+    if (fault === 'after') throw this.fire('stackEvents', fault);
   }
 
   // ---- internals --------------------------------------------------------------
@@ -484,27 +669,27 @@ export class FakeAws implements Gateway {
     return awsError('InjectedFault', `injected fault ${when} ${method}`);
   }
 
-  private async call<T>(method: GatewayMethod, effect: () => T): Promise<T> {
+  private async call<T>(method: GatewayMethod, effect: () => T, retire?: RetireCall): Promise<T> {
     await this.beforeCall?.(method);
     const fault = this.enter(method);
     await Promise.resolve();
+    if (retire) this.onRetire?.(retire);
     if (fault === 'before') throw this.fire(method, fault);
     const result = effect();
     if (fault === 'after') throw this.fire(method, fault);
     return result;
   }
 
-  private placeholder(secret: FakeSecret, rotationLambdaArn: string): string {
-    const pending = [...secret.versions.values()].find((v) => v.stages.includes(Stage.PENDING));
-    if (pending && !pending.stages.includes(Stage.CURRENT)) {
+  /** RotateSecret's AWSPENDING placeholder: a version without a value; returns its id. */
+  private placeholder(secret: FakeSecret): string {
+    const pending = holderOf(secret, Stage.PENDING);
+    if (pending && !pending.labels.includes(Stage.CURRENT)) {
       // Secrets Manager refuses while an earlier rotation left AWSPENDING on another version.
       throw awsError('InvalidRequestException', 'A previous rotation isn\'t complete. That rotation will be reattempted.');
     }
-    if (pending) pending.stages = pending.stages.filter((x) => x !== Stage.PENDING);
+    if (pending) pending.labels = pending.labels.filter((x) => x !== Stage.PENDING);
     const id = this.uuid();
-    secret.versions.set(id, { id, stages: [Stage.PENDING], createdAt: this.clock() });
-    secret.rotationLambdaArn = rotationLambdaArn;
-    secret.rotationEnabled = true;
+    secret.versions.set(id, { id, labels: [Stage.PENDING], createdAt: this.clock() });
     return id;
   }
 
@@ -522,6 +707,14 @@ export class FakeAws implements Gateway {
     user.keys.push(key);
     this.createdKeys.push(key);
     return key;
+  }
+
+  private accepted(accessKeyId: string, secretAccessKey: string): { user: FakeUser; key: FakeKey } | undefined {
+    for (const user of this.users.values()) {
+      const key = user.keys.find((k) => k.accessKeyId === accessKeyId && k.secretAccessKey === secretAccessKey);
+      if (key) return key.status === 'Active' ? { user, key } : undefined;
+    }
+    return undefined;
   }
 
   private user(userName: string): FakeUser {
@@ -549,6 +742,14 @@ export class FakeAws implements Gateway {
     return s;
   }
 
+  /** As `AwsGateway.describeSecret` converts ResourceNotFoundException. */
+  private secretOrNotFound(secretId: string): FakeSecret {
+    const arn = this.resolve(secretId);
+    const s = arn ? this.secrets.get(arn) : undefined;
+    if (!s) throw new NotFound(`secret ${secretId} does not exist`);
+    return s;
+  }
+
   private next(): number {
     this.seed = (this.seed * 48_271) % 2_147_483_647;
     return (this.seed - 1) / 2_147_483_646;
@@ -566,20 +767,51 @@ export class FakeAws implements Gateway {
   }
 }
 
+/** IAM and Secrets Manager keep creation dates to the second, rounded down. */
+function toSecond(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+function holderOf(s: FakeSecret, label: string): FakeVersion | undefined {
+  return [...s.versions.values()].find((v) => v.labels.includes(label));
+}
+
+/**
+ * Attaches a label to a version, taking it off the version that held it
+ * (labels are unique per secret). When AWSCURRENT moves, the version it left
+ * gets AWSPREVIOUS, and the version it reaches loses AWSPREVIOUS.
+ */
+function attach(s: FakeSecret, label: string, to: FakeVersion): void {
+  const holder = holderOf(s, label);
+  if (holder === to) return;
+  if (holder) holder.labels = holder.labels.filter((x) => x !== label);
+  to.labels.push(label);
+  if (label === Stage.CURRENT) {
+    for (const v of s.versions.values()) v.labels = v.labels.filter((x) => x !== Stage.PREVIOUS);
+    if (holder) holder.labels.push(Stage.PREVIOUS);
+  }
+}
+
 /** VersionIdsToStages: only versions with a staging label (the others are deprecated). */
-function labelledVersions(s: FakeSecret): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const v of s.versions.values()) if (v.stages.length > 0) out[v.id] = [...v.stages];
+function labelledVersions(s: FakeSecret): VersionLabels {
+  const out: VersionLabels = {};
+  for (const v of s.versions.values()) if (v.labels.length > 0) out[v.id] = [...v.labels];
   return out;
 }
 
 function validateToken(token: string): void {
-  if (token.length < 32 || token.length > 64) {
-    throw awsError('InvalidParameterException', 'ClientRequestToken must be 32-64 characters long.');
-  }
+  if (token.length < 32 || token.length > 64) throw awsError('InvalidParameterException', 'ClientRequestToken must be 32-64 characters long.');
 }
 
-/** TagResource's limits: 50 tags, keys up to 128 and values up to 256 characters, no `aws:` prefix. */
+function validateLabel(label: string): void {
+  if (label.length < 1 || label.length > 256) throw awsError('InvalidParameterException', 'A staging label must be 1-256 characters long.');
+}
+
+/**
+ * TagResource's limits: 50 tags, keys of 1 to 128 and values of up to 256
+ * characters, no `aws:` prefix. Secrets Manager's API sets no pattern on
+ * either (unlike the Resource Groups Tagging API), so any character goes.
+ */
 function validateTags(tags: Record<string, string>): void {
   if (Object.keys(tags).length > MAX_TAGS) throw awsError('ValidationException', `A secret can have at most ${MAX_TAGS} tags.`);
   for (const [k, v] of Object.entries(tags)) {

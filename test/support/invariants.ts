@@ -4,7 +4,7 @@
  * some version of the secret (except keys a test names, such as foreign ones).
  */
 import { World } from './world';
-import { Stage } from '../../src/rotation/model';
+import { Stage } from '../../src/rotation/contract';
 
 export async function expectInvariants(world: World, secretArn: string, userName: string, options: { unreferenced?: string[] } = {}): Promise<void> {
   const keys = await world.keys(userName);

@@ -2,10 +2,24 @@
  * Starts moto's server (the AWS API emulator) on a free 127.0.0.1 port for a
  * test file or the demo, points the AWS SDK at it through the standard
  * `AWS_ENDPOINT_URL` variable, resets it between tests and stops it after.
+ * Beside it, the CloudFormation stand-in answers the three CloudFormation
+ * calls moto cannot (`AWS_ENDPOINT_URL_CLOUDFORMATION`).
  * Fails loudly when moto cannot start: integration tests are never skipped.
  */
 import { ChildProcess, spawn } from 'child_process';
+import { mkdtempSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { CloudFormationStandIn } from './cloudformation';
+
+let active: CloudFormationStandIn | undefined;
+
+/** The CloudFormation stand-in of the running AWS stand-in (one per test file or demo). */
+export function activeCloudFormation(): CloudFormationStandIn {
+  if (!active) throw new Error('no AWS stand-in is running: call MotoServer.start() first');
+  return active;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,12 +37,16 @@ export class MotoServer {
   static async start(): Promise<MotoServer> {
     const port = await freePort();
     const python = process.env.PYTHON ?? 'python3';
+    // moto's request recorder writes to a file: one of its own per server.
+    const recording = path.join(mkdtempSync(path.join(tmpdir(), 'moto-')), 'recording');
     const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MOTO_RECORDER_FILEPATH: recording },
     });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
-    const server = new MotoServer(child, `http://127.0.0.1:${port}`);
+    const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start());
+    active = server.cloudFormation;
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) {
@@ -57,27 +75,51 @@ export class MotoServer {
     return server;
   }
 
-  private constructor(private readonly child: ChildProcess, readonly endpoint: string) {}
+  private constructor(private readonly child: ChildProcess, readonly endpoint: string, readonly cloudFormation: CloudFormationStandIn) {}
 
-  /** Forgets every resource; Lambda functions are registered without Docker. */
+  /** Forgets every resource and every recorded request; Lambda functions are registered without Docker. */
   async reset(): Promise<void> {
+    this.cloudFormation.reset();
     await this.post('/moto-api/reset', undefined);
     await this.post('/moto-api/config', { lambda: { use_docker: false } });
+    await this.post('/moto-api/recorder/reset-recording', undefined);
+    await this.post('/moto-api/recorder/start-recording', undefined);
+  }
+
+  /**
+   * The JSON-protocol requests moto received since the last reset (Secrets
+   * Manager, EventBridge, Lambda...), by action: what a test of the shipped
+   * bundle asserts where moto keeps no state to show it (it ignores a
+   * RotateSecret's schedule expression and a CancelRotateSecret).
+   */
+  async requests(): Promise<{ action: string; body: Record<string, unknown> }[]> {
+    const res = await fetch(`${this.endpoint}/moto-api/recorder/download-recording`);
+    const out: { action: string; body: Record<string, unknown> }[] = [];
+    for (const line of (await res.text()).split('\n').filter(Boolean)) {
+      const r = JSON.parse(line) as { headers: Record<string, string>; body?: string; body_encoded?: boolean };
+      const target = r.headers['X-Amz-Target'] ?? r.headers['x-amz-target'];
+      if (!target) continue;
+      const body = r.body ? (r.body_encoded ? Buffer.from(r.body, 'base64').toString() : r.body) : '{}';
+      out.push({ action: target.split('.').pop()!, body: JSON.parse(body || '{}') });
+    }
+    return out;
   }
 
   async stop(): Promise<void> {
+    await this.cloudFormation.stop();
+    if (active === this.cloudFormation) active = undefined;
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGTERM');
     await exited;
   }
 
-  private async post(path: string, body: unknown): Promise<void> {
-    const res = await fetch(`${this.endpoint}${path}`, {
+  private async post(route: string, body: unknown): Promise<void> {
+    const res = await fetch(`${this.endpoint}${route}`, {
       method: 'POST',
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!res.ok) throw new Error(`moto ${path} answered ${res.status}`);
+    if (!res.ok) throw new Error(`moto ${route} answered ${res.status}`);
   }
 }

@@ -1,16 +1,24 @@
 /**
  * Fixtures for tests and the demo: an AWS account inside moto, built with SDK
- * calls (never CloudFormation), a simulated clock, and recorders for the
- * function's API calls, logs and audit events.
+ * calls (never CloudFormation), the stack's registry in the CloudFormation
+ * stand-in, a simulated clock, and recorders for the function's API calls,
+ * logs and audit events.
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
+import { FUNCTION_LOGICAL_ID } from './cloudformation';
+import { activeCloudFormation } from './moto';
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import { AwsClients, AwsGateway, defaultClients } from '../../src/rotation/aws';
-import { Stage, Tags } from '../../src/rotation/model';
-import { Rotator, RotatorOptions } from '../../src/rotation/rotation';
+import { Defaults, Registration, secretDescription, Stage, Tags } from '../../src/rotation/contract';
+import { formatRevokeRequest } from '../../src/rotation/model';
+import { Registry, RegistrySource, StackRegistrySource } from '../../src/rotation/registry';
+import { Rotator, RotatorOptions } from '../../src/rotation/rotator';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
@@ -36,6 +44,7 @@ export function recordCalls(clients: AwsClients, into: string[]): AwsClients {
   clients.iam.middlewareStack.add(record('IAM'), { step: 'initialize' });
   clients.secretsManager.middlewareStack.add(record('SecretsManager'), { step: 'initialize' });
   clients.eventBridge.middlewareStack.add(record('EventBridge'), { step: 'initialize' });
+  clients.cloudFormation.middlewareStack.add(record('CloudFormation'), { step: 'initialize' });
   return clients;
 }
 
@@ -56,6 +65,25 @@ export interface Harness {
   readonly calls: string[];
 }
 
+/**
+ * The registry as the deployed function reads it from the stand-in: once per
+ * "deployment" (a new digest is a new function configuration, so new
+ * containers), through the function's own StackRegistrySource.
+ */
+export class DeployedRegistry implements RegistrySource {
+  private source?: StackRegistrySource;
+  private digest?: string;
+  constructor(private readonly gateway: AwsGateway) {}
+  load(): Promise<Registry> {
+    const cfn = activeCloudFormation();
+    if (!this.source || this.digest !== cfn.digest) {
+      this.digest = cfn.digest;
+      this.source = new StackRegistrySource(this.gateway, { stackId: cfn.stackId, logicalId: FUNCTION_LOGICAL_ID, digest: cfn.digest });
+    }
+    return this.source.load();
+  }
+}
+
 export function makeRotator(options: Partial<Omit<RotatorOptions, 'clock' | 'gateway'>> & { clock?: SimulatedClock } = {}): Harness {
   const calls: string[] = [];
   const logs: string[] = [];
@@ -67,9 +95,27 @@ export function makeRotator(options: Partial<Omit<RotatorOptions, 'clock' | 'gat
     clock: clock.now,
     logSink: { write: (line) => logs.push(line) },
     testSecretRetry: { attempts: 3, firstDelayMs: 10, maxDelayMs: 50 },
+    registry: new DeployedRegistry(gateway),
+    stackId: activeCloudFormation().stackId,
     ...rest,
   });
   return { rotator, gateway, clock, logs, calls };
+}
+
+/** A registry entry with the construct's defaults. */
+export function registration(secretArn: string, userArn: string, config: Partial<Registration> = {}): Registration {
+  return {
+    secretArn,
+    userArn,
+    deactivateAfterSeconds: Defaults.deactivateAfterSeconds,
+    deleteAfterSeconds: Defaults.deleteAfterSeconds,
+    postponeWhileInUseSeconds: Defaults.postponeWhileInUseSeconds,
+    foreignKeyPolicy: ForeignKeyPolicy.FAIL,
+    removal: Defaults.removal,
+    scheduleExpression: Defaults.scheduleExpression,
+    rotateOnDeploy: Defaults.rotateOnDeploy,
+    ...config,
+  };
 }
 
 /** An account inside moto: users, managed secrets and a (never invoked) rotation function. */
@@ -77,6 +123,12 @@ export class World {
   readonly iam = new IAMClient({});
   readonly secretsManager = new SecretsManagerClient({});
   private rotationLambdaArn?: string;
+  private readonly paths = new Map<string, string>();
+
+  /** The ARN IAM gives the user (created here with its path, or not created at all). */
+  userArn(userName: string): string {
+    return `arn:aws:iam::123456789012:user${this.paths.get(userName) ?? '/'}${userName}`;
+  }
 
   /** Secrets Manager needs a rotation function to exist; moto registers it without running it. */
   async rotationFunctionArn(): Promise<string> {
@@ -96,6 +148,7 @@ export class World {
 
   async createUser(userName: string, path?: string): Promise<void> {
     await this.iam.send(new CreateUserCommand({ UserName: userName, Path: path }));
+    if (path) this.paths.set(userName, path);
   }
 
   /** A hand-made key, as someone clicking in the console would create it. */
@@ -104,14 +157,29 @@ export class World {
     return { accessKeyId: out.AccessKey!.AccessKeyId!, secretAccessKey: out.AccessKey!.SecretAccessKey! };
   }
 
-  /** A secret as the constructs create it: metadata only, configuration in tags. */
-  async createManagedSecret(userName: string, tags: Record<string, string> = {}): Promise<string> {
+  /** A secret as the constructs create it (metadata only, no tags), registered in the stack's registry. */
+  async createManagedSecret(userName: string, config: Partial<Registration> = {}): Promise<string> {
+    const arn = await this.createSecret(`access-keys/${userName}`, userName);
+    this.register(arn, userName, config);
+    return arn;
+  }
+
+  /** A metadata-only secret, registered with nothing. */
+  async createSecret(name: string, userName: string, tags: Record<string, string> = {}): Promise<string> {
     const out = await this.secretsManager.send(new CreateSecretCommand({
-      Name: `access-keys/${userName}`,
+      Name: name,
+      Description: secretDescription(userName),
       SecretString: JSON.stringify({ userName }),
-      Tags: Object.entries({ [Tags.USER]: userName, ...tags }).map(([Key, Value]) => ({ Key, Value })),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }));
     return out.ARN!;
+  }
+
+  /** Deploys a registration of a secret for a user (a stack update, in the stand-in). */
+  register(secretArn: string, userName: string, config: Partial<Registration> = {}): Registration {
+    const r = registration(secretArn, this.userArn(userName), config);
+    activeCloudFormation().register(r);
+    return r;
   }
 
   /** What Secrets Manager does before calling the function: an AWSPENDING placeholder; returns its token. */
@@ -120,6 +188,17 @@ export class World {
       SecretId: secretArn, RotationLambdaARN: await this.rotationFunctionArn(), RotateImmediately: true,
     }));
     return out.VersionId!;
+  }
+
+  /**
+   * An operator's emergency revoke, as the README shows it: tag the request,
+   * then start a rotation (no invocation of the function). Returns the token.
+   */
+  async revoke(secretArn: string, at: Date): Promise<string> {
+    await this.secretsManager.send(new TagResourceCommand({
+      SecretId: secretArn, Tags: [{ Key: Tags.REVOKE, Value: formatRevokeRequest(at) }],
+    }));
+    return this.startRotation(secretArn);
   }
 
   async keys(userName: string): Promise<{ accessKeyId: string; status: string }[]> {

@@ -1,0 +1,146 @@
+/**
+ * The port between the rotation function's behaviour and AWS: every call it
+ * makes, in the product's words, with the service's errors already turned into
+ * results (`false`, `undefined`, `gone`) or the few domain errors below.
+ * `aws.ts` implements it with the AWS SDK; tests implement it in memory.
+ */
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
+/** Staging labels of each version that has any: VersionId → labels. */
+export type VersionLabels = Record<string, string[]>;
+
+export interface SecretDescription {
+  readonly arn: string;
+  readonly name: string;
+  readonly tags: Record<string, string>;
+  readonly versions: VersionLabels;
+  /** The function Secrets Manager calls to rotate the secret, if one is configured. */
+  readonly rotationLambdaArn?: string;
+  readonly createdAt?: Date;
+}
+
+/** A secret as ListSecrets shows it: no value, just tags and labels. */
+export interface ListedSecret {
+  readonly arn: string;
+  readonly tags: Record<string, string>;
+  readonly versions: VersionLabels;
+}
+
+export interface SecretVersion {
+  readonly versionId: string;
+  readonly labels: string[];
+  readonly createdAt?: Date;
+}
+
+/** An IAM access key as ListAccessKeys reports it (the secret is never listed). */
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly status: string;
+  readonly createdAt?: Date;
+}
+
+/** GetAccessKeyLastUsed's answer: the key no longer exists, or when (if ever) it was last used. */
+export type LastUse =
+  | { readonly gone: true }
+  | { readonly gone: false; readonly at?: Date; readonly service?: string; readonly region?: string };
+
+export interface RotationRules {
+  readonly scheduleExpression: string;
+  readonly windowHours?: number;
+}
+
+export interface StackResource {
+  readonly type: string;
+  readonly physicalId?: string;
+  readonly status: string;
+  /** The resource's Metadata, parsed, with CloudFormation's intrinsic functions resolved. */
+  readonly metadata?: unknown;
+}
+
+/** One entry of a stack's event history. */
+export interface StackEvent {
+  readonly logicalId: string;
+  readonly physicalId?: string;
+  readonly resourceType: string;
+  readonly status: string;
+  readonly timestamp: Date;
+}
+
+export interface StackInfo {
+  readonly status: string;
+  readonly createdAt: Date;
+  readonly updatedAt?: Date;
+}
+
+/** The secret (or the stack, or its resource) does not exist. */
+export class NotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFound';
+  }
+}
+
+/** IAM denied the call: right after a deployment, possibly only until it propagates the new permissions. */
+export class PermissionDenied extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermissionDenied';
+  }
+}
+
+/** STS does not accept a key yet: IAM has not propagated it (retry), or the pair is wrong. */
+export class KeyNotAccepted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyNotAccepted';
+  }
+}
+
+export interface Gateway {
+  // ---- Secrets Manager ----
+  /** @throws NotFound */
+  describeSecret(secretId: string): Promise<SecretDescription>;
+  /** The value of a version; `undefined` when there is none (Secrets Manager's pending placeholder, or no such stage). */
+  getSecretString(secretId: string, stage: string, versionId?: string): Promise<string | undefined>;
+  /** Stores a value as the version `token`, with these staging labels. */
+  putPendingValue(secretId: string, token: string, value: string, labels: string[]): Promise<void>;
+  /** Moves a staging label to a version (from the version that holds it, if any). */
+  moveLabel(secretId: string, label: string, toVersionId: string, fromVersionId?: string): Promise<void>;
+  /** Removes a staging label from a version; nothing happens when the version no longer has it. */
+  removeLabel(secretId: string, label: string, fromVersionId: string): Promise<void>;
+  /** Every version with a staging label, with its creation date. */
+  listVersions(secretId: string): Promise<SecretVersion[]>;
+  tag(secretId: string, tags: Record<string, string>): Promise<void>;
+  untag(secretId: string, keys: string[]): Promise<void>;
+  /** Turns rotation on with this function and these rules; `rotateNow` starts one at once. @throws PermissionDenied */
+  configureRotation(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void>;
+  /** Turns rotation off; nothing happens when it was not on. */
+  cancelRotation(secretId: string): Promise<void>;
+  /** Every secret in the account whose description starts with a prefix, following every page. */
+  listSecrets(descriptionPrefix: string): AsyncIterable<ListedSecret>;
+
+  // ---- IAM ----
+  listAccessKeys(userName: string): Promise<AccessKey[]>;
+  /** The only call that ever returns a secret access key. */
+  createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }>;
+  /** `false` when the key no longer exists. */
+  setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<boolean>;
+  /** `false` when the key was already gone. */
+  deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean>;
+  lastUse(accessKeyId: string): Promise<LastUse>;
+
+  // ---- STS ----
+  /** Who AWS says a key pair is. One attempt. @throws KeyNotAccepted */
+  callerArn(accessKeyId: string, secretAccessKey: string): Promise<string>;
+
+  // ---- EventBridge ----
+  putEvents(entries: PutEventsRequestEntry[]): Promise<void>;
+
+  // ---- CloudFormation ----
+  /** A resource of a stack; `undefined` when the stack has no such resource. */
+  stackResource(stackId: string, logicalId: string): Promise<StackResource | undefined>;
+  /** @throws NotFound */
+  stack(stackId: string): Promise<StackInfo>;
+  /** The stack's events, newest first, following pages as they are read. */
+  stackEvents(stackId: string): AsyncIterable<StackEvent>;
+}

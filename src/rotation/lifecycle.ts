@@ -1,0 +1,192 @@
+/**
+ * The scheduled lifecycle of old keys: deactivate after the grace period,
+ * delete after retention, hold off where an operator re-activated a key. It
+ * iterates this stack's registrations only: one ListSecrets (the library's
+ * secrets, by their description, 100 a page) gives every registered secret's
+ * labels and tags, which say which may have a transition due; Secrets Manager
+ * and IAM are called only for those, a few at a time.
+ */
+import { PromisePool } from '@supercharge/promise-pool';
+import { describeError } from './audit';
+import { RotatorContext } from './context';
+import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
+import { deactivationDueAt, planDeactivation, planLifecycle, supersededAt, usedAfterPromotion } from './decide';
+import type { ListedSecret, VersionLabels } from './gateway';
+import { formatKeyProgress, formatSeconds, INACTIVE, KeyProgress, labelledKeys, versionWithLabel } from './model';
+import { lifecycleInput, readSecretState } from './state';
+
+export interface LifecycleSummary {
+  /** Registrations of this stack. */
+  readonly registered: number;
+  /** Registered secrets with an old key on record. */
+  readonly secrets: number;
+  readonly checkedUsage: number;
+  readonly deactivated: number;
+  readonly postponed: number;
+  readonly deleted: number;
+  readonly held: number;
+  /** Old keys found inactive or deleted outside the lifecycle, now on record. */
+  readonly recorded: number;
+  readonly failed: number;
+}
+
+type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded';
+
+export class Lifecycle {
+  constructor(private readonly ctx: RotatorContext, private readonly concurrency = 4) {}
+
+  /** One scheduled run. */
+  async run(): Promise<LifecycleSummary> {
+    const { ctx } = this;
+    const now = ctx.clock();
+    const registry = await ctx.registry.load();
+    const zero = { secrets: 0, checkedUsage: 0, deactivated: 0, postponed: 0, deleted: 0, held: 0, recorded: 0, failed: 0 };
+    const counts = { registered: registry.registrations.length, ...zero };
+    const due: [Registration, ListedSecret][] = [];
+    let elsewhere = 0;
+    for await (const listed of ctx.gateway.listSecrets(SECRET_DESCRIPTION_PREFIX)) {
+      const registration = registry.find(listed.arn);
+      // Another stack's secret, or one nobody registered: not this function's to touch, not its failure either.
+      if (!registration) {
+        elsewhere++;
+        continue;
+      }
+      counts.secrets++;
+      try {
+        if (planLifecycle(lifecycleInput(registration, listed), now).kind !== 'none') due.push([registration, listed]);
+      } catch (e) {
+        counts.failed++;
+        this.failed(registration, e);
+      }
+    }
+    await PromisePool.withConcurrency(this.concurrency).for(due).process(async ([registration]) => {
+      try {
+        const outcome = await this.transition(registration, now);
+        if (outcome) counts[outcome]++;
+      } catch (e) {
+        counts.failed++;
+        this.failed(registration, e);
+      }
+    });
+    await ctx.audit.flush();
+    ctx.logger.info('lifecycle run', { ...counts, notRegisteredHere: elsewhere, at: now.toISOString() });
+    return counts;
+  }
+
+  private failed(registration: Registration, e: unknown): void {
+    this.ctx.audit.record(EventType.LIFECYCLE_FAILED, {
+      secretArn: registration.secretArn, userName: userNameOf(registration.userArn), reason: describeError(e, this.ctx.redactor),
+    });
+  }
+
+  /** Re-reads the secret and the user's keys (the listing may be minutes old) and carries out the transition due. */
+  private async transition(registration: Registration, now: Date): Promise<Outcome | undefined> {
+    const { ctx } = this;
+    const arn = registration.secretArn;
+    const { state, secret, input } = await readSecretState(ctx.gateway, registration, now);
+    const { userName, next: action } = state;
+    if (action.kind === 'none' || action.kind === 'read') return undefined;
+    const id = action.accessKeyId;
+    const config = registration;
+    const superseded = supersededAt(input, id);
+    const { progress } = input;
+    const detail = { secretArn: arn, userName, accessKeyId: id };
+    // The lifecycle writes only its own progress tag and the hold: never the rotation's previous-key tag.
+    const save = (p: typeof progress) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
+
+    switch (action.kind) {
+      case 'forget':
+        await this.forget(arn, secret.versions, id, progress, now);
+        ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
+        return 'recorded';
+      case 'record-deactivation':
+        await save({ ...progress, deactivatedAt: now });
+        ctx.audit.record(EventType.DEACTIVATED, {
+          ...detail, reason: `found inactive (made inactive outside the lifecycle); deleted after ${formatSeconds(config.deleteAfterSeconds)}`,
+        });
+        return 'recorded';
+      case 'check-usage': {
+        const use = await ctx.gateway.lastUse(id);
+        if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        if (usedAfterPromotion(superseded!, use.at)) {
+          ctx.audit.record(EventType.STILL_IN_USE, {
+            ...detail,
+            lastUsed: use.at!.toISOString(),
+            reason: `old key used at ${use.at!.toISOString()}, after the new key was promoted at ${superseded!.toISOString()}; `
+              + `it will be deactivated at ${deactivationDueAt(config, superseded!).toISOString()}`,
+          });
+        }
+        await save({ ...progress, usageCheckedAt: now });
+        return 'checkedUsage';
+      }
+      case 'deactivate': {
+        const use = await ctx.gateway.lastUse(id);
+        if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        const plan = planDeactivation(config, superseded!, progress.usageCheckedAt, use.at, now);
+        if (plan.kind === 'postpone') {
+          if (plan.warn) {
+            ctx.audit.record(EventType.STILL_IN_USE, {
+              ...detail,
+              lastUsed: use.at!.toISOString(),
+              reason: `old key still used (last at ${use.at!.toISOString()}); deactivation postponed, at the latest until ${plan.until.toISOString()}`,
+            });
+            await save({ ...progress, usageCheckedAt: now });
+          }
+          return 'postponed';
+        }
+        if (plan.stillInUse) {
+          ctx.audit.record(EventType.STILL_IN_USE, {
+            ...detail,
+            lastUsed: use.at!.toISOString(),
+            reason: `old key deactivated although it was used at ${use.at!.toISOString()}, after the new key was promoted`,
+          });
+        }
+        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        await save({ ...progress, deactivatedAt: now });
+        ctx.audit.record(EventType.DEACTIVATED, { ...detail, reason: `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended` });
+        return 'deactivated';
+      }
+      case 'hold': {
+        // Someone made it active again: hold off instead of fighting them, visibly.
+        const reason = `id=${id} found re-activated outside the lifecycle at ${now.toISOString()}`;
+        await ctx.gateway.tag(arn, { [Tags.HOLD]: reason });
+        ctx.audit.record(EventType.HELD, { ...detail, reason: `${reason}; remove tag ${Tags.HOLD} to resume` });
+        return 'held';
+      }
+      case 'delete':
+        await ctx.gateway.deleteAccessKey(userName, id);
+        await this.forget(arn, secret.versions, id, progress, now);
+        ctx.audit.record(EventType.DELETED, { ...detail, reason: `inactive for ${formatSeconds(config.deleteAfterSeconds)}`, wasActive: false });
+        return 'deleted';
+      case 'delete-revoked': {
+        await ctx.gateway.deleteAccessKey(userName, id);
+        await this.forget(arn, secret.versions, id, progress, now);
+        const current = versionWithLabel(secret.versions, Stage.CURRENT);
+        if (current) await ctx.gateway.removeLabel(arn, Stage.REVOKED_PREDECESSOR, current);
+        ctx.audit.record(EventType.DELETED, {
+          ...detail,
+          wasActive: action.wasActive,
+          reason: `emergency revoke: deleted at the first lifecycle run${action.wasActive ? '; it had been made active again, which a revoke does not allow' : ''}`,
+        });
+        return 'deleted';
+      }
+    }
+  }
+
+  private async forgotten(arn: string, versions: VersionLabels, id: string, progress: KeyProgress, now: Date, detail: object): Promise<Outcome> {
+    await this.forget(arn, versions, id, progress, now);
+    this.ctx.audit.record(EventType.DELETED, { ...detail as { secretArn: string }, reason: 'key was already gone (deleted outside the lifecycle)' });
+    return 'recorded';
+  }
+
+  /**
+   * Nothing left to retire: the version's key label goes, and the key's
+   * progress says deleted. The previous-key record stays for the next
+   * rotation to replace (a rotation running now may have just written it).
+   */
+  private async forget(arn: string, versions: VersionLabels, id: string, progress: KeyProgress, now: Date): Promise<void> {
+    const version = labelledKeys(versions).get(id);
+    if (version) await this.ctx.gateway.removeLabel(arn, id, version);
+    await this.ctx.gateway.tag(arn, formatKeyProgress(id, { ...progress, deletedAt: now }));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The rotation function's behaviour behind one façade: Secrets Manager's
+ * rotation steps (`steps.ts`), the scheduled lifecycle of old keys
+ * (`lifecycle.ts`) and CloudFormation's custom resources (`custom-resources.ts`),
+ * all sharing one AWS port, one clock, one registry and one redactor. The
+ * clock and the port are injected, so tests and the demo run months in seconds.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { AuditTrail, describeError, Logger, LogSink, Redactor } from './audit';
+import { fetchTransport, ResponseTransport } from './cfn-response';
+import { RotatorContext } from './context';
+import { Defaults } from './contract';
+import { CustomResourceOptions, CustomResources } from './custom-resources';
+import type { Gateway } from './gateway';
+import { Lifecycle, LifecycleSummary } from './lifecycle';
+import type { RegistrySource } from './registry';
+import { RotationEvent, RotationSteps, TestSecretRetry } from './steps';
+
+export interface RotatorOptions {
+  readonly gateway: Gateway;
+  readonly clock: () => Date;
+  readonly logSink: LogSink;
+  /** Which secrets the function serves, for whose user, configured how. */
+  readonly registry: RegistrySource;
+  readonly eventBusName?: string;
+  /** IAM is eventually consistent: a new key may take seconds to work. */
+  readonly testSecretRetry?: TestSecretRetry;
+  /** Transitions carried out at once by a lifecycle run (IAM throttles). */
+  readonly lifecycleConcurrency?: number;
+  /** The function's own stack: the only one whose CloudFormation events it serves. */
+  readonly stackId?: string;
+  /** How answers reach CloudFormation's presigned URL. */
+  readonly responseTransport?: ResponseTransport;
+  readonly customResources?: Omit<CustomResourceOptions, 'stackId' | 'transport'>;
+}
+
+export class Rotator {
+  private readonly ctx: RotatorContext;
+  private readonly steps: RotationSteps;
+  private readonly lifecycleRun: Lifecycle;
+  private readonly customResources: CustomResources;
+
+  constructor(options: RotatorOptions) {
+    const redactor = new Redactor();
+    const logger = new Logger(options.logSink, redactor);
+    this.ctx = {
+      gateway: options.gateway,
+      clock: options.clock,
+      registry: options.registry,
+      redactor,
+      logger,
+      audit: new AuditTrail(options.gateway, logger, redactor, options.eventBusName ?? 'default', options.clock),
+    };
+    this.steps = new RotationSteps(this.ctx, options.testSecretRetry);
+    this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency);
+    this.customResources = new CustomResources(this.ctx, {
+      stackId: options.stackId ?? '',
+      transport: options.responseTransport ?? fetchTransport,
+      ...options.customResources,
+    });
+  }
+
+  /** One of Secrets Manager's four rotation steps. */
+  rotationStep(event: RotationEvent): Promise<void> {
+    return this.steps.run(event);
+  }
+
+  /** One scheduled lifecycle run over this stack's registrations. */
+  lifecycle(): Promise<LifecycleSummary> {
+    return this.lifecycleRun.run();
+  }
+
+  /** A CloudFormation custom resource event for this stack's rotation or departures resources. */
+  customResource(event: CloudFormationCustomResourceEvent, functionArn: string): Promise<void> {
+    return this.customResources.handle(event, functionArn);
+  }
+
+  /** An error's text, safe for a log line or a reply: any secret it carries is redacted. */
+  describe(e: unknown): string {
+    return describeError(e, this.ctx.redactor);
+  }
+}

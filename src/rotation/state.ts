@@ -1,0 +1,92 @@
+/**
+ * The read model of one registered secret: its user's keys, which version
+ * (stage) holds each, when each was created and last used, an operator's
+ * hold, and the next transition the lifecycle will make and when. Built from
+ * the same reads and the same decisions as the lifecycle itself, so an
+ * operator's view (the CLI) and the automation never disagree on what a
+ * state means.
+ */
+import { Registration, Tags, userNameOf } from './contract';
+import { LifecycleAction, LifecycleInput, planLifecycle, retirableKey, supersededAt } from './decide';
+import type { AccessKey, Gateway, SecretDescription } from './gateway';
+import { labelledKeys, parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, stagedKeys } from './model';
+
+export type KeyRole = 'current' | 'pending' | 'previous' | 'older' | 'foreign';
+
+export interface KeyState {
+  readonly accessKeyId: string;
+  readonly status: string;
+  readonly createdAt?: Date;
+  /** What the key is to the secret: held by AWSCURRENT, AWSPENDING, AWSPREVIOUS, an older version, or by none. */
+  readonly role: KeyRole;
+  /** Filled when asked for (one GetAccessKeyLastUsed per key). */
+  readonly lastUsed?: { readonly at?: Date; readonly service?: string; readonly region?: string };
+}
+
+export interface SecretState {
+  readonly secretArn: string;
+  readonly userName: string;
+  readonly keys: KeyState[];
+  /** The operator's (or the lifecycle's) hold, when one is set. */
+  readonly hold?: string;
+  /** An operator's revoke request still waiting for its rotation. */
+  readonly revokeRequestedAt?: Date;
+  /** The old key the lifecycle retires, and since when it is superseded (as far as can be proven). */
+  readonly retiring?: { readonly accessKeyId: string; readonly supersededAt?: Date };
+  /** What the lifecycle will do next, and when (`none` with no date: nothing to do). */
+  readonly next: LifecycleAction;
+}
+
+export interface ReadOptions {
+  /** Also ask IAM when each key was last used. */
+  readonly lastUsed?: boolean;
+}
+
+/** The lifecycle's full view of a secret: its labels and tags with the user's keys. */
+export function lifecycleInput(registration: Registration, secret: Pick<SecretDescription, 'tags' | 'versions'>, keys?: AccessKey[]): LifecycleInput {
+  const staged = stagedKeys(secret.versions);
+  const previousHint = parsePreviousKeyHint(secret.tags);
+  const subject = retirableKey({ config: registration, staged, previousHint });
+  return {
+    config: registration,
+    staged,
+    previousHint,
+    progress: subject ? parseKeyProgress(secret.tags, subject) : {},
+    hold: secret.tags[Tags.HOLD],
+    keys,
+  };
+}
+
+/** Reads a registered secret's state: DescribeSecret and ListAccessKeys (and GetAccessKeyLastUsed per key when asked). */
+export async function readSecretState(gateway: Gateway, registration: Registration, now: Date, options: ReadOptions = {}): Promise<{
+  state: SecretState; secret: SecretDescription; input: LifecycleInput;
+}> {
+  const userName = userNameOf(registration.userArn);
+  const [secret, keys] = await Promise.all([gateway.describeSecret(registration.secretArn), gateway.listAccessKeys(userName)]);
+  const input = lifecycleInput(registration, secret, keys);
+  const held = labelledKeys(secret.versions);
+  const role = (id: string): KeyRole => {
+    if (id === input.staged.current) return 'current';
+    if (id === input.staged.pending) return 'pending';
+    if (id === retirableKey(input)) return 'previous';
+    return held.has(id) ? 'older' : 'foreign';
+  };
+  const states = await Promise.all(keys.map(async (k): Promise<KeyState> => {
+    const base = { accessKeyId: k.accessKeyId, status: k.status, createdAt: k.createdAt, role: role(k.accessKeyId) };
+    if (!options.lastUsed) return base;
+    const use = await gateway.lastUse(k.accessKeyId);
+    return use.gone ? base : { ...base, lastUsed: { at: use.at, service: use.service, region: use.region } };
+  }));
+  const retiring = retirableKey(input);
+  const request = parseRevokeRequest(secret.tags);
+  const state: SecretState = {
+    secretArn: registration.secretArn,
+    userName,
+    keys: states,
+    hold: secret.tags[Tags.HOLD],
+    revokeRequestedAt: request instanceof Date ? request : undefined,
+    retiring: retiring ? { accessKeyId: retiring, supersededAt: supersededAt(input, retiring) } : undefined,
+    next: planLifecycle(input, now),
+  };
+  return { state, secret, input };
+}

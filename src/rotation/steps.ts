@@ -1,0 +1,311 @@
+/**
+ * Secrets Manager's rotation protocol for an access key: createSecret,
+ * setSecret, testSecret, finishSecret. Each step acts only on a secret this
+ * stack registered, on the registered user's keys, and is idempotent under
+ * Secrets Manager's retries with the same ClientRequestToken.
+ */
+import { backOff } from 'exponential-backoff';
+import { ForeignKeyPolicy } from '../foreign-key-policy';
+import { describeError } from './audit';
+import { RotatorContext, readCredentials } from './context';
+import {
+  accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, Stage, Tags, userNameOf,
+} from './contract';
+import { planCreate, provenOrphan, revokeRequested } from './decide';
+import { KeyNotAccepted, SecretDescription } from './gateway';
+import {
+  ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, keyProgressTag,
+  labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
+  StoredCredentials, versionWithLabel,
+} from './model';
+
+export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+const STEPS: readonly string[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+
+export interface RotationEvent {
+  readonly Step: RotationStep;
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+}
+
+export interface TestSecretRetry {
+  /** Attempts of GetCallerIdentity with the new key before testSecret fails. */
+  readonly attempts: number;
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Enough for IAM's usual propagation of seconds; bounded at about a minute in all. */
+export const DEFAULT_TEST_SECRET_RETRY: TestSecretRetry = { attempts: 8, firstDelayMs: 1000, maxDelayMs: 15_000 };
+
+class KeyMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyMismatchError';
+  }
+}
+
+export class RotationSteps {
+  constructor(private readonly ctx: RotatorContext, private readonly retry: TestSecretRetry = DEFAULT_TEST_SECRET_RETRY) {}
+
+  /** Runs one step; on failure records a `Rotation Failed` event and rethrows a redacted error. */
+  async run(event: RotationEvent): Promise<void> {
+    const { ctx } = this;
+    const step = String(event.Step);
+    const secretId = typeof event.SecretId === 'string' ? event.SecretId : '';
+    ctx.logger.info('rotation step', { step, secretId, token: event.ClientRequestToken });
+    let registration: Registration | undefined;
+    try {
+      if (!STEPS.includes(step)) throw new ConfigurationError(`unknown rotation step '${step}'`);
+      const token = event.ClientRequestToken;
+      if (typeof token !== 'string' || token.length < 32 || token.length > 64) {
+        throw new ConfigurationError(`ClientRequestToken must be 32 to 64 characters, got '${String(token).slice(0, 80)}'`);
+      }
+      const registry = await ctx.registry.load();
+      // Secrets Manager names the secret by its ARN: one the stack did not register is refused before anything is read.
+      if (secretId.startsWith('arn:')) registration = registry.require(secretId);
+      if (step === 'setSecret') {
+        // Nothing to set: IAM activates a key when it is created. No AWS call.
+        registration ??= registry.require(secretId);
+        ctx.logger.info('setSecret: nothing to set, IAM activates a key when it is created', { secretId });
+        return;
+      }
+      const secret = await ctx.gateway.describeSecret(secretId);
+      registration = registry.require(secret.arn);
+      const stages = secret.versions[token];
+      if (!stages) throw new ConfigurationError(`secret ${secret.arn} has no version ${token}`);
+      if (step === 'finishSecret') {
+        await this.finishSecret(secret, token, registration);
+      } else if (stages.includes(Stage.CURRENT)) {
+        ctx.logger.info(`${step}: version is already AWSCURRENT`, { secretId: secret.arn, token });
+      } else {
+        requirePending(secret, token);
+        if (step === 'createSecret') await this.createSecret(secret, token, registration);
+        else await this.testSecret(secret, token, registration);
+      }
+      await ctx.audit.flush();
+    } catch (e) {
+      const reason = describeError(e, ctx.redactor);
+      ctx.audit.record(e instanceof RefusedError ? EventType.REFUSED : EventType.ROTATION_FAILED, {
+        secretArn: registration?.secretArn ?? secretId,
+        userName: registration ? userNameOf(registration.userArn) : undefined,
+        accessKeyId: (e as { accessKeyIds?: string[] }).accessKeyIds?.join(' '),
+        step,
+        reason,
+      });
+      ctx.logger.error('rotation step failed', { step, secretId, reason });
+      await ctx.audit.flush().catch((flushError) =>
+        ctx.logger.error('audit events not delivered', { reason: describeError(flushError, ctx.redactor) }));
+      throw new Error(`${step} failed for ${secretId}: ${reason}`);
+    }
+  }
+
+  // ---- createSecret ----------------------------------------------------------------
+
+  private async createSecret(secret: SecretDescription, token: string, registration: Registration): Promise<void> {
+    const { ctx } = this;
+    const userName = userNameOf(registration.userArn);
+    const stored = keyOfVersion(secret.versions, token);
+    if (stored) {
+      // A retry after the key was stored: nothing to create (its Created event was sent before it was stored).
+      ctx.logger.info('createSecret: pending key already stored', { secretId: secret.arn, accessKeyId: stored });
+      return;
+    }
+
+    const staged = stagedKeys(secret.versions);
+    const held = labelledKeys(secret.versions);
+    const keys = await ctx.gateway.listAccessKeys(userName);
+    const marker = parseCreatingMarker(secret.tags);
+    const orphanKeyIds: string[] = [];
+    const markedKey = keys.find((k) => k.accessKeyId === marker);
+    if (markedKey && !held.has(markedKey.accessKeyId)) {
+      // Only on a retry after an attempt died between CreateAccessKey and storing the key.
+      const [lastUse, versions] = await Promise.all([ctx.gateway.lastUse(markedKey.accessKeyId), ctx.gateway.listVersions(secret.arn)]);
+      const attemptStartedAt = versions.find((v) => v.versionId === token)?.createdAt;
+      const evidence = { markerId: marker, key: markedKey, heldKeyIds: [...held.keys()], lastUse, attemptStartedAt };
+      if (provenOrphan(evidence)) orphanKeyIds.push(markedKey.accessKeyId);
+    }
+    const plan = planCreate({
+      userName,
+      keys,
+      currentKeyId: staged.current,
+      previousKeyId: staged.previous,
+      heldKeyIds: [...held.keys()],
+      adoptingHint: secret.tags[Tags.ADOPTING] || undefined,
+      previousHint: parsePreviousKeyHint(secret.tags)?.accessKeyId,
+      orphanKeyIds,
+      policy: registration.foreignKeyPolicy,
+    });
+    if (plan.kind === 'fail') throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
+
+    const detail = { secretArn: secret.arn, userName };
+    for (const d of plan.deletions) {
+      await ctx.gateway.deleteAccessKey(userName, d.accessKeyId);
+      ctx.audit.record(EventType.DELETED, { ...detail, accessKeyId: d.accessKeyId, reason: d.reason, wasActive: d.wasActive });
+      const version = held.get(d.accessKeyId);
+      if (version) await ctx.gateway.removeLabel(secret.arn, d.accessKeyId, version);
+    }
+
+    const now = ctx.clock();
+    const request = parseRevokeRequest(secret.tags);
+    const revoke = revokeRequested(request, now, REVOKE_REQUEST_TTL_SECONDS);
+    if (request !== undefined && !revoke) {
+      ctx.logger.warn('a revoke request was ignored: it is older than an hour, from the future, or malformed', { secretId: secret.arn, request: secret.tags[Tags.REVOKE] });
+    }
+
+    const created = await ctx.gateway.createAccessKey(userName);
+    ctx.redactor.add(created.secretAccessKey);
+    const value: StoredCredentials = {
+      userName, accessKeyId: created.accessKeyId, secretAccessKey: created.secretAccessKey, createdAt: now.toISOString(),
+    };
+    const labels = [Stage.PENDING, created.accessKeyId, ...(revoke ? [Stage.REVOKED_PREDECESSOR] : [])];
+    try {
+      // The id first, so a retry after a crash can prove the key is this attempt's own; then the audit event; then the value.
+      await ctx.gateway.tag(secret.arn, {
+        [Tags.CREATING]: formatCreatingMarker(created.accessKeyId, now),
+        ...(plan.adoptKeyId ? { [Tags.ADOPTING]: plan.adoptKeyId } : {}),
+      });
+      ctx.audit.record(EventType.CREATED, {
+        ...detail,
+        accessKeyId: created.accessKeyId,
+        reason: (staged.current ? `rotation replacing ${staged.current}` : 'first key for this secret') + (revoke ? ' (emergency revoke)' : ''),
+        ...(plan.adoptKeyId ? { adoptedAccessKeyId: plan.adoptKeyId } : {}),
+      });
+      await ctx.audit.flush();
+      await ctx.gateway.putPendingValue(secret.arn, token, JSON.stringify(value), labels);
+    } catch (e) {
+      await this.abandon(secret.arn, token, userName, created.accessKeyId);
+      throw e;
+    }
+  }
+
+  /**
+   * The new key could not be stored (or its record or event written): while
+   * still running, delete it unless the secret holds it after all, so a key
+   * never outlives the attempt that made it unrecorded.
+   */
+  private async abandon(secretArn: string, token: string, userName: string, accessKeyId: string): Promise<void> {
+    const { ctx } = this;
+    try {
+      const now = await ctx.gateway.describeSecret(secretArn);
+      if (keyOfVersion(now.versions, token) === accessKeyId) return;
+      await ctx.gateway.deleteAccessKey(userName, accessKeyId);
+      ctx.audit.record(EventType.DELETED, {
+        secretArn, userName, accessKeyId, wasActive: true, reason: 'the attempt that created it could not store it; it was never handed to anyone',
+      });
+    } catch (e) {
+      // Left for the retry, which proves it an orphan from the record (or names it as foreign).
+      ctx.logger.error('an unstored new key could not be deleted', { secretId: secretArn, accessKeyId, reason: describeError(e, ctx.redactor) });
+    }
+  }
+
+  // ---- testSecret --------------------------------------------------------------------
+
+  private async testSecret(secret: SecretDescription, token: string, registration: Registration): Promise<void> {
+    const { ctx } = this;
+    const labelled = keyOfVersion(secret.versions, token);
+    if (!labelled) {
+      // Secrets Manager tests a rotation set up without rotating now with a version of its own; no key to test.
+      ctx.logger.info('testSecret: the version holds no access key of this library: nothing to test', { secretId: secret.arn, token });
+      return;
+    }
+    const pending = await readCredentials(ctx, secret.arn, Stage.PENDING, token);
+    const userName = userNameOf(registration.userArn);
+    if (pending?.accessKeyId !== labelled || pending.userName !== userName) {
+      throw new RefusedError(`version ${token} of ${secret.arn} does not hold key ${labelled} of user ${userName}, as its label says`);
+    }
+    const account = accountOf(registration.userArn);
+    const arn = await backOff(async () => {
+      const actual = await ctx.gateway.callerArn(pending.accessKeyId, pending.secretAccessKey);
+      if (accountOf(actual) !== account || !/:user\//.test(actual) || userNameOf(actual) !== userName) {
+        throw new KeyMismatchError(`key ${pending.accessKeyId} signs as ${actual}, expected user ${userName} of account ${account}`);
+      }
+      return actual;
+    }, {
+      numOfAttempts: this.retry.attempts,
+      startingDelay: this.retry.firstDelayMs,
+      maxDelay: this.retry.maxDelayMs,
+      timeMultiple: 2,
+      jitter: 'full',
+      retry: (e, attempt) => {
+        const retryable = e instanceof KeyNotAccepted || isNetworkError(e);
+        ctx.logger.warn('testSecret: new key not usable yet', { accessKeyId: pending.accessKeyId, attempt, retryable, reason: describeError(e, ctx.redactor) });
+        return retryable;
+      },
+    });
+    ctx.logger.info('testSecret: new key works', { accessKeyId: pending.accessKeyId, callerArn: arn });
+  }
+
+  // ---- finishSecret ------------------------------------------------------------------
+
+  private async finishSecret(secret: SecretDescription, token: string, registration: Registration): Promise<void> {
+    const { ctx } = this;
+    const userName = userNameOf(registration.userArn);
+    const tokenLabels = secret.versions[token];
+    const currentVersion = versionWithLabel(secret.versions, Stage.CURRENT);
+    // A retry may find the version already AWSCURRENT (and no longer AWSPENDING).
+    if (currentVersion !== token) requirePending(secret, token);
+    const promoted = keyOfVersion(secret.versions, token);
+    if (!promoted) throw new ConfigurationError(`finishSecret: version ${token} of ${secret.arn} holds no access key`);
+
+    let old: string | undefined;
+    if (currentVersion !== token) {
+      old = keyOfVersion(secret.versions, currentVersion);
+      await ctx.gateway.moveLabel(secret.arn, Stage.CURRENT, token, currentVersion);
+    } else {
+      old = stagedKeys(secret.versions).previous;
+    }
+    const labelledOld = old;
+    if (tokenLabels.includes(Stage.PENDING)) await ctx.gateway.removeLabel(secret.arn, Stage.PENDING, token);
+
+    // A key adopted under ADOPT is held by no version: the rotation recorded which, and it must still be the user's.
+    const adopting = secret.tags[Tags.ADOPTING];
+    if (!old && adopting && adopting !== promoted && registration.foreignKeyPolicy === ForeignKeyPolicy.ADOPT) {
+      if ((await ctx.gateway.listAccessKeys(userName)).some((k) => k.accessKeyId === adopting)) old = adopting;
+    }
+
+    // Done only on a retry that finds AWSCURRENT moved (a label) and the state recorded (a tag): a tag
+    // alone cannot make a first attempt skip its events and its record, nor any attempt skip a revoke.
+    const stateDone = currentVersion === token && parseCurrentKeyHint(secret.tags) === promoted;
+    const leftovers: string[] = [Tags.CREATING, Tags.ADOPTING, Tags.REVOKE].filter((t) => secret.tags[t] !== undefined);
+    const revoke = tokenLabels.includes(Stage.REVOKED_PREDECESSOR) && old !== undefined;
+    if (stateDone && leftovers.length === 0 && !revoke) return;
+
+    const now = ctx.clock();
+    const detail = { secretArn: secret.arn, userName };
+    const tags: Record<string, string> = { [Tags.CURRENT_KEY]: encodeFields({ 'id': promoted, 'promoted-at': now.toISOString() }) };
+    if (!stateDone) {
+      ctx.audit.record(EventType.PROMOTED, { ...detail, accessKeyId: promoted, previousAccessKeyId: old, reason: 'new key is AWSCURRENT' });
+      if (old) tags[Tags.PREVIOUS_KEY] = formatPreviousKey(old, now);
+      else if (secret.tags[Tags.PREVIOUS_KEY] !== undefined) leftovers.push(Tags.PREVIOUS_KEY);
+      // Progress records of keys retired before this rotation are done with.
+      leftovers.push(...Object.keys(secret.tags).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX) && t !== keyProgressTag(old ?? '')));
+    }
+    if (revoke && old) {
+      const existed = await ctx.gateway.setAccessKeyStatus(userName, old, INACTIVE);
+      Object.assign(tags, formatKeyProgress(old, { deactivatedAt: now }));
+      // Only a key a version holds is proven the revoked one; an adopted key keeps its retention.
+      const when = old === labelledOld ? 'deleted at the next lifecycle run' : `deleted ${formatSeconds(registration.deleteAfterSeconds)} later (an adopted key)`;
+      ctx.audit.record(EventType.REVOKED, {
+        ...detail,
+        accessKeyId: old,
+        reason: existed ? `emergency revoke: deactivated at once, ${when}` : 'emergency revoke: key was already gone',
+      });
+    }
+    // Events first, then the state that says this step is done.
+    await ctx.audit.flush();
+    await ctx.gateway.tag(secret.arn, tags);
+    if (leftovers.length > 0) await ctx.gateway.untag(secret.arn, leftovers);
+  }
+}
+
+function requirePending(secret: SecretDescription, token: string): void {
+  if (!secret.versions[token].includes(Stage.PENDING)) {
+    throw new ConfigurationError(`version ${token} of ${secret.arn} is not AWSPENDING (stages: ${secret.versions[token].join(', ') || 'none'})`);
+  }
+}
+
+function isNetworkError(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'ECONNREFUSED';
+}
