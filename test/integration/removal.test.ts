@@ -253,6 +253,57 @@ describe('a rollback', () => {
   });
 });
 
+describe('a rollback of a schedule change', () => {
+  test('GIVEN a failed update that changed the schedule THEN the rollback\'s Update puts CloudFormation\'s previous schedule back, without rotating', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.DESTROY, scheduleExpression: 'rate(7 days)' }));
+    await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.SCHEDULE]: 'rate(7 days)' });
+
+    moto.cloudFormation.begin('UPDATE_ROLLBACK_IN_PROGRESS');
+    const answer = await cfn.update('aliceRotation', props('alice'));
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(await rotationRequests(secrets.alice)).toEqual(['rate(30 days) now', 'rate(7 days) now', 'rate(30 days)']);
+  });
+
+  test('GIVEN a rollback Update whose properties name another user than its physical id was made from THEN it is refused', async () => {
+    const { cfn, props } = await deployed({ alice: Removal.DESTROY });
+    moto.cloudFormation.begin('UPDATE_ROLLBACK_IN_PROGRESS');
+
+    const answer = await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.USER]: 'arn:aws:iam::123456789012:user/mallory' });
+
+    expect(answer.Status).toBe('FAILED');
+    expect(logs.join('\n')).toContain('names another secret or user than its physical id');
+  });
+});
+
+describe('limits', () => {
+  test('GIVEN more registrations leaving in one update than CloudFormation\'s 4 KB answer can name THEN the update fails, saying to remove them over several deployments', async () => {
+    const { world, cfn, departuresProps } = await deployed({ alice: Removal.DESTROY });
+    const many = Array.from({ length: 40 }, (_, i) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:access-keys/departing-user-${i}-AbCdEf `
+      + `arn:aws:iam::123456789012:user/service/departing-user-${i}`);
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    cfn.properties.set('Departures', { Registrations: [...departuresProps().Registrations, ...many] });
+
+    const answer = await cfn.update('Departures', departuresProps());
+
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^40 registrations leave the stack in one deployment.*remove them over several deployments$/) });
+    expect(await world.keys('alice')).toHaveLength(2);
+  });
+
+  test('GIVEN CloudFormation deleting a rotation resource while the stack is in none of the removal phases THEN nothing is deleted and the deletion fails', async () => {
+    const { world, cfn } = await deployed({ alice: Removal.DESTROY });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+
+    const [answer] = await cfn.rollback(['aliceRotation'], 'UPDATE_IN_PROGRESS');
+
+    expect(answer.Status).toBe('FAILED');
+    expect(await world.keys('alice')).toHaveLength(2);
+    expect(logs.join('\n')).toContain('CloudFormation does not delete registrations while the stack is UPDATE_IN_PROGRESS');
+  });
+});
+
 describe('answers', () => {
   test('GIVEN a failure THEN CloudFormation is told in a generic reason (details go to the log) instead of waiting an hour', async () => {
     const { cfn, secrets } = await deployed({ alice: Removal.DESTROY });
