@@ -28,10 +28,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sts@^3',
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-cloudwatch@^3',
     '@supercharge/promise-pool@^3',
     '@smithy/types@^4',
     'exponential-backoff@^3',
     'cli-table3@^0.6',
+    'commander@^14',
     'fast-check@^4',
     '@types/aws-lambda@^8',
     // Proof for the constructs: the real CLI, cdk-nag, policy simulation, integ snapshots.

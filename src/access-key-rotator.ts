@@ -25,7 +25,7 @@ import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS, FUNCTION_UNTAGGED_KEYS, Limits,
-  LIFECYCLE_ACTION, Registration, RegistryDocument, REGISTRY_METADATA_KEY, REGISTRY_VERSION,
+  LIFECYCLE_ACTION, Metrics, Registration, RegistryDocument, REGISTRY_METADATA_KEY, REGISTRY_VERSION,
 } from './rotation/contract';
 import { RotationFunction } from './rotation-function';
 
@@ -231,16 +231,23 @@ export class AccessKeyRotator extends Construct {
       sourceAccount: Stack.of(this).account,
     });
 
-    // Listing secrets has no resource-level permission; everything else is scoped.
+    // Listing secrets and putting metrics have no resource-level permission; everything else is scoped.
     own.addStatements(new iam.PolicyStatement({
       sid: 'FindManagedSecrets',
       actions: ['secretsmanager:ListSecrets'],
       resources: ['*'],
     }));
+    own.addStatements(new iam.PolicyStatement({
+      sid: 'CountFailures',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': Metrics.NAMESPACE } },
+    }));
     suppressNagFindings(this.role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'secretsmanager:ListSecrets has no resource-level permissions, so its resource must be *; the lifecycle finds the '
-        + 'managed secrets by their tag with it. Every other statement of the role names its resources',
+      reason: 'secretsmanager:ListSecrets and cloudwatch:PutMetricData have no resource-level permissions, so their resource must be *; '
+        + 'the lifecycle finds the managed secrets by their description with the first, and the second is limited to the library\'s '
+        + 'metric namespace by the cloudwatch:namespace condition. Every other statement of the role names its resources',
       appliesTo: ['Resource::*'],
     }]);
 
@@ -436,7 +443,7 @@ export class AccessKeyRotator extends Construct {
  * accepts, or the function would refuse the whole registry at run time.
  */
 function checkResolvedEntry(entry: Record<string, unknown>, path: string): void {
-  for (const field of ['deactivateAfterSeconds', 'deleteAfterSeconds', 'postponeWhileInUseSeconds', 'windowHours'] as const) {
+  for (const field of ['deactivateAfterSeconds', 'deleteAfterSeconds', 'postponeWhileInUseSeconds', 'windowHours', 'noticeBeforeSeconds'] as const) {
     const v = entry[field];
     if (typeof v !== 'number') continue;
     const { min, max, text } = Limits[field];

@@ -5,6 +5,7 @@
  * `AWS_ENDPOINT_URL_<SERVICE>`); none is hard-coded.
  */
 import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, paginateDescribeStackEvents } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   CreateAccessKeyCommand, DeleteAccessKeyCommand, GetAccessKeyLastUsedCommand, IAMClient, paginateListAccessKeys, UpdateAccessKeyCommand,
@@ -14,6 +15,7 @@ import {
   PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand, UntagResourceCommand, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Metrics } from './contract';
 import {
   AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion,
   StackEvent, StackInfo, StackResource,
@@ -24,6 +26,7 @@ export interface AwsClients {
   readonly secretsManager: SecretsManagerClient;
   readonly eventBridge: EventBridgeClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly cloudWatch: CloudWatchClient;
   /** STS clients are made per key under test, with that key's credentials. */
   readonly region?: string;
 }
@@ -36,6 +39,7 @@ export function defaultClients(region?: string): AwsClients {
     secretsManager: new SecretsManagerClient(common),
     eventBridge: new EventBridgeClient(common),
     cloudFormation: new CloudFormationClient(common),
+    cloudWatch: new CloudWatchClient(common),
     region,
   };
 }
@@ -174,7 +178,13 @@ export class AwsGateway implements Gateway {
       for (const s of page.SecretList ?? []) {
         // Secrets Manager documents a prefix match; keep only those (moto matches words anywhere).
         if (!s.Description?.startsWith(descriptionPrefix)) continue;
-        yield { arn: s.ARN!, tags: toTagMap(s.Tags), versions: s.SecretVersionsToStages ?? {} };
+        yield {
+          arn: s.ARN!,
+          name: s.Name,
+          rotationLambdaArn: s.RotationLambdaARN || undefined,
+          tags: toTagMap(s.Tags),
+          versions: s.SecretVersionsToStages ?? {},
+        };
       }
     }
   }
@@ -252,6 +262,20 @@ export class AwsGateway implements Gateway {
         throw new Error(`EventBridge rejected ${out.FailedEntryCount} audit event(s): ${codes.join('; ')}`);
       }
     }
+  }
+
+  // ---- CloudWatch -----------------------------------------------------
+
+  async putMetric(name: string, value: number, dimensions: Record<string, string>): Promise<void> {
+    await this.clients.cloudWatch.send(new PutMetricDataCommand({
+      Namespace: Metrics.NAMESPACE,
+      MetricData: [{
+        MetricName: name,
+        Value: value,
+        Unit: StandardUnit.Count,
+        Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+      }],
+    }));
   }
 
   // ---- CloudFormation -------------------------------------------------

@@ -73,6 +73,14 @@ export interface Registration {
   readonly windowHours?: number;
   /** Rotate when the registration is deployed (which creates the first key). */
   readonly rotateOnDeploy: boolean;
+  /**
+   * How long before its deactivation an old key's use is checked, so that a
+   * consumer still on it is warned (`Access Key Still In Use`) in time; half
+   * the grace period when unset.
+   */
+  readonly noticeBeforeSeconds?: number;
+  /** Who uses the key (a team, an address): carried in every audit event, for routing notifications. */
+  readonly owner?: string;
 }
 
 export interface RegistryDocument {
@@ -91,6 +99,7 @@ export const Limits = {
   deleteAfterSeconds: { min: HOUR, max: 1000 * DAY, text: 'from 1 hour to 1000 days' },
   postponeWhileInUseSeconds: { min: 0, max: 90 * DAY, text: 'at most 90 days' },
   windowHours: { min: 1, max: 24, text: '1 to 24 whole hours' },
+  noticeBeforeSeconds: { min: HOUR, max: 1000 * DAY, text: 'from 1 hour to 1000 days, and at most deactivateAfter' },
   lifecycleConcurrency: { min: 1, max: 20, text: 'a whole number from 1 to 20' },
 } as const;
 
@@ -118,6 +127,7 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Z
 // A path may hold any printable character but the wildcards * and ?.
 const USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user(\/[\x21-\x29\x2b-\x3e\x40-\x7e]*)?\/[\w+=,.@-]{1,64}$/;
 const SCHEDULE = /^(rate\(\d+ (hour|hours|day|days)\)|cron\([^()]+\))$/;
+const OWNER = /^[\x20-\x7e]{1,256}$/;
 
 /** Why a user ARN cannot be registered, or undefined when it can. */
 export function userArnProblem(userArn: string): string | undefined {
@@ -174,7 +184,7 @@ function parseRegistration(raw: unknown, where: string): Registration {
     if (typeof v !== 'string' || !pattern.test(v)) throw new RegistryError(`${where}.${field} must be ${what}, got ${show(v)}`);
     return v;
   };
-  const seconds = (field: keyof typeof Limits): number => {
+  const seconds = (field: Exclude<keyof typeof Limits, 'lifecycleConcurrency'>): number => {
     const v = e[field];
     const { min, max, text } = Limits[field];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -194,6 +204,14 @@ function parseRegistration(raw: unknown, where: string): Registration {
     throw new RegistryError(`${where}.removal must be DESTROY or RETAIN, got ${show(removal)}`);
   }
   if (typeof e.rotateOnDeploy !== 'boolean') throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
+  const owner = e.owner;
+  if (owner !== undefined && (typeof owner !== 'string' || !OWNER.test(owner))) {
+    throw new RegistryError(`${where}.owner must be 1 to 256 printable characters, got ${show(owner)}`);
+  }
+  const notice = e.noticeBeforeSeconds === undefined ? undefined : seconds('noticeBeforeSeconds');
+  if (notice !== undefined && typeof e.deactivateAfterSeconds === 'number' && notice > e.deactivateAfterSeconds) {
+    throw new RegistryError(`${where}.noticeBeforeSeconds must be at most deactivateAfterSeconds (${e.deactivateAfterSeconds}), got ${notice}`);
+  }
   return {
     secretArn: str('secretArn', SECRET_ARN, 'a Secrets Manager secret ARN'),
     userArn: userArn as string,
@@ -205,6 +223,8 @@ function parseRegistration(raw: unknown, where: string): Registration {
     scheduleExpression: str('scheduleExpression', SCHEDULE, 'rate(N hours|days) or cron(...)'),
     ...(e.windowHours === undefined ? {} : { windowHours: seconds('windowHours') }),
     rotateOnDeploy: e.rotateOnDeploy,
+    ...(notice === undefined ? {} : { noticeBeforeSeconds: notice }),
+    ...(owner === undefined ? {} : { owner: owner as string }),
   };
 }
 
@@ -335,6 +355,21 @@ const KEY_LABEL = /^AKIA[A-Z0-9]{12,124}$/;
 export function isKeyLabel(label: string): boolean {
   return KEY_LABEL.test(label);
 }
+
+// ---- metrics ----------------------------------------------------------------------
+
+/**
+ * The function puts these CloudWatch metrics when something fails (and only
+ * then: a healthy run costs no call), dimensioned by the function's name.
+ */
+export const Metrics = {
+  NAMESPACE: LIBRARY,
+  DIMENSION: 'FunctionName',
+  /** Rotation steps that failed or were refused. */
+  ROTATION_FAILURES: 'RotationFailures',
+  /** Secrets whose lifecycle transition failed in a run. */
+  LIFECYCLE_FAILURES: 'LifecycleFailures',
+} as const;
 
 // ---- invocations ----------------------------------------------------------------
 

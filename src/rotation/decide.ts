@@ -212,12 +212,20 @@ export type LifecycleAction =
   | { readonly kind: 'delete-revoked'; readonly accessKeyId: string; readonly wasActive: boolean }
   /** It was made active again after the lifecycle deactivated it: hold off, visibly. */
   | { readonly kind: 'hold'; readonly accessKeyId: string }
+  /** An operator holds it, active again after its deactivation: noted, so that releasing the hold retires it anew. */
+  | { readonly kind: 'record-hold'; readonly accessKeyId: string }
   /** Made inactive outside the lifecycle: record it, and keep it deleteAfter from now. */
   | { readonly kind: 'record-deactivation'; readonly accessKeyId: string }
   /** Deleted outside the lifecycle: nothing left to retire. */
   | { readonly kind: 'forget'; readonly accessKeyId: string };
 
-export type RetirementConfig = Pick<Registration, 'deactivateAfterSeconds' | 'deleteAfterSeconds' | 'postponeWhileInUseSeconds' | 'foreignKeyPolicy'>;
+export type RetirementConfig = Pick<Registration,
+'deactivateAfterSeconds' | 'deleteAfterSeconds' | 'postponeWhileInUseSeconds' | 'foreignKeyPolicy' | 'noticeBeforeSeconds'>;
+
+/** When the old key's use is checked (and a consumer still on it warned): `noticeBefore` ahead of deactivation, by default halfway. */
+export function usageCheckAt(config: RetirementConfig, superseded: Date): Date {
+  return plus(superseded, config.deactivateAfterSeconds - (config.noticeBeforeSeconds ?? config.deactivateAfterSeconds / 2));
+}
 
 export interface LifecycleInput {
   readonly config: RetirementConfig;
@@ -279,7 +287,11 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   if (!input.keys) {
     // Deciding from the listing: hints can only postpone, so "not yet" by the hints is "not yet".
     if (revoked) return { kind: 'read' };
-    if (input.hold !== undefined && holds(input.hold, id)) return { kind: 'none', reason: `held: ${input.hold}` };
+    if (input.hold !== undefined && holds(input.hold, id)) {
+      // Whether the held key is active again shows only in IAM.
+      return progress.deactivatedAt && !progress.heldAt ? { kind: 'read' } : { kind: 'none', reason: `held: ${input.hold}` };
+    }
+    if (progress.heldAt) return { kind: 'read' };
     const superseded = input.previousHint?.accessKeyId === id ? input.previousHint.supersededAt : undefined;
     if (!superseded) return { kind: 'read' };
     const due = plus(superseded, config.deactivateAfterSeconds);
@@ -287,7 +299,7 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
       const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
       return now >= deleteAt ? { kind: 'read' } : { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
     }
-    const checkAt = plus(superseded, config.deactivateAfterSeconds / 2);
+    const checkAt = usageCheckAt(config, superseded);
     if (now >= due || (now >= checkAt && !progress.usageCheckedAt)) return { kind: 'read' };
     return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
   }
@@ -295,7 +307,14 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   const key = input.keys.find((k) => k.accessKeyId === id);
   if (!key) return { kind: 'forget', accessKeyId: id };
   if (revoked) return { kind: 'delete-revoked', accessKeyId: id, wasActive: isActive(key) };
-  if (input.hold !== undefined && holds(input.hold, id)) return { kind: 'none', reason: `held: ${input.hold}` };
+  if (input.hold !== undefined && holds(input.hold, id)) {
+    if (progress.deactivatedAt && !progress.heldAt && key.status === ACTIVE) return { kind: 'record-hold', accessKeyId: id };
+    return { kind: 'none', reason: `held: ${input.hold}` };
+  }
+  // The hold on a key made active again was released: retire it anew, from now.
+  if (progress.deactivatedAt && progress.heldAt) {
+    return key.status === ACTIVE ? { kind: 'deactivate', accessKeyId: id } : { kind: 'record-deactivation', accessKeyId: id };
+  }
   const superseded = supersededAt(input, id);
   if (!superseded) return { kind: 'none', reason: `no record of when ${id} was superseded` };
   const due = plus(superseded, config.deactivateAfterSeconds);
@@ -303,7 +322,7 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   if (!progress.deactivatedAt) {
     if (key.status === INACTIVE) return { kind: 'record-deactivation', accessKeyId: id };
     if (now >= due) return { kind: 'deactivate', accessKeyId: id };
-    const checkAt = plus(superseded, config.deactivateAfterSeconds / 2);
+    const checkAt = usageCheckAt(config, superseded);
     if (now >= checkAt && !progress.usageCheckedAt) return { kind: 'check-usage', accessKeyId: id };
     return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
   }

@@ -22,6 +22,9 @@ export interface SecretDescription {
 /** A secret as ListSecrets shows it: no value, just tags and labels. */
 export interface ListedSecret {
   readonly arn: string;
+  readonly name?: string;
+  /** The function Secrets Manager calls to rotate it, if one is configured. */
+  readonly rotationLambdaArn?: string;
   readonly tags: Record<string, string>;
   readonly versions: VersionLabels;
 }
@@ -135,6 +138,10 @@ export interface Gateway {
 
   // ---- EventBridge ----
   putEvents(entries: PutEventsRequestEntry[]): Promise<void>;
+
+  // ---- CloudWatch ----
+  /** Adds to a metric of the library's namespace (a count, this instant). */
+  putMetric(name: string, value: number, dimensions: Record<string, string>): Promise<void>;
 
   // ---- CloudFormation ----
   /** A resource of a stack; `undefined` when the stack has no such resource. */

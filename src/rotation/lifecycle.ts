@@ -75,7 +75,10 @@ export class Lifecycle {
 
   private failed(registration: Registration, e: unknown): void {
     this.ctx.audit.record(EventType.LIFECYCLE_FAILED, {
-      secretArn: registration.secretArn, userName: userNameOf(registration.userArn), reason: describeError(e, this.ctx.redactor),
+      secretArn: registration.secretArn,
+      userName: userNameOf(registration.userArn),
+      owner: registration.owner,
+      reason: describeError(e, this.ctx.redactor),
     });
   }
 
@@ -90,7 +93,7 @@ export class Lifecycle {
     const config = registration;
     const superseded = supersededAt(input, id);
     const { progress } = input;
-    const detail = { secretArn: arn, userName, accessKeyId: id };
+    const detail = { secretArn: arn, userName, accessKeyId: id, owner: registration.owner };
     // The lifecycle writes only its own progress tag and the hold: never the rotation's previous-key tag.
     const save = (p: typeof progress) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
 
@@ -100,11 +103,21 @@ export class Lifecycle {
         ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
         return 'recorded';
       case 'record-deactivation':
-        await save({ ...progress, deactivatedAt: now });
+        await save({ ...progress, deactivatedAt: now, heldAt: undefined });
         ctx.audit.record(EventType.DEACTIVATED, {
-          ...detail, reason: `found inactive (made inactive outside the lifecycle); deleted after ${formatSeconds(config.deleteAfterSeconds)}`,
+          ...detail,
+          reason: `found inactive (made inactive outside the lifecycle${progress.heldAt ? ', then released' : ''}); `
+            + `deleted after ${formatSeconds(config.deleteAfterSeconds)}`,
         });
         return 'recorded';
+      case 'record-hold':
+        await save({ ...progress, heldAt: now });
+        ctx.audit.record(EventType.HELD, {
+          ...detail,
+          reason: `active again under the hold '${input.hold}'; when the hold is removed it is deactivated again and deleted `
+            + `${formatSeconds(config.deleteAfterSeconds)} later`,
+        });
+        return 'held';
       case 'check-usage': {
         const use = await ctx.gateway.lastUse(id);
         if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
@@ -122,7 +135,10 @@ export class Lifecycle {
       case 'deactivate': {
         const use = await ctx.gateway.lastUse(id);
         if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
-        const plan = planDeactivation(config, superseded!, progress.usageCheckedAt, use.at, now);
+        // A released hold is the operator's word: no postponement.
+        const plan = progress.heldAt || !superseded
+          ? { kind: 'deactivate' as const, stillInUse: false }
+          : planDeactivation(config, superseded, progress.usageCheckedAt, use.at, now);
         if (plan.kind === 'postpone') {
           if (plan.warn) {
             ctx.audit.record(EventType.STILL_IN_USE, {
@@ -142,14 +158,19 @@ export class Lifecycle {
           });
         }
         if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret.versions, id, progress, now, detail);
-        await save({ ...progress, deactivatedAt: now });
-        ctx.audit.record(EventType.DEACTIVATED, { ...detail, reason: `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended` });
+        await save({ ...progress, deactivatedAt: now, heldAt: undefined });
+        ctx.audit.record(EventType.DEACTIVATED, {
+          ...detail,
+          reason: progress.heldAt ? 'deactivated again: the hold on it was released'
+            : `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended`,
+        });
         return 'deactivated';
       }
       case 'hold': {
         // Someone made it active again: hold off instead of fighting them, visibly.
         const reason = `id=${id} found re-activated outside the lifecycle at ${now.toISOString()}`;
         await ctx.gateway.tag(arn, { [Tags.HOLD]: reason });
+        await save({ ...progress, heldAt: now });
         ctx.audit.record(EventType.HELD, { ...detail, reason: `${reason}; remove tag ${Tags.HOLD} to resume` });
         return 'held';
       }

@@ -167,11 +167,21 @@ export interface KeyProgress {
   readonly deactivatedAt?: Date;
   /** Deleted (or found deleted): nothing left to retire. */
   readonly deletedAt?: Date;
+  /**
+   * Found active again under a hold after its deactivation: once the hold is
+   * released, the key is deactivated again and its retention starts over.
+   */
+  readonly heldAt?: Date;
 }
 
 export function parseKeyProgress(tags: Record<string, string>, accessKeyId: string): KeyProgress {
   const f = decodeFields(tags[keyProgressTag(accessKeyId)]);
-  return { usageCheckedAt: hintDate(f['usage-checked-at']), deactivatedAt: hintDate(f['deactivated-at']), deletedAt: hintDate(f['deleted-at']) };
+  return {
+    usageCheckedAt: hintDate(f['usage-checked-at']),
+    deactivatedAt: hintDate(f['deactivated-at']),
+    deletedAt: hintDate(f['deleted-at']),
+    heldAt: hintDate(f['held-at']),
+  };
 }
 
 export function formatKeyProgress(accessKeyId: string, progress: KeyProgress): Record<string, string> {
@@ -180,6 +190,7 @@ export function formatKeyProgress(accessKeyId: string, progress: KeyProgress): R
       'usage-checked-at': progress.usageCheckedAt?.toISOString(),
       'deactivated-at': progress.deactivatedAt?.toISOString(),
       'deleted-at': progress.deletedAt?.toISOString(),
+      'held-at': progress.heldAt?.toISOString(),
     }),
   };
 }

@@ -27,6 +27,7 @@ const rotator = new Rotator({
     digest: env[Env.REGISTRY_DIGEST] ?? '',
   }),
   stackId: env[Env.STACK_ID],
+  functionName: env.AWS_LAMBDA_FUNCTION_NAME,
 });
 
 type Event = RotationEvent | CloudFormationCustomResourceEvent | { action: string };

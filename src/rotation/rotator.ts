@@ -9,7 +9,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AuditTrail, describeError, Logger, LogSink, Redactor } from './audit';
 import { fetchTransport, ResponseTransport } from './cfn-response';
 import { RotatorContext } from './context';
-import { Defaults } from './contract';
+import { Defaults, Metrics } from './contract';
 import { CustomResourceOptions, CustomResources } from './custom-resources';
 import type { Gateway } from './gateway';
 import { Lifecycle, LifecycleSummary } from './lifecycle';
@@ -32,6 +32,8 @@ export interface RotatorOptions {
   /** How answers reach CloudFormation's presigned URL. */
   readonly responseTransport?: ResponseTransport;
   readonly customResources?: Omit<CustomResourceOptions, 'stackId' | 'transport'>;
+  /** The function's name: the dimension of the failure metrics it puts (none are put without it). */
+  readonly functionName?: string;
 }
 
 export class Rotator {
@@ -39,6 +41,7 @@ export class Rotator {
   private readonly steps: RotationSteps;
   private readonly lifecycleRun: Lifecycle;
   private readonly customResources: CustomResources;
+  private readonly functionName?: string;
 
   constructor(options: RotatorOptions) {
     const redactor = new Redactor();
@@ -53,6 +56,7 @@ export class Rotator {
     };
     this.steps = new RotationSteps(this.ctx, options.testSecretRetry);
     this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency);
+    this.functionName = options.functionName;
     this.customResources = new CustomResources(this.ctx, {
       stackId: options.stackId ?? '',
       transport: options.responseTransport ?? fetchTransport,
@@ -60,14 +64,38 @@ export class Rotator {
     });
   }
 
-  /** One of Secrets Manager's four rotation steps. */
-  rotationStep(event: RotationEvent): Promise<void> {
-    return this.steps.run(event);
+  /** One of Secrets Manager's four rotation steps; a failed or refused step counts in `RotationFailures`. */
+  async rotationStep(event: RotationEvent): Promise<void> {
+    try {
+      await this.steps.run(event);
+    } catch (e) {
+      await this.countFailures(Metrics.ROTATION_FAILURES, 1);
+      throw e;
+    }
   }
 
-  /** One scheduled lifecycle run over this stack's registrations. */
-  lifecycle(): Promise<LifecycleSummary> {
-    return this.lifecycleRun.run();
+  /** One scheduled lifecycle run over this stack's registrations; the secrets it failed on count in `LifecycleFailures`. */
+  async lifecycle(): Promise<LifecycleSummary> {
+    let summary: LifecycleSummary;
+    try {
+      summary = await this.lifecycleRun.run();
+    } catch (e) {
+      // The run itself failed (the registry, the listing): every registration is left unserved.
+      await this.countFailures(Metrics.LIFECYCLE_FAILURES, 1);
+      throw e;
+    }
+    if (summary.failed > 0) await this.countFailures(Metrics.LIFECYCLE_FAILURES, summary.failed);
+    return summary;
+  }
+
+  /** Puts a failure count; a metric that cannot be put is logged, never in the way of the failure itself. */
+  private async countFailures(metric: string, count: number): Promise<void> {
+    if (!this.functionName) return;
+    try {
+      await this.ctx.gateway.putMetric(metric, count, { [Metrics.DIMENSION]: this.functionName });
+    } catch (e) {
+      this.ctx.logger.warn('could not put the failure metric', { metric, count, error: describeError(e, this.ctx.redactor) });
+    }
   }
 
   /** A CloudFormation custom resource event for this stack's rotation or departures resources. */

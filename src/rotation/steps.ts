@@ -89,6 +89,7 @@ export class RotationSteps {
       ctx.audit.record(e instanceof RefusedError ? EventType.REFUSED : EventType.ROTATION_FAILED, {
         secretArn: registration?.secretArn ?? secretId,
         userName: registration ? userNameOf(registration.userArn) : undefined,
+        owner: registration?.owner,
         accessKeyId: (e as { accessKeyIds?: string[] }).accessKeyIds?.join(' '),
         step,
         reason,
@@ -138,7 +139,7 @@ export class RotationSteps {
     });
     if (plan.kind === 'fail') throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
 
-    const detail = { secretArn: secret.arn, userName };
+    const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     for (const d of plan.deletions) {
       await ctx.gateway.deleteAccessKey(userName, d.accessKeyId);
       ctx.audit.record(EventType.DELETED, { ...detail, accessKeyId: d.accessKeyId, reason: d.reason, wasActive: d.wasActive });
@@ -272,7 +273,7 @@ export class RotationSteps {
     if (stateDone && leftovers.length === 0 && !revoke) return;
 
     const now = ctx.clock();
-    const detail = { secretArn: secret.arn, userName };
+    const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     const tags: Record<string, string> = { [Tags.CURRENT_KEY]: encodeFields({ 'id': promoted, 'promoted-at': now.toISOString() }) };
     if (!stateDone) {
       ctx.audit.record(EventType.PROMOTED, { ...detail, accessKeyId: promoted, previousAccessKeyId: old, reason: 'new key is AWSCURRENT' });

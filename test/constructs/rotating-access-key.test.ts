@@ -331,7 +331,7 @@ describe('the shared AccessKeyRotator', () => {
     expect(fn.Metadata[REGISTRY_METADATA_KEY].version).toBe(1);
   });
 
-  test('GIVEN a key WHEN synthesized THEN the role\'s own inline policy: logs, its own stack, audit events of this library, ListSecrets; no separate default policy', () => {
+  test('GIVEN a key WHEN synthesized THEN the role\'s own inline policy: logs, its own stack, audit events of this library, ListSecrets, failure metrics in its namespace; no separate default policy', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     const template = Template.fromStack(stack);
@@ -356,6 +356,13 @@ describe('the shared AccessKeyRotator', () => {
               Condition: { 'ForAllValues:StringEquals': { 'events:source': ['cdk-rotating-access-keys'] } },
             },
             { Sid: 'FindManagedSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+            {
+              Sid: 'CountFailures',
+              Effect: 'Allow',
+              Action: 'cloudwatch:PutMetricData',
+              Resource: '*',
+              Condition: { StringEquals: { 'cloudwatch:namespace': 'cdk-rotating-access-keys' } },
+            },
           ],
         },
       }],

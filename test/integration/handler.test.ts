@@ -4,6 +4,8 @@
  * the CloudFormation stand-in. It finds them only through the standard
  * AWS_ENDPOINT_URL variables, and its registry only through CloudFormation.
  */
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { Metrics } from '../../src/rotation/contract';
 import { buildBundle, Handler, loadBundle } from '../support/bundle';
 import { MotoServer } from '../support/moto';
 import { STEPS, World } from '../support/world';
@@ -61,3 +63,52 @@ test.each([
   await expect(handler({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(message);
   expect(await world.keys('bob')).toEqual([]);
 }, 30_000);
+
+describe('failure metrics (CloudWatch, namespace cdk-rotating-access-keys, dimension FunctionName)', () => {
+  const cloudWatch = () => new CloudWatchClient({});
+  const sums = async (): Promise<Record<string, number>> => {
+    const listed = await cloudWatch().send(new ListMetricsCommand({ Namespace: Metrics.NAMESPACE }));
+    const out: Record<string, number> = {};
+    for (const m of listed.Metrics ?? []) {
+      const stats = await cloudWatch().send(new GetMetricStatisticsCommand({
+        Namespace: Metrics.NAMESPACE,
+        MetricName: m.MetricName,
+        Dimensions: m.Dimensions,
+        StartTime: new Date(Date.now() - 3_600_000),
+        EndTime: new Date(Date.now() + 3_600_000),
+        Period: 7200,
+        Statistics: ['Sum'],
+      }));
+      const key = `${m.MetricName} ${m.Dimensions!.map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+      out[key] = (stats.Datapoints ?? []).reduce((n, d) => n + d.Sum!, 0);
+    }
+    return out;
+  };
+
+  test('GIVEN a healthy rotation and lifecycle run THEN the function puts no metric (a healthy run costs no call)', async () => {
+    const world = new World();
+    await world.createUser('carol');
+    const arn = await world.createManagedSecret('carol');
+    const handler = loadBundle({ AWS_LAMBDA_FUNCTION_NAME: 'rotator-fn' });
+    const token = await world.startRotation(arn);
+    for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: token });
+    await handler({ action: 'lifecycle' });
+    expect(await sums()).toEqual({});
+  });
+
+  test('GIVEN a refused rotation step and a lifecycle run that cannot read its registry THEN each is counted once under the function\'s name', async () => {
+    const world = new World();
+    await world.createUser('dave');
+    const unregistered = await world.createSecret('access-keys/dave', 'dave');
+    const token = await world.startRotation(unregistered);
+    const handler = loadBundle({ AWS_LAMBDA_FUNCTION_NAME: 'rotator-fn' });
+    await expect(handler({ Step: 'createSecret', SecretId: unregistered, ClientRequestToken: token })).rejects.toThrow(/not registered/);
+    const stale = loadBundle({ AWS_LAMBDA_FUNCTION_NAME: 'rotator-fn', ROTATOR_REGISTRY_DIGEST: 'e'.repeat(64) });
+    await expect(stale({ action: 'lifecycle' })).rejects.toThrow(/is not the one this function was deployed with/);
+
+    expect(await sums()).toEqual({
+      [`${Metrics.ROTATION_FAILURES} FunctionName=rotator-fn`]: 1,
+      [`${Metrics.LIFECYCLE_FAILURES} FunctionName=rotator-fn`]: 1,
+    });
+  }, 30_000);
+});

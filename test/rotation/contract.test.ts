@@ -262,6 +262,42 @@ describe('parseRegistry: each field of an entry', () => {
     });
   });
 
+  describe('noticeBeforeSeconds (early notice)', () => {
+    test.each([
+      ['under an hour', 3599],
+      ['a fraction', 3600.5],
+      ['text', '3600'],
+      ['null', null],
+    ])('GIVEN %s WHEN parsed THEN it is refused naming the field, the entry and the value', (_, noticeBeforeSeconds) => {
+      expectRefused({ noticeBeforeSeconds }, 'noticeBeforeSeconds', noticeBeforeSeconds);
+    });
+
+    test('GIVEN more than the grace period WHEN parsed THEN it is refused naming both', () => {
+      const message = refusal(doc([bob(), entry({ deactivateAfterSeconds: 2 * DAY, noticeBeforeSeconds: 2 * DAY + 1 })])).message;
+      expect(message).toContain(`registrations[1].noticeBeforeSeconds must be at most deactivateAfterSeconds (${2 * DAY}), got ${2 * DAY + 1}`);
+    });
+
+    test('GIVEN exactly the grace period, or none WHEN parsed THEN it is accepted as it is, or absent', () => {
+      expect(accepted({ deactivateAfterSeconds: 2 * DAY, noticeBeforeSeconds: 2 * DAY }).noticeBeforeSeconds).toBe(2 * DAY);
+      expect(accepted({})).not.toHaveProperty('noticeBeforeSeconds');
+    });
+  });
+
+  describe('owner', () => {
+    test.each([
+      ['empty', ''],
+      ['257 characters', 'x'.repeat(257)],
+      ['a control character', 'team\nstorage'],
+      ['a number', 42],
+    ])('GIVEN %s WHEN parsed THEN it is refused naming the field, the entry and the value', (_, owner) => {
+      expectRefused({ owner }, 'owner', owner);
+    });
+
+    test.each(['team-storage@example.com', 'Storage team (#storage-oncall)', 'x'.repeat(256)])('GIVEN %p WHEN parsed THEN it is kept as it is', (owner) => {
+      expect(accepted({ owner }).owner).toBe(owner);
+    });
+  });
+
   describe('foreignKeyPolicy', () => {
     test.each(['adopt', 'DELETE_ALL', '', 0, null, undefined])('GIVEN %p WHEN parsed THEN it is refused naming the field, the entry, the choices and the value', (value) => {
       expectRefused({ foreignKeyPolicy: value }, 'foreignKeyPolicy', value);

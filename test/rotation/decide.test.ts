@@ -10,7 +10,7 @@ import { Removal } from '../../src/rotation/contract';
 import {
   CLOCK_TOLERANCE_MS, CreateInput, CreatePlan, deactivationDueAt, departing, isRollback, keysToRelease, LifecycleAction, LifecycleInput,
   MAX_KEYS_PER_USER, OrphanEvidence, planCreate, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput, RetirementConfig,
-  retirableKey, revokeRequested, supersededAt, usedAfterPromotion,
+  retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
 } from '../../src/rotation/decide';
 import type { AccessKey } from '../../src/rotation/gateway';
 import { ACTIVE, INACTIVE, KeyProgress, StagedKeys } from '../../src/rotation/model';
@@ -465,6 +465,54 @@ describe('planLifecycle with the keys (deciding)', () => {
     });
   });
 
+  describe('early notice (noticeBefore: when the old key\'s use is checked)', () => {
+    const notice = (noticeBeforeSeconds: number) => ({ ...config, noticeBeforeSeconds });
+
+    test('GIVEN noticeBefore of 6 days in a 7-day grace period WHEN the due time nears THEN usage is checked 6 days before deactivation', () => {
+      expect(usageCheckAt(notice(6 * DAY / SECOND), SUPERSEDED)).toEqual(at(SUPERSEDED, DAY));
+      expect(decide({ config: notice(6 * DAY / SECOND) }, at(SUPERSEDED, DAY - 1))).toEqual({ kind: 'none', reason: 'grace period', nextAt: at(SUPERSEDED, DAY) });
+      expect(decide({ config: notice(6 * DAY / SECOND) }, at(SUPERSEDED, DAY))).toEqual({ kind: 'check-usage', accessKeyId: PREVIOUS });
+    });
+
+    test('GIVEN noticeBefore equal to the grace period WHEN the key is just superseded THEN usage is checked at once', () => {
+      expect(decide({ config: notice(7 * DAY / SECOND) }, SUPERSEDED)).toEqual({ kind: 'check-usage', accessKeyId: PREVIOUS });
+    });
+
+    test('GIVEN no noticeBefore WHEN the check point is computed THEN it is halfway through the grace period', () => {
+      expect(usageCheckAt(config, SUPERSEDED)).toEqual(CHECK_AT);
+    });
+  });
+
+  describe('an operator\'s hold, then its release', () => {
+    const reactivated = (p: KeyProgress) => ({ progress: p, keys: keysWith(ACTIVE) });
+
+    test('GIVEN a key the lifecycle deactivated, made active again under a hold naming it WHEN the lifecycle runs THEN it records the hold (once)', () => {
+      expect(decide({ ...reactivated({ deactivatedAt: DEACTIVATED }), hold: `id=${PREVIOUS}` }, at(DEACTIVATED, HOUR)))
+        .toEqual({ kind: 'record-hold', accessKeyId: PREVIOUS });
+      expect(decide({ ...reactivated({ deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) }), hold: `id=${PREVIOUS}` }, at(DELETE_AT, DAY)).kind)
+        .toBe('none');
+    });
+
+    test('GIVEN a recorded hold released while the key is active WHEN the lifecycle runs THEN it deactivates the key again (its retention restarts)', () => {
+      expect(decide(reactivated({ deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) }), at(DEACTIVATED, 2 * HOUR)))
+        .toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
+    });
+
+    test('GIVEN a recorded hold released after the operator made the key inactive WHEN the lifecycle runs THEN the new deactivation is recorded (not an early deletion)', () => {
+      expect(decide({ progress: { deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) }, keys: keysWith(INACTIVE) }, at(DELETE_AT, DAY)))
+        .toEqual({ kind: 'record-deactivation', accessKeyId: PREVIOUS });
+    });
+
+    test('GIVEN a hold on an inactive key in retention WHEN deletion is due THEN nothing is done and nothing is recorded', () => {
+      expect(decide({ progress: { deactivatedAt: DEACTIVATED }, keys: keysWith(INACTIVE), hold: '' }, at(DELETE_AT, DAY)).kind).toBe('none');
+    });
+
+    test('GIVEN a hold on a key never deactivated WHEN the lifecycle runs after the due time THEN nothing is recorded (release resumes the grace period\'s end)', () => {
+      expect(decide({ hold: `id=${PREVIOUS}` }, at(DUE, DAY)).kind).toBe('none');
+      expect(decide({}, at(DUE, DAY))).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
+    });
+  });
+
   describe('deactivation', () => {
     test('GIVEN usage checked WHEN the lifecycle runs exactly at the due time THEN it deactivates', () => {
       expect(decide(progress({ usageCheckedAt: CHECK_AT }), DUE)).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
@@ -598,6 +646,15 @@ describe('planLifecycle from a listing (no keys: deciding whether to read)', () 
 
   test('GIVEN a hold WHEN listed long after the due time THEN nothing is read', () => {
     expect(list({ hold: 'x' }, at(DUE, 100 * DAY)).kind).toBe('none');
+  });
+
+  test('GIVEN a hold on a key the lifecycle deactivated and no hold recorded WHEN listed THEN it is read (to record the hold if the key is active again)', () => {
+    expect(list({ hold: 'x', progress: { deactivatedAt: DEACTIVATED } }, at(DEACTIVATED, HOUR))).toEqual({ kind: 'read' });
+    expect(list({ hold: 'x', progress: { deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) } }, at(DELETE_AT, DAY)).kind).toBe('none');
+  });
+
+  test('GIVEN a recorded hold that was released WHEN listed THEN it is read', () => {
+    expect(list({ progress: { deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) } }, at(DEACTIVATED, 2 * HOUR))).toEqual({ kind: 'read' });
   });
 
   test('GIVEN a key recorded as deleted WHEN listed THEN nothing is read', () => {

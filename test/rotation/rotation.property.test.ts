@@ -124,6 +124,8 @@ type Command =
   | { readonly kind: 'tick'; readonly ms: number; readonly fault?: Fault }
   | { readonly kind: 'useOldKey'; readonly afterMinutes: number }
   | { readonly kind: 'reactivate' }
+  | { readonly kind: 'operatorActivate' }
+  | { readonly kind: 'release' }
   | { readonly kind: 'deleteOldKey' }
   | { readonly kind: 'tagEdit'; readonly edit: TagEdit }
   | { readonly kind: 'foreignSecret' }
@@ -717,8 +719,15 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
   const key = sys.key(before?.accessKeyId);
   const holdNames = tagsBefore[Tags.HOLD] === undefined ? undefined : decodeFields(tagsBefore[Tags.HOLD]).id ?? '*';
   const held = holdNames === '*' || holdNames === before?.accessKeyId;
-  if (!before || before.deletedAt || held || before.accessKeyId === keyAt(sys, Stage.CURRENT)) return;
   const same = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
+  if (before && !before.deletedAt && held && !revokedBefore && keyBefore && before.accessKeyId !== keyAt(sys, Stage.CURRENT)) {
+    // Held: the key is left as it is; a key active again after its deactivation has the hold recorded, once.
+    if (key?.status !== keyBefore.status) fail('a held key was changed', ctx());
+    const recordHold = before.deactivatedAt && !before.heldAt && keyBefore.status === 'Active';
+    if (recordHold ? !same(after?.heldAt, now) : !same(after?.heldAt, before.heldAt)) fail('the hold on a re-activated key was not recorded as it should', ctx());
+    return;
+  }
+  if (!before || before.deletedAt || held || before.accessKeyId === keyAt(sys, Stage.CURRENT)) return;
   const at = (from: Date, days: number) => new Date(from.getTime() + days * DAY);
   const unchanged = () => JSON.stringify(after) === JSON.stringify(before) && key?.status === keyBefore?.status;
 
@@ -756,6 +765,9 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
     } else if (!unchanged()) {
       fail('nothing was due but the previous key changed', ctx());
     }
+  } else if (before.heldAt) {
+    // The hold on a key active again was released: it is retired anew from now (deactivated, or its deactivation recorded).
+    if (key?.status !== 'Inactive' || !same(after?.deactivatedAt, now) || after?.heldAt) fail('a released key was not retired anew', ctx());
   } else {
     const due = at(superseded, sys.config.deactivateAfterDays);
     const deleteAt = at(before.deactivatedAt > due ? before.deactivatedAt : due, sys.config.deleteAfterDays);
@@ -763,6 +775,7 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
       if (!unchanged()) fail('nothing was due but the previous key changed', ctx());
     } else if (keyBefore.status === 'Active') {
       if (tagsAfter[Tags.HOLD] === undefined) fail('a re-activated key due for deletion was not held', ctx());
+      if (!same(after?.heldAt, now)) fail('the hold on a re-activated key due for deletion was not recorded', ctx());
       if (key?.status !== 'Active') fail('a re-activated key was changed instead of held', ctx());
     } else {
       if (key) fail('deletion was due and the key still exists', ctx());
@@ -785,6 +798,21 @@ function reactivate(sys: System): void {
   if (!key || key.status !== 'Inactive') return;
   sys.fake.operatorSetStatus(USER, key.accessKeyId, 'Active');
   sys.reactivated.add(key.accessKeyId);
+}
+
+/** An operator makes the previous key active again the documented way (the CLI's activate): with a hold naming it. */
+function operatorActivate(sys: System): void {
+  const id = keyAt(sys, Stage.PREVIOUS);
+  const key = sys.key(id);
+  if (!key || key.status !== 'Inactive') return;
+  sys.fake.operatorSetStatus(USER, key.accessKeyId, 'Active');
+  sys.fake.operatorTag(sys.arn, { [Tags.HOLD]: `id=${key.accessKeyId} by=operator` });
+  sys.reactivated.add(key.accessKeyId);
+}
+
+/** An operator removes the hold (the CLI's release): the lifecycle resumes. */
+function releaseHold(sys: System): void {
+  if (sys.tags()[Tags.HOLD] !== undefined) sys.fake.operatorUntag(sys.arn, [Tags.HOLD]);
 }
 
 /** An operator deletes the old key by hand, during its grace period or while it is inactive. */
@@ -1076,6 +1104,8 @@ async function apply(sys: System, command: Command): Promise<void> {
     case 'tick': return tick(sys, command.ms, command.fault);
     case 'useOldKey': return useOldKey(sys, command.afterMinutes);
     case 'reactivate': return reactivate(sys);
+    case 'operatorActivate': return operatorActivate(sys);
+    case 'release': return releaseHold(sys);
     case 'deleteOldKey': return deleteOldKey(sys);
     case 'tagEdit': return tagEdit(sys, command.edit);
     case 'foreignSecret': return foreignSecret(sys);
@@ -1124,6 +1154,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('useOldKey' as const), afterMinutes: fc.integer({ min: 1, max: 600 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reactivate' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('operatorActivate' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const) }) },
 );
 
 /** The same, with an operator who also deletes old keys by hand. */

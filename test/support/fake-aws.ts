@@ -54,7 +54,7 @@ export type FaultTiming = 'before' | 'after';
 export const GATEWAY_METHODS: readonly GatewayMethod[] = [
   'describeSecret', 'getSecretString', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
   'cancelRotation', 'listSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey', 'lastUse', 'callerArn',
-  'putEvents', 'stackResource', 'stack', 'stackEvents',
+  'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents',
 ];
 
 /** An AWS-style error: what the SDK throws, with the service's error code as `name`. */
@@ -149,6 +149,8 @@ export class FakeAws implements Gateway {
   readonly calls: GatewayMethod[] = [];
   /** Every EventBridge entry accepted by `putEvents`. */
   readonly events: PutEventsRequestEntry[] = [];
+  /** Every metric datum put, in order. */
+  readonly metrics: { name: string; value: number; dimensions: Record<string, string> }[] = [];
   /** Every access key ever created (through the gateway or the operator helpers), deleted ones included. */
   readonly createdKeys: FakeKey[] = [];
   /** Faults that actually fired. */
@@ -584,6 +586,14 @@ export class FakeAws implements Gateway {
       const arn = this.signWith(accessKeyId, secretAccessKey);
       if (!arn) throw new KeyNotAccepted(`STS does not accept key ${accessKeyId} (yet): InvalidClientTokenId`);
       return arn;
+    });
+  }
+
+  // ---- CloudWatch -------------------------------------------------------------
+
+  async putMetric(name: string, value: number, dimensions: Record<string, string>): Promise<void> {
+    return this.call('putMetric', () => {
+      this.metrics.push({ name, value, dimensions });
     });
   }
 

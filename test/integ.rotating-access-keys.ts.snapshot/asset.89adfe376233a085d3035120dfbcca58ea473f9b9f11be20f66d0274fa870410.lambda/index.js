@@ -1310,10 +1310,239 @@ module.exports = __toCommonJS(rotation_lambda_exports);
 
 // src/rotation/aws.ts
 var import_client_cloudformation = require("@aws-sdk/client-cloudformation");
+var import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
 var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
 var import_client_iam = require("@aws-sdk/client-iam");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 var import_client_sts = require("@aws-sdk/client-sts");
+
+// src/foreign-key-policy.ts
+var ForeignKeyPolicy = /* @__PURE__ */ ((ForeignKeyPolicy2) => {
+  ForeignKeyPolicy2["FAIL"] = "FAIL";
+  ForeignKeyPolicy2["DELETE_INACTIVE"] = "DELETE_INACTIVE";
+  ForeignKeyPolicy2["ADOPT"] = "ADOPT";
+  return ForeignKeyPolicy2;
+})(ForeignKeyPolicy || {});
+
+// src/rotation/contract.ts
+var LIBRARY = "cdk-rotating-access-keys";
+var EVENT_SOURCE = LIBRARY;
+var EventType = {
+  CREATED: "Access Key Created",
+  PROMOTED: "Access Key Promoted",
+  DEACTIVATED: "Access Key Deactivated",
+  DELETED: "Access Key Deleted",
+  REVOKED: "Access Key Revoked",
+  STILL_IN_USE: "Access Key Still In Use",
+  HELD: "Access Key Held",
+  ROTATION_FAILED: "Access Key Rotation Failed",
+  LIFECYCLE_FAILED: "Access Key Lifecycle Failed",
+  REFUSED: "Access Key Request Refused"
+};
+var REGISTRY_METADATA_KEY = `${LIBRARY}:registry`;
+var REGISTRY_VERSION = 1;
+var Env = {
+  /** The stack's id (`AWS::StackId`): the only stack whose registry and events the function trusts. */
+  STACK_ID: "ROTATOR_STACK_ID",
+  /** Logical id of the function's own resource, which carries the registry in its Metadata. */
+  REGISTRY_RESOURCE: "ROTATOR_REGISTRY_RESOURCE",
+  /** Digest of the registry deployed with this configuration of the function. */
+  REGISTRY_DIGEST: "ROTATOR_REGISTRY_DIGEST",
+  EVENT_BUS_NAME: "EVENT_BUS_NAME",
+  LIFECYCLE_CONCURRENCY: "LIFECYCLE_CONCURRENCY"
+};
+var Removal = { DESTROY: "DESTROY", RETAIN: "RETAIN" };
+var HOUR = 3600;
+var DAY = 24 * HOUR;
+var Limits = {
+  deactivateAfterSeconds: { min: HOUR, max: 1e3 * DAY, text: "from 1 hour to 1000 days" },
+  deleteAfterSeconds: { min: HOUR, max: 1e3 * DAY, text: "from 1 hour to 1000 days" },
+  postponeWhileInUseSeconds: { min: 0, max: 90 * DAY, text: "at most 90 days" },
+  windowHours: { min: 1, max: 24, text: "1 to 24 whole hours" },
+  noticeBeforeSeconds: { min: HOUR, max: 1e3 * DAY, text: "from 1 hour to 1000 days, and at most deactivateAfter" },
+  lifecycleConcurrency: { min: 1, max: 20, text: "a whole number from 1 to 20" }
+};
+var Defaults = {
+  deactivateAfterSeconds: 7 * DAY,
+  deleteAfterSeconds: 14 * DAY,
+  postponeWhileInUseSeconds: 0,
+  foreignKeyPolicy: "FAIL" /* FAIL */,
+  removal: Removal.RETAIN,
+  scheduleExpression: "rate(30 days)",
+  rotateOnDeploy: true,
+  lifecycleConcurrency: 4
+};
+var RegistryError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RegistryError";
+  }
+};
+var SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+var USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user(\/[\x21-\x29\x2b-\x3e\x40-\x7e]*)?\/[\w+=,.@-]{1,64}$/;
+var SCHEDULE = /^(rate\(\d+ (hour|hours|day|days)\)|cron\([^()]+\))$/;
+var OWNER = /^[\x20-\x7e]{1,256}$/;
+function userArnProblem(userArn) {
+  if (/[*?]/.test(userArn)) return "a wildcard would give the function every matching user's keys";
+  if (!USER_ARN.test(userArn)) return "it is not the ARN of one IAM user (arn:<partition>:iam::<account>:user/[path/]name)";
+  return void 0;
+}
+function userNameOf(userArn) {
+  return userArn.slice(userArn.lastIndexOf("/") + 1);
+}
+function accountOf(arn) {
+  return arn.split(":")[4] ?? "";
+}
+function parseRegistry(metadata) {
+  const root = asObject(metadata, "the function's Metadata");
+  const doc = asObject(root[REGISTRY_METADATA_KEY], `Metadata key ${REGISTRY_METADATA_KEY}`);
+  if (doc.version !== REGISTRY_VERSION) {
+    throw new RegistryError(`registry version must be ${REGISTRY_VERSION}, got ${show(doc.version)}`);
+  }
+  if (typeof doc.digest !== "string" || !/^[0-9a-f]{64}$/.test(doc.digest)) {
+    throw new RegistryError(`registry digest must be 64 hex characters, got ${show(doc.digest)}`);
+  }
+  if (!Array.isArray(doc.registrations)) {
+    throw new RegistryError(`registry registrations must be a list, got ${show(doc.registrations)}`);
+  }
+  const registrations = doc.registrations.map((entry, i) => parseRegistration(entry, `registrations[${i}]`));
+  const secrets = /* @__PURE__ */ new Set();
+  const users = /* @__PURE__ */ new Set();
+  registrations.forEach((r, i) => {
+    if (secrets.has(r.secretArn)) throw new RegistryError(`registrations[${i}].secretArn is registered twice: ${r.secretArn}`);
+    const user = `${accountOf(r.userArn)}:${userNameOf(r.userArn)}`;
+    if (users.has(user)) throw new RegistryError(`registrations[${i}].userArn is registered twice: ${r.userArn}`);
+    secrets.add(r.secretArn);
+    users.add(user);
+  });
+  return { version: REGISTRY_VERSION, digest: doc.digest, registrations };
+}
+function parseRegistration(raw, where) {
+  const e = asObject(raw, where);
+  const str = (field, pattern, what) => {
+    const v = e[field];
+    if (typeof v !== "string" || !pattern.test(v)) throw new RegistryError(`${where}.${field} must be ${what}, got ${show(v)}`);
+    return v;
+  };
+  const seconds = (field) => {
+    const v = e[field];
+    const { min: min2, max: max2, text } = Limits[field];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min2 || v > max2) {
+      throw new RegistryError(`${where}.${field} must be ${text}${field === "windowHours" ? "" : " in seconds"}, got ${show(v)}`);
+    }
+    return v;
+  };
+  const userArn = e.userArn;
+  const problem = typeof userArn === "string" ? userArnProblem(userArn) : "it is not a string";
+  if (problem) throw new RegistryError(`${where}.userArn is refused: ${problem}; got ${show(userArn)}`);
+  const policy = e.foreignKeyPolicy;
+  if (!Object.values(ForeignKeyPolicy).includes(policy)) {
+    throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(", ")}, got ${show(policy)}`);
+  }
+  const removal = e.removal;
+  if (removal !== Removal.DESTROY && removal !== Removal.RETAIN) {
+    throw new RegistryError(`${where}.removal must be DESTROY or RETAIN, got ${show(removal)}`);
+  }
+  if (typeof e.rotateOnDeploy !== "boolean") throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
+  const owner = e.owner;
+  if (owner !== void 0 && (typeof owner !== "string" || !OWNER.test(owner))) {
+    throw new RegistryError(`${where}.owner must be 1 to 256 printable characters, got ${show(owner)}`);
+  }
+  const notice = e.noticeBeforeSeconds === void 0 ? void 0 : seconds("noticeBeforeSeconds");
+  if (notice !== void 0 && typeof e.deactivateAfterSeconds === "number" && notice > e.deactivateAfterSeconds) {
+    throw new RegistryError(`${where}.noticeBeforeSeconds must be at most deactivateAfterSeconds (${e.deactivateAfterSeconds}), got ${notice}`);
+  }
+  return {
+    secretArn: str("secretArn", SECRET_ARN, "a Secrets Manager secret ARN"),
+    userArn,
+    deactivateAfterSeconds: seconds("deactivateAfterSeconds"),
+    deleteAfterSeconds: seconds("deleteAfterSeconds"),
+    postponeWhileInUseSeconds: seconds("postponeWhileInUseSeconds"),
+    foreignKeyPolicy: policy,
+    removal,
+    scheduleExpression: str("scheduleExpression", SCHEDULE, "rate(N hours|days) or cron(...)"),
+    ...e.windowHours === void 0 ? {} : { windowHours: seconds("windowHours") },
+    rotateOnDeploy: e.rotateOnDeploy,
+    ...notice === void 0 ? {} : { noticeBeforeSeconds: notice },
+    ...owner === void 0 ? {} : { owner }
+  };
+}
+function asObject(v, where) {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new RegistryError(`${where} must be a JSON object, got ${show(v)}`);
+  return v;
+}
+function show(v) {
+  const text = v === void 0 ? "nothing" : JSON.stringify(v);
+  return text.length > 200 ? `${text.slice(0, 200)}\u2026` : text;
+}
+var SECRET_DESCRIPTION_PREFIX = LIBRARY;
+var ROTATION_RESOURCE_TYPE = "Custom::AccessKeyRotation";
+var DEPARTURES_RESOURCE_TYPE = "Custom::AccessKeyDepartures";
+var RotationProperties = {
+  SECRET: "SecretArn",
+  USER: "UserArn",
+  REMOVAL: "Removal",
+  SCHEDULE: "ScheduleExpression",
+  WINDOW: "WindowHours",
+  ROTATE_ON_DEPLOY: "RotateOnDeploy"
+};
+var DeparturesProperties = {
+  /** `<secret ARN> <user ARN>` of every registration. */
+  REGISTRATIONS: "Registrations"
+};
+var DeparturesAttributes = {
+  USERS: "UserArns",
+  SECRETS: "SecretArns"
+};
+function placeholderUserArn(partition, account) {
+  return `arn:${partition}:iam::${account}:user/${"no-registration-departs".padEnd(65, "-")}`;
+}
+function placeholderSecretArn(partition, region, account) {
+  return `arn:${partition}:secretsmanager:${region}:${account}:secret:${"no-registration-departs".padEnd(513, "-")}`;
+}
+var TAG_PREFIX = "access-key-rotation:";
+var Tags = {
+  /** Written by the function: the key in AWSCURRENT and when it was promoted. */
+  CURRENT_KEY: `${TAG_PREFIX}current-key`,
+  /** Written by the rotation: the superseded key and when it was superseded (the lifecycle's cheap hint). */
+  PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
+  /** Prefix of the tag, one per old key, where the lifecycle records its progress (`key/<access key id>`). */
+  KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
+  /** Written by the function right after CreateAccessKey: the id of the key it is about to store. */
+  CREATING: `${TAG_PREFIX}creating`,
+  /** Written by the function under ForeignKeyPolicy.ADOPT: the hand-made key taken over. */
+  ADOPTING: `${TAG_PREFIX}adopting`,
+  /** Operator hold: while present, the lifecycle leaves the previous key as it is. */
+  HOLD: `${TAG_PREFIX}hold`,
+  /** Operator request (`requested-at=<ISO time>`): the next rotation, if it starts within the hour, is an emergency revoke. */
+  REVOKE: `${TAG_PREFIX}revoke`
+};
+var FUNCTION_TAGGED_KEYS = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.HOLD];
+var FUNCTION_UNTAGGED_KEYS = [Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.REVOKE];
+var REVOKE_REQUEST_TTL_SECONDS = HOUR;
+var Stage = {
+  CURRENT: "AWSCURRENT",
+  PENDING: "AWSPENDING",
+  PREVIOUS: "AWSPREVIOUS",
+  /**
+   * On the version whose key replaced its predecessor by an emergency revoke:
+   * that predecessor is deactivated at once and deleted at the next lifecycle run.
+   */
+  REVOKED_PREDECESSOR: "ACCESS_KEY_ROTATION_REVOKED_PREDECESSOR"
+};
+var KEY_LABEL = /^AKIA[A-Z0-9]{12,124}$/;
+function isKeyLabel(label) {
+  return KEY_LABEL.test(label);
+}
+var Metrics = {
+  NAMESPACE: LIBRARY,
+  DIMENSION: "FunctionName",
+  /** Rotation steps that failed or were refused. */
+  ROTATION_FAILURES: "RotationFailures",
+  /** Secrets whose lifecycle transition failed in a run. */
+  LIFECYCLE_FAILURES: "LifecycleFailures"
+};
+var LIFECYCLE_ACTION = "lifecycle";
 
 // src/rotation/gateway.ts
 var NotFound = class extends Error {
@@ -1343,6 +1572,7 @@ function defaultClients(region) {
     secretsManager: new import_client_secrets_manager.SecretsManagerClient(common),
     eventBridge: new import_client_eventbridge.EventBridgeClient(common),
     cloudFormation: new import_client_cloudformation.CloudFormationClient(common),
+    cloudWatch: new import_client_cloudwatch.CloudWatchClient(common),
     region
   };
 }
@@ -1473,7 +1703,13 @@ var AwsGateway = class {
     for await (const page of pages) {
       for (const s of page.SecretList ?? []) {
         if (!s.Description?.startsWith(descriptionPrefix)) continue;
-        yield { arn: s.ARN, tags: toTagMap(s.Tags), versions: s.SecretVersionsToStages ?? {} };
+        yield {
+          arn: s.ARN,
+          name: s.Name,
+          rotationLambdaArn: s.RotationLambdaARN || void 0,
+          tags: toTagMap(s.Tags),
+          versions: s.SecretVersionsToStages ?? {}
+        };
       }
     }
   }
@@ -1542,6 +1778,18 @@ var AwsGateway = class {
       }
     }
   }
+  // ---- CloudWatch -----------------------------------------------------
+  async putMetric(name, value, dimensions) {
+    await this.clients.cloudWatch.send(new import_client_cloudwatch.PutMetricDataCommand({
+      Namespace: Metrics.NAMESPACE,
+      MetricData: [{
+        MetricName: name,
+        Value: value,
+        Unit: import_client_cloudwatch.StandardUnit.Count,
+        Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }))
+      }]
+    }));
+  }
   // ---- CloudFormation -------------------------------------------------
   async stackResource(stackId, logicalId) {
     try {
@@ -1582,214 +1830,6 @@ var AwsGateway = class {
     }
   }
 };
-
-// src/foreign-key-policy.ts
-var ForeignKeyPolicy = /* @__PURE__ */ ((ForeignKeyPolicy2) => {
-  ForeignKeyPolicy2["FAIL"] = "FAIL";
-  ForeignKeyPolicy2["DELETE_INACTIVE"] = "DELETE_INACTIVE";
-  ForeignKeyPolicy2["ADOPT"] = "ADOPT";
-  return ForeignKeyPolicy2;
-})(ForeignKeyPolicy || {});
-
-// src/rotation/contract.ts
-var LIBRARY = "cdk-rotating-access-keys";
-var EVENT_SOURCE = LIBRARY;
-var EventType = {
-  CREATED: "Access Key Created",
-  PROMOTED: "Access Key Promoted",
-  DEACTIVATED: "Access Key Deactivated",
-  DELETED: "Access Key Deleted",
-  REVOKED: "Access Key Revoked",
-  STILL_IN_USE: "Access Key Still In Use",
-  HELD: "Access Key Held",
-  ROTATION_FAILED: "Access Key Rotation Failed",
-  LIFECYCLE_FAILED: "Access Key Lifecycle Failed",
-  REFUSED: "Access Key Request Refused"
-};
-var REGISTRY_METADATA_KEY = `${LIBRARY}:registry`;
-var REGISTRY_VERSION = 1;
-var Env = {
-  /** The stack's id (`AWS::StackId`): the only stack whose registry and events the function trusts. */
-  STACK_ID: "ROTATOR_STACK_ID",
-  /** Logical id of the function's own resource, which carries the registry in its Metadata. */
-  REGISTRY_RESOURCE: "ROTATOR_REGISTRY_RESOURCE",
-  /** Digest of the registry deployed with this configuration of the function. */
-  REGISTRY_DIGEST: "ROTATOR_REGISTRY_DIGEST",
-  EVENT_BUS_NAME: "EVENT_BUS_NAME",
-  LIFECYCLE_CONCURRENCY: "LIFECYCLE_CONCURRENCY"
-};
-var Removal = { DESTROY: "DESTROY", RETAIN: "RETAIN" };
-var HOUR = 3600;
-var DAY = 24 * HOUR;
-var Limits = {
-  deactivateAfterSeconds: { min: HOUR, max: 1e3 * DAY, text: "from 1 hour to 1000 days" },
-  deleteAfterSeconds: { min: HOUR, max: 1e3 * DAY, text: "from 1 hour to 1000 days" },
-  postponeWhileInUseSeconds: { min: 0, max: 90 * DAY, text: "at most 90 days" },
-  windowHours: { min: 1, max: 24, text: "1 to 24 whole hours" },
-  lifecycleConcurrency: { min: 1, max: 20, text: "a whole number from 1 to 20" }
-};
-var Defaults = {
-  deactivateAfterSeconds: 7 * DAY,
-  deleteAfterSeconds: 14 * DAY,
-  postponeWhileInUseSeconds: 0,
-  foreignKeyPolicy: "FAIL" /* FAIL */,
-  removal: Removal.RETAIN,
-  scheduleExpression: "rate(30 days)",
-  rotateOnDeploy: true,
-  lifecycleConcurrency: 4
-};
-var RegistryError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "RegistryError";
-  }
-};
-var SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
-var USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user(\/[\x21-\x29\x2b-\x3e\x40-\x7e]*)?\/[\w+=,.@-]{1,64}$/;
-var SCHEDULE = /^(rate\(\d+ (hour|hours|day|days)\)|cron\([^()]+\))$/;
-function userArnProblem(userArn) {
-  if (/[*?]/.test(userArn)) return "a wildcard would give the function every matching user's keys";
-  if (!USER_ARN.test(userArn)) return "it is not the ARN of one IAM user (arn:<partition>:iam::<account>:user/[path/]name)";
-  return void 0;
-}
-function userNameOf(userArn) {
-  return userArn.slice(userArn.lastIndexOf("/") + 1);
-}
-function accountOf(arn) {
-  return arn.split(":")[4] ?? "";
-}
-function parseRegistry(metadata) {
-  const root = asObject(metadata, "the function's Metadata");
-  const doc = asObject(root[REGISTRY_METADATA_KEY], `Metadata key ${REGISTRY_METADATA_KEY}`);
-  if (doc.version !== REGISTRY_VERSION) {
-    throw new RegistryError(`registry version must be ${REGISTRY_VERSION}, got ${show(doc.version)}`);
-  }
-  if (typeof doc.digest !== "string" || !/^[0-9a-f]{64}$/.test(doc.digest)) {
-    throw new RegistryError(`registry digest must be 64 hex characters, got ${show(doc.digest)}`);
-  }
-  if (!Array.isArray(doc.registrations)) {
-    throw new RegistryError(`registry registrations must be a list, got ${show(doc.registrations)}`);
-  }
-  const registrations = doc.registrations.map((entry, i) => parseRegistration(entry, `registrations[${i}]`));
-  const secrets = /* @__PURE__ */ new Set();
-  const users = /* @__PURE__ */ new Set();
-  registrations.forEach((r, i) => {
-    if (secrets.has(r.secretArn)) throw new RegistryError(`registrations[${i}].secretArn is registered twice: ${r.secretArn}`);
-    const user = `${accountOf(r.userArn)}:${userNameOf(r.userArn)}`;
-    if (users.has(user)) throw new RegistryError(`registrations[${i}].userArn is registered twice: ${r.userArn}`);
-    secrets.add(r.secretArn);
-    users.add(user);
-  });
-  return { version: REGISTRY_VERSION, digest: doc.digest, registrations };
-}
-function parseRegistration(raw, where) {
-  const e = asObject(raw, where);
-  const str = (field, pattern, what) => {
-    const v = e[field];
-    if (typeof v !== "string" || !pattern.test(v)) throw new RegistryError(`${where}.${field} must be ${what}, got ${show(v)}`);
-    return v;
-  };
-  const seconds = (field) => {
-    const v = e[field];
-    const { min: min2, max: max2, text } = Limits[field];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min2 || v > max2) {
-      throw new RegistryError(`${where}.${field} must be ${text}${field === "windowHours" ? "" : " in seconds"}, got ${show(v)}`);
-    }
-    return v;
-  };
-  const userArn = e.userArn;
-  const problem = typeof userArn === "string" ? userArnProblem(userArn) : "it is not a string";
-  if (problem) throw new RegistryError(`${where}.userArn is refused: ${problem}; got ${show(userArn)}`);
-  const policy = e.foreignKeyPolicy;
-  if (!Object.values(ForeignKeyPolicy).includes(policy)) {
-    throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(", ")}, got ${show(policy)}`);
-  }
-  const removal = e.removal;
-  if (removal !== Removal.DESTROY && removal !== Removal.RETAIN) {
-    throw new RegistryError(`${where}.removal must be DESTROY or RETAIN, got ${show(removal)}`);
-  }
-  if (typeof e.rotateOnDeploy !== "boolean") throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
-  return {
-    secretArn: str("secretArn", SECRET_ARN, "a Secrets Manager secret ARN"),
-    userArn,
-    deactivateAfterSeconds: seconds("deactivateAfterSeconds"),
-    deleteAfterSeconds: seconds("deleteAfterSeconds"),
-    postponeWhileInUseSeconds: seconds("postponeWhileInUseSeconds"),
-    foreignKeyPolicy: policy,
-    removal,
-    scheduleExpression: str("scheduleExpression", SCHEDULE, "rate(N hours|days) or cron(...)"),
-    ...e.windowHours === void 0 ? {} : { windowHours: seconds("windowHours") },
-    rotateOnDeploy: e.rotateOnDeploy
-  };
-}
-function asObject(v, where) {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new RegistryError(`${where} must be a JSON object, got ${show(v)}`);
-  return v;
-}
-function show(v) {
-  const text = v === void 0 ? "nothing" : JSON.stringify(v);
-  return text.length > 200 ? `${text.slice(0, 200)}\u2026` : text;
-}
-var SECRET_DESCRIPTION_PREFIX = LIBRARY;
-var ROTATION_RESOURCE_TYPE = "Custom::AccessKeyRotation";
-var DEPARTURES_RESOURCE_TYPE = "Custom::AccessKeyDepartures";
-var RotationProperties = {
-  SECRET: "SecretArn",
-  USER: "UserArn",
-  REMOVAL: "Removal",
-  SCHEDULE: "ScheduleExpression",
-  WINDOW: "WindowHours",
-  ROTATE_ON_DEPLOY: "RotateOnDeploy"
-};
-var DeparturesProperties = {
-  /** `<secret ARN> <user ARN>` of every registration. */
-  REGISTRATIONS: "Registrations"
-};
-var DeparturesAttributes = {
-  USERS: "UserArns",
-  SECRETS: "SecretArns"
-};
-function placeholderUserArn(partition, account) {
-  return `arn:${partition}:iam::${account}:user/${"no-registration-departs".padEnd(65, "-")}`;
-}
-function placeholderSecretArn(partition, region, account) {
-  return `arn:${partition}:secretsmanager:${region}:${account}:secret:${"no-registration-departs".padEnd(513, "-")}`;
-}
-var TAG_PREFIX = "access-key-rotation:";
-var Tags = {
-  /** Written by the function: the key in AWSCURRENT and when it was promoted. */
-  CURRENT_KEY: `${TAG_PREFIX}current-key`,
-  /** Written by the rotation: the superseded key and when it was superseded (the lifecycle's cheap hint). */
-  PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
-  /** Prefix of the tag, one per old key, where the lifecycle records its progress (`key/<access key id>`). */
-  KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
-  /** Written by the function right after CreateAccessKey: the id of the key it is about to store. */
-  CREATING: `${TAG_PREFIX}creating`,
-  /** Written by the function under ForeignKeyPolicy.ADOPT: the hand-made key taken over. */
-  ADOPTING: `${TAG_PREFIX}adopting`,
-  /** Operator hold: while present, the lifecycle leaves the previous key as it is. */
-  HOLD: `${TAG_PREFIX}hold`,
-  /** Operator request (`requested-at=<ISO time>`): the next rotation, if it starts within the hour, is an emergency revoke. */
-  REVOKE: `${TAG_PREFIX}revoke`
-};
-var FUNCTION_TAGGED_KEYS = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.HOLD];
-var FUNCTION_UNTAGGED_KEYS = [Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.REVOKE];
-var REVOKE_REQUEST_TTL_SECONDS = HOUR;
-var Stage = {
-  CURRENT: "AWSCURRENT",
-  PENDING: "AWSPENDING",
-  PREVIOUS: "AWSPREVIOUS",
-  /**
-   * On the version whose key replaced its predecessor by an emergency revoke:
-   * that predecessor is deactivated at once and deleted at the next lifecycle run.
-   */
-  REVOKED_PREDECESSOR: "ACCESS_KEY_ROTATION_REVOKED_PREDECESSOR"
-};
-var KEY_LABEL = /^AKIA[A-Z0-9]{12,124}$/;
-function isKeyLabel(label) {
-  return KEY_LABEL.test(label);
-}
-var LIFECYCLE_ACTION = "lifecycle";
 
 // src/rotation/model.ts
 var ACTIVE = "Active";
@@ -1884,14 +1924,20 @@ function keyProgressTag(accessKeyId) {
 }
 function parseKeyProgress(tags, accessKeyId) {
   const f = decodeFields(tags[keyProgressTag(accessKeyId)]);
-  return { usageCheckedAt: hintDate(f["usage-checked-at"]), deactivatedAt: hintDate(f["deactivated-at"]), deletedAt: hintDate(f["deleted-at"]) };
+  return {
+    usageCheckedAt: hintDate(f["usage-checked-at"]),
+    deactivatedAt: hintDate(f["deactivated-at"]),
+    deletedAt: hintDate(f["deleted-at"]),
+    heldAt: hintDate(f["held-at"])
+  };
 }
 function formatKeyProgress(accessKeyId, progress) {
   return {
     [keyProgressTag(accessKeyId)]: encodeFields({
       "usage-checked-at": progress.usageCheckedAt?.toISOString(),
       "deactivated-at": progress.deactivatedAt?.toISOString(),
-      "deleted-at": progress.deletedAt?.toISOString()
+      "deleted-at": progress.deletedAt?.toISOString(),
+      "held-at": progress.heldAt?.toISOString()
     })
   };
 }
@@ -2192,6 +2238,9 @@ function provenOrphan(e) {
   if (!e.key.createdAt || !e.attemptStartedAt) return false;
   return e.key.createdAt.getTime() >= e.attemptStartedAt.getTime();
 }
+function usageCheckAt(config, superseded) {
+  return plus(superseded, config.deactivateAfterSeconds - (config.noticeBeforeSeconds ?? config.deactivateAfterSeconds / 2));
+}
 function retirableKey(input) {
   const { staged } = input;
   const id = staged.previous ?? (input.config.foreignKeyPolicy === "ADOPT" /* ADOPT */ ? input.previousHint?.accessKeyId : void 0);
@@ -2215,7 +2264,10 @@ function planLifecycle(input, now) {
   if (progress.deletedAt) return { kind: "none", reason: `${id} is recorded as deleted` };
   if (!input.keys) {
     if (revoked) return { kind: "read" };
-    if (input.hold !== void 0 && holds(input.hold, id)) return { kind: "none", reason: `held: ${input.hold}` };
+    if (input.hold !== void 0 && holds(input.hold, id)) {
+      return progress.deactivatedAt && !progress.heldAt ? { kind: "read" } : { kind: "none", reason: `held: ${input.hold}` };
+    }
+    if (progress.heldAt) return { kind: "read" };
     const superseded2 = input.previousHint?.accessKeyId === id ? input.previousHint.supersededAt : void 0;
     if (!superseded2) return { kind: "read" };
     const due2 = plus(superseded2, config.deactivateAfterSeconds);
@@ -2223,21 +2275,27 @@ function planLifecycle(input, now) {
       const deleteAt2 = plus(later(progress.deactivatedAt, due2), config.deleteAfterSeconds);
       return now >= deleteAt2 ? { kind: "read" } : { kind: "none", reason: "inactive, retained", nextAt: deleteAt2 };
     }
-    const checkAt = plus(superseded2, config.deactivateAfterSeconds / 2);
+    const checkAt = usageCheckAt(config, superseded2);
     if (now >= due2 || now >= checkAt && !progress.usageCheckedAt) return { kind: "read" };
     return { kind: "none", reason: "grace period", nextAt: progress.usageCheckedAt || now >= checkAt ? due2 : checkAt };
   }
   const key = input.keys.find((k) => k.accessKeyId === id);
   if (!key) return { kind: "forget", accessKeyId: id };
   if (revoked) return { kind: "delete-revoked", accessKeyId: id, wasActive: isActive(key) };
-  if (input.hold !== void 0 && holds(input.hold, id)) return { kind: "none", reason: `held: ${input.hold}` };
+  if (input.hold !== void 0 && holds(input.hold, id)) {
+    if (progress.deactivatedAt && !progress.heldAt && key.status === ACTIVE) return { kind: "record-hold", accessKeyId: id };
+    return { kind: "none", reason: `held: ${input.hold}` };
+  }
+  if (progress.deactivatedAt && progress.heldAt) {
+    return key.status === ACTIVE ? { kind: "deactivate", accessKeyId: id } : { kind: "record-deactivation", accessKeyId: id };
+  }
   const superseded = supersededAt(input, id);
   if (!superseded) return { kind: "none", reason: `no record of when ${id} was superseded` };
   const due = plus(superseded, config.deactivateAfterSeconds);
   if (!progress.deactivatedAt) {
     if (key.status === INACTIVE) return { kind: "record-deactivation", accessKeyId: id };
     if (now >= due) return { kind: "deactivate", accessKeyId: id };
-    const checkAt = plus(superseded, config.deactivateAfterSeconds / 2);
+    const checkAt = usageCheckAt(config, superseded);
     if (now >= checkAt && !progress.usageCheckedAt) return { kind: "check-usage", accessKeyId: id };
     return { kind: "none", reason: "grace period", nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
   }
@@ -2662,6 +2720,7 @@ var Lifecycle = class {
     this.ctx.audit.record(EventType.LIFECYCLE_FAILED, {
       secretArn: registration.secretArn,
       userName: userNameOf(registration.userArn),
+      owner: registration.owner,
       reason: describeError(e, this.ctx.redactor)
     });
   }
@@ -2676,7 +2735,7 @@ var Lifecycle = class {
     const config = registration;
     const superseded = supersededAt(input, id);
     const { progress } = input;
-    const detail = { secretArn: arn, userName, accessKeyId: id };
+    const detail = { secretArn: arn, userName, accessKeyId: id, owner: registration.owner };
     const save = (p) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
     switch (action.kind) {
       case "forget":
@@ -2684,12 +2743,19 @@ var Lifecycle = class {
         ctx.audit.record(EventType.DELETED, { ...detail, reason: "key was already gone (deleted outside the lifecycle)" });
         return "recorded";
       case "record-deactivation":
-        await save({ ...progress, deactivatedAt: now });
+        await save({ ...progress, deactivatedAt: now, heldAt: void 0 });
         ctx.audit.record(EventType.DEACTIVATED, {
           ...detail,
-          reason: `found inactive (made inactive outside the lifecycle); deleted after ${formatSeconds(config.deleteAfterSeconds)}`
+          reason: `found inactive (made inactive outside the lifecycle${progress.heldAt ? ", then released" : ""}); deleted after ${formatSeconds(config.deleteAfterSeconds)}`
         });
         return "recorded";
+      case "record-hold":
+        await save({ ...progress, heldAt: now });
+        ctx.audit.record(EventType.HELD, {
+          ...detail,
+          reason: `active again under the hold '${input.hold}'; when the hold is removed it is deactivated again and deleted ${formatSeconds(config.deleteAfterSeconds)} later`
+        });
+        return "held";
       case "check-usage": {
         const use = await ctx.gateway.lastUse(id);
         if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
@@ -2706,7 +2772,7 @@ var Lifecycle = class {
       case "deactivate": {
         const use = await ctx.gateway.lastUse(id);
         if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
-        const plan = planDeactivation(config, superseded, progress.usageCheckedAt, use.at, now);
+        const plan = progress.heldAt || !superseded ? { kind: "deactivate", stillInUse: false } : planDeactivation(config, superseded, progress.usageCheckedAt, use.at, now);
         if (plan.kind === "postpone") {
           if (plan.warn) {
             ctx.audit.record(EventType.STILL_IN_USE, {
@@ -2726,13 +2792,17 @@ var Lifecycle = class {
           });
         }
         if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret.versions, id, progress, now, detail);
-        await save({ ...progress, deactivatedAt: now });
-        ctx.audit.record(EventType.DEACTIVATED, { ...detail, reason: `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended` });
+        await save({ ...progress, deactivatedAt: now, heldAt: void 0 });
+        ctx.audit.record(EventType.DEACTIVATED, {
+          ...detail,
+          reason: progress.heldAt ? "deactivated again: the hold on it was released" : `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended`
+        });
         return "deactivated";
       }
       case "hold": {
         const reason = `id=${id} found re-activated outside the lifecycle at ${now.toISOString()}`;
         await ctx.gateway.tag(arn, { [Tags.HOLD]: reason });
+        await save({ ...progress, heldAt: now });
         ctx.audit.record(EventType.HELD, { ...detail, reason: `${reason}; remove tag ${Tags.HOLD} to resume` });
         return "held";
       }
@@ -2838,6 +2908,7 @@ var RotationSteps = class {
       ctx.audit.record(e instanceof RefusedError ? EventType.REFUSED : EventType.ROTATION_FAILED, {
         secretArn: registration?.secretArn ?? secretId,
         userName: registration ? userNameOf(registration.userArn) : void 0,
+        owner: registration?.owner,
         accessKeyId: e.accessKeyIds?.join(" "),
         step,
         reason
@@ -2880,7 +2951,7 @@ var RotationSteps = class {
       policy: registration.foreignKeyPolicy
     });
     if (plan.kind === "fail") throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
-    const detail = { secretArn: secret.arn, userName };
+    const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     for (const d of plan.deletions) {
       await ctx.gateway.deleteAccessKey(userName, d.accessKeyId);
       ctx.audit.record(EventType.DELETED, { ...detail, accessKeyId: d.accessKeyId, reason: d.reason, wasActive: d.wasActive });
@@ -3003,7 +3074,7 @@ var RotationSteps = class {
     const revoke = tokenLabels.includes(Stage.REVOKED_PREDECESSOR) && old !== void 0;
     if (stateDone && leftovers.length === 0 && !revoke) return;
     const now = ctx.clock();
-    const detail = { secretArn: secret.arn, userName };
+    const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     const tags = { [Tags.CURRENT_KEY]: encodeFields({ "id": promoted, "promoted-at": now.toISOString() }) };
     if (!stateDone) {
       ctx.audit.record(EventType.PROMOTED, { ...detail, accessKeyId: promoted, previousAccessKeyId: old, reason: "new key is AWSCURRENT" });
@@ -3042,6 +3113,7 @@ var Rotator = class {
   steps;
   lifecycleRun;
   customResources;
+  functionName;
   constructor(options) {
     const redactor = new Redactor();
     const logger = new Logger(options.logSink, redactor);
@@ -3055,19 +3127,42 @@ var Rotator = class {
     };
     this.steps = new RotationSteps(this.ctx, options.testSecretRetry);
     this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency);
+    this.functionName = options.functionName;
     this.customResources = new CustomResources(this.ctx, {
       stackId: options.stackId ?? "",
       transport: options.responseTransport ?? fetchTransport,
       ...options.customResources
     });
   }
-  /** One of Secrets Manager's four rotation steps. */
-  rotationStep(event) {
-    return this.steps.run(event);
+  /** One of Secrets Manager's four rotation steps; a failed or refused step counts in `RotationFailures`. */
+  async rotationStep(event) {
+    try {
+      await this.steps.run(event);
+    } catch (e) {
+      await this.countFailures(Metrics.ROTATION_FAILURES, 1);
+      throw e;
+    }
   }
-  /** One scheduled lifecycle run over this stack's registrations. */
-  lifecycle() {
-    return this.lifecycleRun.run();
+  /** One scheduled lifecycle run over this stack's registrations; the secrets it failed on count in `LifecycleFailures`. */
+  async lifecycle() {
+    let summary;
+    try {
+      summary = await this.lifecycleRun.run();
+    } catch (e) {
+      await this.countFailures(Metrics.LIFECYCLE_FAILURES, 1);
+      throw e;
+    }
+    if (summary.failed > 0) await this.countFailures(Metrics.LIFECYCLE_FAILURES, summary.failed);
+    return summary;
+  }
+  /** Puts a failure count; a metric that cannot be put is logged, never in the way of the failure itself. */
+  async countFailures(metric, count) {
+    if (!this.functionName) return;
+    try {
+      await this.ctx.gateway.putMetric(metric, count, { [Metrics.DIMENSION]: this.functionName });
+    } catch (e) {
+      this.ctx.logger.warn("could not put the failure metric", { metric, count, error: describeError(e, this.ctx.redactor) });
+    }
   }
   /** A CloudFormation custom resource event for this stack's rotation or departures resources. */
   customResource(event, functionArn) {
@@ -3095,7 +3190,8 @@ var rotator = new Rotator({
     logicalId: env[Env.REGISTRY_RESOURCE] ?? "",
     digest: env[Env.REGISTRY_DIGEST] ?? ""
   }),
-  stackId: env[Env.STACK_ID]
+  stackId: env[Env.STACK_ID],
+  functionName: env.AWS_LAMBDA_FUNCTION_NAME
 });
 async function handler(event, context) {
   if (typeof event !== "object" || event === null) throw new Error(`unknown event: expected an object, got ${typeof event}`);
