@@ -9,7 +9,7 @@
  * that only a stack update can change what the function acts on.
  */
 import { createHash } from 'crypto';
-import { Annotations, Aws, CfnResource, CustomResource, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnResource, CustomResource, Duration, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -21,7 +21,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
+import { accessKeyEventRule } from './access-key-event-rule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS, FUNCTION_UNTAGGED_KEYS, Limits,
@@ -112,6 +113,19 @@ export interface AccessKeyRotatorProps {
 }
 
 /**
+ * A rule on the library's audit events.
+ */
+export interface AccessKeyEventRuleOptions extends events.OnEventOptions {
+  /**
+   * The detail types to match: values of `AccessKeyEvents` (for example
+   * `AccessKeyEvents.NEEDS_ATTENTION`).
+   *
+   * @default AccessKeyEvents.ALL - every event the library sends
+   */
+  readonly eventTypes?: string[];
+}
+
+/**
  * One registration as the rotating-key constructs hand it to the rotator.
  *
  * @internal
@@ -158,8 +172,12 @@ export class AccessKeyRotator extends Construct {
   /** The rule that runs the lifecycle on its schedule. */
   public readonly lifecycleRule: events.IRule;
 
+  /** The event bus that receives the audit events. */
+  public readonly eventBus: events.IEventBus;
+
   private readonly role: iam.Role;
   private readonly guards: iam.Policy;
+  private readonly customBus: boolean;
   private readonly registrations: RegistrationRequest[] = [];
   private readonly policies: RegistrationPolicy[] = [];
 
@@ -192,6 +210,8 @@ export class AccessKeyRotator extends Construct {
     }
 
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.eventBus = eventBus;
+    this.customBus = props.eventBus !== undefined;
     const fn: RotationFunction = new RotationFunction(this, 'Function', {
       description: 'Rotates IAM access keys kept in Secrets Manager, and retires old keys',
       role: this.role,
@@ -336,6 +356,53 @@ export class AccessKeyRotator extends Construct {
     });
     if (props.alarmTopic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
     this.alarm = alarm;
+    Aspects.of(this).add(new WarnOfSilentAlarm(this, alarm));
+  }
+
+  /**
+   * Rotation steps that failed or were refused (the function puts this
+   * metric only when one does: a healthy stack has no data, read as zero).
+   *
+   * @default - the sum over 5 minutes
+   */
+  public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.failureMetric(Metrics.ROTATION_FAILURES, props);
+  }
+
+  /**
+   * Secrets whose lifecycle transition failed (or 1 for a run that failed
+   * as a whole), put only when one does.
+   *
+   * @default - the sum over 5 minutes
+   */
+  public metricLifecycleFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.failureMetric(Metrics.LIFECYCLE_FAILURES, props);
+  }
+
+  /**
+   * A rule on the library's audit events from this rotator's keys, on the
+   * bus they are sent to: for notifications (SNS email, a chat webhook), a
+   * ticket, or a consumer that reloads its key on `AccessKeyEvents.PROMOTED`.
+   */
+  public onAccessKeyEvent(id: string, options: AccessKeyEventRuleOptions = {}): events.Rule {
+    return accessKeyEventRule(this, id, this._eventRuleBus, options);
+  }
+
+  private failureMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: Metrics.NAMESPACE,
+      metricName,
+      dimensionsMap: { [Metrics.DIMENSION]: this.function.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** @internal */
+  public get _eventRuleBus(): events.IEventBus | undefined {
+    // A rule on the default bus needs no bus named; a custom bus is named.
+    return this.customBus ? this.eventBus : undefined;
   }
 
   /**
@@ -434,6 +501,25 @@ export class AccessKeyRotator extends Construct {
       policy.policy.addStatements(policy.keys);
     }
     if (!policy.keys.resources.includes(key.keyArn)) policy.keys.addResources(key.keyArn);
+  }
+}
+
+/**
+ * Warns at synth when the failure alarm notifies nobody (acknowledge the
+ * warning when failures are routed elsewhere, e.g. with onAccessKeyEvent).
+ */
+class WarnOfSilentAlarm implements IAspect {
+  constructor(private readonly rotator: AccessKeyRotator, private readonly alarm: cloudwatch.Alarm) {}
+
+  visit(node: IConstruct): void {
+    if (node !== this.rotator) return;
+    const actions = Stack.of(this.alarm).resolve((this.alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmActions);
+    if (Array.isArray(actions) && actions.length > 0) return;
+    // On the alarm, so that an acknowledgement on the rotator (or the stack, or the app) covers it.
+    Annotations.of(this.alarm).addWarningV2('cdk-rotating-access-keys:alarmWithoutAction',
+      'the alarm on rotation and lifecycle failures has no action, so a failure notifies nobody: set alarmTopic (an SNS topic '
+      + 'with an email or chat subscription), or add an action to rotator.alarm; acknowledge this warning if failures reach '
+      + 'people another way (onAccessKeyEvent with AccessKeyEvents.NEEDS_ATTENTION)');
   }
 }
 

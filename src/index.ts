@@ -4,3 +4,4 @@ export * from './foreign-key-policy';
 export * from './key-rotation-schedule';
 export * from './rotating-access-key';
 export * from './rotating-access-key-user';
+export * from './access-key-events';

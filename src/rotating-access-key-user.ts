@@ -3,9 +3,11 @@
  * settings, and gives it rotating access keys.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AccessKeyEventRuleOptions } from './access-key-rotator';
 import { RotatingAccessKey, RotatingAccessKeyOptions } from './rotating-access-key';
 
 /**
@@ -98,5 +100,25 @@ export class RotatingAccessKeyUser extends Construct {
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.accessKey.grantRead(grantee);
+  }
+
+  /** Lets a principal rotate the key now (see `RotatingAccessKey.grantRotate`). */
+  public grantRotate(grantee: iam.IGrantable): iam.Grant {
+    return this.accessKey.grantRotate(grantee);
+  }
+
+  /** Lets a principal revoke the key (see `RotatingAccessKey.grantRevoke`). */
+  public grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    return this.accessKey.grantRevoke(grantee);
+  }
+
+  /** Lets a principal operate the key with the CLI (see `RotatingAccessKey.grantOperate`). */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.accessKey.grantOperate(grantee);
+  }
+
+  /** A rule on the key's audit events (see `RotatingAccessKey.onAccessKeyEvent`). */
+  public onAccessKeyEvent(id: string, options: AccessKeyEventRuleOptions = {}): events.Rule {
+    return this.accessKey.onAccessKeyEvent(id, options);
   }
 }

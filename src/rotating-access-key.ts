@@ -6,15 +6,19 @@
  * the registration leaves the stack with DESTROY, deletes its keys.
  */
 import { Annotations, CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AccessKeyRotator } from './access-key-rotator';
+import { accessKeyEventRule } from './access-key-event-rule';
+import { AccessKeyEventRuleOptions, AccessKeyRotator } from './access-key-rotator';
 import { ForeignKeyPolicy } from './foreign-key-policy';
 import { KeyRotationSchedule } from './key-rotation-schedule';
 import { suppressNagFindings } from './nag-suppressions';
-import { accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, userArnProblem } from './rotation/contract';
+import {
+  accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem,
+} from './rotation/contract';
 const IAM3_MAX_ACTIVE_DAYS = 90;
 
 /**
@@ -67,6 +71,25 @@ export interface RotatingAccessKeyOptions {
    * @default - deactivation is never postponed
    */
   readonly postponeDeactivationWhileInUse?: Duration;
+
+  /**
+   * How long before the old key's deactivation its use is checked: when a
+   * consumer still uses it, an `Access Key Still In Use` event (naming the
+   * `owner`) warns in time to move to the new key. From 1 hour to
+   * `deactivateAfter`.
+   *
+   * @default - half of deactivateAfter
+   */
+  readonly earlyNotice?: Duration;
+
+  /**
+   * Who uses the key — a team, an address, a chat channel — carried in every
+   * audit event of this key, so that rules can route notifications to its
+   * owner. 1 to 256 printable ASCII characters; never a secret.
+   *
+   * @default - events name no owner
+   */
+  readonly owner?: string;
 
   /**
    * What rotation does with keys on the user that this library did not create.
@@ -142,6 +165,7 @@ export class RotatingAccessKey extends Construct {
     const postpone = props.postponeDeactivationWhileInUse ?? Duration.seconds(0);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     validate(scope, props, schedule, deactivateAfter, deleteAfter, postpone, removalPolicy);
+    validateNotice(props, deactivateAfter);
 
     this.user = props.user;
     this.rotator = props.rotator ?? AccessKeyRotator.of(this);
@@ -175,6 +199,8 @@ export class RotatingAccessKey extends Construct {
         scheduleExpression: schedule.expressionString,
         ...(windowHours === undefined ? {} : { windowHours }),
         rotateOnDeploy,
+        ...(props.earlyNotice === undefined ? {} : { noticeBeforeSeconds: props.earlyNotice.toSeconds() }),
+        ...(props.owner === undefined ? {} : { owner: props.owner }),
       },
     });
 
@@ -243,6 +269,99 @@ export class RotatingAccessKey extends Construct {
   }
 
   /**
+   * Lets a principal rotate this key now (the CLI's `rotate`): Secrets
+   * Manager's `RotateSecret` on this secret, through this stack's rotation
+   * function only; `lambda:InvokeFunction` on that function, which Secrets
+   * Manager requires of whoever calls `RotateSecret` (see docs/SECURITY.md for
+   * what it is worth); and the reads the CLI makes to confirm that the secret
+   * is registered (`DescribeSecret`, the function's configuration, the
+   * registry in its stack). Neither the key nor the secret's value.
+   */
+  public grantRotate(grantee: iam.IGrantable): iam.Grant {
+    const fn = this.rotator.function.functionArn;
+    return this.grantRegistryReads(grantee).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:RotateSecret'],
+      resourceArns: [this.secret.secretArn],
+      conditions: { StringEqualsIfExists: { 'secretsmanager:RotationLambdaARN': fn } },
+    })).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [fn],
+    }));
+  }
+
+  /**
+   * Lets a principal revoke this key (the CLI's `revoke`): what `grantRotate`
+   * gives, and tagging the secret with the revoke request only, so that the
+   * rotation it starts deactivates the old key at once.
+   */
+  public grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    return this.grantRotate(grantee).combine(this.grantTags(grantee, 'secretsmanager:TagResource', [Tags.REVOKE]));
+  }
+
+  /**
+   * Lets a principal operate this key with the CLI: `status` (the user's keys,
+   * when each was last used, the registry), `rotate`, `revoke`, `deactivate`,
+   * `activate`, `release` and `delete` — IAM's key actions on this user only,
+   * and the operator's hold and revoke tags on this secret only. Not the
+   * secret's value: `grantRead` gives that.
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.grantRevoke(grantee)
+      .combine(this.grantTags(grantee, 'secretsmanager:TagResource', [Tags.HOLD, Tags.REVOKE]))
+      .combine(this.grantTags(grantee, 'secretsmanager:UntagResource', [Tags.HOLD, Tags.REVOKE]))
+      .combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey'],
+        resourceArns: [this.user.userArn],
+      }))
+      .combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['cloudformation:ListStackResources'],
+        resourceArns: [Stack.of(this.rotator).stackId],
+      }));
+  }
+
+  /**
+   * A rule on this key's audit events (their resource is this secret), on the
+   * bus they are sent to.
+   */
+  public onAccessKeyEvent(id: string, options: AccessKeyEventRuleOptions = {}): events.Rule {
+    return accessKeyEventRule(this, id, this.rotator._eventRuleBus, options, [this.secret.secretArn]);
+  }
+
+  /** What the CLI reads to find a secret's registration: the secret, the rotation function's configuration, the registry. */
+  private grantRegistryReads(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:DescribeSecret'],
+      resourceArns: [this.secret.secretArn],
+    }).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:GetFunctionConfiguration'],
+      resourceArns: [this.rotator.function.functionArn],
+    })).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStackResource'],
+      resourceArns: [Stack.of(this.rotator).stackId],
+    }));
+  }
+
+  /** Tagging (or untagging) this secret with these tag keys and no other. */
+  private grantTags(grantee: iam.IGrantable, action: string, keys: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [action],
+      resourceArns: [this.secret.secretArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': keys },
+        'Null': { 'aws:TagKeys': 'false' },
+      },
+    });
+  }
+
+  /**
    * Security Hub IAM.3 wants every active key younger than 90 days. The oldest
    * an active key gets: a full interval as current, the rotation window, then
    * the grace period (and any postponement) as previous key.
@@ -275,6 +394,23 @@ export class RotatingAccessKey extends Construct {
 
 function days(hours: number): string {
   return String(Math.round(hours / 24 * 10) / 10);
+}
+
+function validateNotice(props: RotatingAccessKeyProps, deactivateAfter: Duration): void {
+  const notice = props.earlyNotice;
+  if (notice && !notice.isUnresolved()) {
+    const { min, max } = Limits.noticeBeforeSeconds;
+    const s = notice.toSeconds();
+    if (s < min || s > max) throw new Error(`earlyNotice must be from 1 hour to 1000 days, got ${notice.toHumanString()}`);
+    if (!deactivateAfter.isUnresolved() && s > deactivateAfter.toSeconds()) {
+      throw new Error(`earlyNotice (${notice.toHumanString()}) must be at most deactivateAfter (${deactivateAfter.toHumanString()}): `
+        + 'the use of the old key is checked that long before its deactivation');
+    }
+  }
+  const owner = props.owner;
+  if (owner !== undefined && !Token.isUnresolved(owner) && !/^[\x20-\x7e]{1,256}$/.test(owner)) {
+    throw new Error(`owner must be 1 to 256 printable ASCII characters, got '${owner}'`);
+  }
 }
 
 function validate(

@@ -66,6 +66,13 @@ function synthesize(withDave: boolean) {
   // A consumer of carol's key (customer-managed KMS key).
   const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
   carol.grantRead(consumer);
+  // Operators: one who may rotate bob's key, one who may revoke it, and one who operates alice's key with the CLI.
+  const rotations = new iam.Role(stack, 'Rotations', { assumedBy: new iam.AccountRootPrincipal() });
+  bob.grantRotate(rotations);
+  const revoker = new iam.Role(stack, 'Revoker', { assumedBy: new iam.AccountRootPrincipal() });
+  bob.grantRevoke(revoker);
+  const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+  alice.grantOperate(operator);
 
   const template = app.synth().getStackByName(stack.stackName).template as Template;
   const logicalId = (c: IConstruct) => stack.resolve(stack.getLogicalId(
@@ -81,6 +88,9 @@ function synthesize(withDave: boolean) {
     dave,
     extras,
     consumer,
+    rotations,
+    revoker,
+    operator,
     functionId: logicalId(rotator.function),
     guardsId: logicalId(rotator.node.findChild('Guards')),
     departuresId: logicalId(rotator.node.findChild('Departures')),
@@ -179,6 +189,11 @@ const BEFORE_UPDATE_POLICIES = policiesOfRole(OLD, resolverOf(OLD), functionRole
 const CONSUMER_ID = NEW.logicalId(NEW.consumer);
 const CONSUMER_POLICIES = policiesOfRole(NEW, RESOLVER, CONSUMER_ID);
 const CONSUMER = `arn:${PARTITION}:sts::${ACCOUNT}:assumed-role/${roleNameOf(NEW, RESOLVER, CONSUMER_ID)}/backup-shipper-task`;
+/** A person's session in one of the operator roles. */
+function operatorCaller(role: IConstruct): { principal: string; policies: SimulationIdentityPolicy[] } {
+  const id = NEW.logicalId(role);
+  return { principal: `arn:${PARTITION}:sts::${ACCOUNT}:assumed-role/${roleNameOf(NEW, RESOLVER, id)}/jane`, policies: policiesOfRole(NEW, RESOLVER, id) };
+}
 
 // ---------------------------------------------------------------------------
 // Running a request through the simulator
@@ -663,6 +678,85 @@ describe('grantRead', () => {
     expect(resources).toContain(CAROL_KEY);
     expect(resources).not.toMatch(/"Resource":"\*"/);
     expect(JSON.stringify(CAROL_KEY_POLICY)).not.toContain('Consumer');
+  });
+});
+
+describe('what the operator grants allow (the CLI\'s commands) and deny', () => {
+  const ROTATIONS = operatorCaller(NEW.rotations);
+  const REVOKER = operatorCaller(NEW.revoker);
+  const OPERATOR = operatorCaller(NEW.operator);
+  const tags = (...keys: string[]) => ({ 'aws:TagKeys': keys });
+  const HOLD = 'access-key-rotation:hold';
+  const REVOKE = 'access-key-rotation:revoke';
+  /** What every command reads to find the secret's registration. */
+  const registryReads = (secret: string, who: string): RequestSpec[] => [
+    { given: `${who} secret`, action: 'secretsmanager:DescribeSecret', resource: secret },
+    { given: 'the rotation function\'s configuration', action: 'lambda:GetFunctionConfiguration', resource: FUNCTION_ARN },
+    { given: 'the registry in the rotator\'s stack', action: 'cloudformation:DescribeStackResource', resource: OWN_STACK },
+  ];
+  const rotate = (secret: string, who: string): RequestSpec[] => [
+    ...registryReads(secret, who),
+    { given: `${who} secret, as configured`, action: 'secretsmanager:RotateSecret', resource: secret },
+    { given: `${who} secret, through its rotation function`, action: 'secretsmanager:RotateSecret', resource: secret, context: THROUGH_THIS_FUNCTION },
+    { given: 'the rotation function, as RotateSecret requires', action: 'lambda:InvokeFunction', resource: FUNCTION_ARN },
+  ];
+  const cases: [string, { principal: string; policies: SimulationIdentityPolicy[] }, RequestSpec[], RequestSpec[]][] = [
+    ['grantRotate', ROTATIONS, rotate(BOB_SECRET, "bob's"), [
+      { given: "alice's secret", action: 'secretsmanager:RotateSecret', resource: ALICE_SECRET },
+      { given: "bob's secret through another function", action: 'secretsmanager:RotateSecret', resource: BOB_SECRET, context: { 'secretsmanager:RotationLambdaARN': OTHER_FUNCTION } },
+      { given: "bob's secret's value", action: 'secretsmanager:GetSecretValue', resource: BOB_SECRET },
+      { given: "bob's secret and the revoke tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(REVOKE) },
+      { given: "bob's keys", action: 'iam:UpdateAccessKey', resource: BOB },
+      { given: 'the rotation function\'s code', action: 'lambda:UpdateFunctionCode', resource: FUNCTION_ARN },
+      { given: 'another function', action: 'lambda:InvokeFunction', resource: OTHER_FUNCTION },
+      { given: 'another stack', action: 'cloudformation:DescribeStackResource', resource: OTHER_STACK },
+    ]],
+    ['grantRevoke', REVOKER, [
+      ...rotate(BOB_SECRET, "bob's"),
+      { given: "bob's secret and the revoke tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(REVOKE) },
+    ], [
+      { given: "bob's secret and the hold tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(HOLD) },
+      { given: "bob's secret, the revoke tag and another", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(REVOKE, 'Owner') },
+      { given: "bob's secret, tags not named", action: 'secretsmanager:TagResource', resource: BOB_SECRET },
+      { given: "alice's secret and the revoke tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: tags(REVOKE) },
+      { given: "bob's secret and the revoke tag", action: 'secretsmanager:UntagResource', resource: BOB_SECRET, context: tags(REVOKE) },
+      { given: "bob's keys", action: 'iam:DeleteAccessKey', resource: BOB },
+    ]],
+    ['grantOperate', OPERATOR, [
+      ...rotate(ALICE_SECRET, "alice's"),
+      ...['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey']
+        .map((action) => ({ given: "alice's keys", action, resource: ALICE })),
+      { given: "alice's secret and the hold tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: tags(HOLD) },
+      { given: "alice's secret and the hold tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: tags(HOLD) },
+      { given: "alice's secret and the revoke tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: tags(REVOKE) },
+      { given: "alice's secret and the revoke tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: tags(REVOKE) },
+      { given: 'the rotator\'s stack, to find its registry', action: 'cloudformation:ListStackResources', resource: OWN_STACK },
+    ], [
+      { given: "alice's user", action: 'iam:CreateAccessKey', resource: ALICE },
+      { given: "bob's keys", action: 'iam:UpdateAccessKey', resource: BOB },
+      { given: "bob's keys", action: 'iam:DeleteAccessKey', resource: BOB },
+      { given: "alice's secret's value", action: 'secretsmanager:GetSecretValue', resource: ALICE_SECRET },
+      { given: "alice's secret", action: 'secretsmanager:PutSecretValue', resource: ALICE_SECRET },
+      { given: "alice's secret", action: 'secretsmanager:UpdateSecretVersionStage', resource: ALICE_SECRET },
+      { given: "alice's secret", action: 'secretsmanager:DeleteSecret', resource: ALICE_SECRET },
+      { given: "alice's secret", action: 'secretsmanager:CancelRotateSecret', resource: ALICE_SECRET },
+      { given: "alice's secret and the function's previous-key tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: tags('access-key-rotation:previous-key') },
+      { given: "alice's secret and the function's current-key tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: tags('access-key-rotation:current-key') },
+      { given: "bob's secret and the hold tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(HOLD) },
+      { given: "bob's secret", action: 'secretsmanager:RotateSecret', resource: BOB_SECRET },
+      { given: 'another stack', action: 'cloudformation:ListStackResources', resource: OTHER_STACK },
+      { given: 'every secret', action: 'secretsmanager:ListSecrets', resource: '*' },
+    ]],
+  ];
+
+  describe.each(cases)('%s', (_, caller, allowed, denied) => {
+    test.each(allowed)('GIVEN $given WHEN the operator calls $action THEN it is allowed', async (spec) => {
+      expect((await simulate(spec, caller)).overall).toBe('Allowed');
+    });
+
+    test.each(denied)('GIVEN $given WHEN the operator calls $action THEN it is denied', async (spec) => {
+      expectDenied(await simulate(spec, caller));
+    });
   });
 });
 

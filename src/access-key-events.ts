@@ -1,0 +1,46 @@
+/**
+ * The audit events the rotation function sends to EventBridge: their source
+ * and detail types, for rules and for notification routing.
+ */
+import { EVENT_SOURCE, EventType } from './rotation/contract';
+
+/**
+ * The source and the detail types of the library's EventBridge events. Each
+ * event's detail names the secret (`secretArn`), the user (`userName`), the
+ * key (`accessKeyId`, never the secret access key), the `reason`, and the
+ * registration's `owner` when one is set.
+ */
+export class AccessKeyEvents {
+  /** The `source` of every event. */
+  public static readonly SOURCE: string = EVENT_SOURCE;
+  /** A new key was created and stored as AWSPENDING. */
+  public static readonly CREATED: string = EventType.CREATED;
+  /** The new key became AWSCURRENT; the old key starts its grace period. */
+  public static readonly PROMOTED: string = EventType.PROMOTED;
+  /** An old key was made inactive (after its grace period, a revoke, or found inactive). */
+  public static readonly DEACTIVATED: string = EventType.DEACTIVATED;
+  /** An old key was deleted (or found deleted). */
+  public static readonly DELETED: string = EventType.DELETED;
+  /** An emergency revoke replaced a key and deactivated the old one at once. */
+  public static readonly REVOKED: string = EventType.REVOKED;
+  /** A consumer still used the old key after the new one was promoted: the early notice to its owner. */
+  public static readonly STILL_IN_USE: string = EventType.STILL_IN_USE;
+  /** The lifecycle holds off: an old key is active again under (or without) an operator's hold. */
+  public static readonly HELD: string = EventType.HELD;
+  /** A rotation step failed. */
+  public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
+  /** The lifecycle could not carry out a transition. */
+  public static readonly LIFECYCLE_FAILED: string = EventType.LIFECYCLE_FAILED;
+  /** A request the registry does not allow was refused (a forged event, an unregistered secret). */
+  public static readonly REFUSED: string = EventType.REFUSED;
+
+  /** Every detail type the library sends. */
+  public static readonly ALL: string[] = Object.values(EventType);
+
+  /** Detail types that call for a person: failures, refusals, holds and a consumer still on an old key. */
+  public static readonly NEEDS_ATTENTION: string[] = [
+    EventType.ROTATION_FAILED, EventType.LIFECYCLE_FAILED, EventType.REFUSED, EventType.HELD, EventType.STILL_IN_USE,
+  ];
+
+  private constructor() {}
+}
