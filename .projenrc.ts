@@ -29,6 +29,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/credential-provider-process@^3',
     '@supercharge/promise-pool@^3',
     '@smithy/types@^4',
     'exponential-backoff@^3',
@@ -65,10 +66,22 @@ new awscdk.LambdaFunction(project, {
   runtime: awscdk.LambdaRuntime.NODEJS_24_X,
 });
 
-// The rotation function's code is bundled by esbuild, and the demo and the
+// The operator's CLI: bundled by esbuild with everything it uses (the AWS
+// SDK included), so the package needs no runtime dependency for it.
+const cli = project.bundler.addBundle('src/cli/main.ts', {
+  platform: 'node',
+  target: 'node20',
+  banner: '#!/usr/bin/env node',
+  executable: true,
+  minify: true,
+  watchTask: false,
+});
+project.addBins({ 'cdk-rotating-access-keys': cli.outfile });
+
+// The rotation function's and the CLI's code is bundled by esbuild, and the demo and the
 // example app are not shipped: their packages are devDependencies.
 project.eslint?.addOverride({
-  files: ['src/rotation/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts'],
+  files: ['src/rotation/**/*.ts', 'src/cli/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts'],
   rules: {
     'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }],
   },

@@ -76,6 +76,8 @@ export class AwsGateway implements Gateway {
         tags: toTagMap(out.Tags),
         versions: out.VersionIdsToStages ?? {},
         createdAt: out.CreatedDate,
+        nextRotationAt: out.NextRotationDate,
+        description: out.Description,
       };
     } catch (e) {
       if (isNotFound(e)) throw new NotFound(`secret ${secretId} does not exist`);

@@ -17,6 +17,9 @@ export interface SecretDescription {
   /** The function Secrets Manager calls to rotate the secret, if one is configured. */
   readonly rotationLambdaArn?: string;
   readonly createdAt?: Date;
+  /** When Secrets Manager will rotate it next, if it says. */
+  readonly nextRotationAt?: Date;
+  readonly description?: string;
 }
 
 /** A secret as ListSecrets shows it: no value, just tags and labels. */

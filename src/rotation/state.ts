@@ -7,7 +7,7 @@
  * state means.
  */
 import { Registration, Tags, userNameOf } from './contract';
-import { LifecycleAction, LifecycleInput, planLifecycle, retirableKey, supersededAt } from './decide';
+import { deactivationDueAt, LifecycleAction, LifecycleInput, planLifecycle, retirableKey, supersededAt } from './decide';
 import type { AccessKey, Gateway, SecretDescription } from './gateway';
 import { labelledKeys, parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, stagedKeys } from './model';
 
@@ -35,6 +35,48 @@ export interface SecretState {
   readonly retiring?: { readonly accessKeyId: string; readonly supersededAt?: Date };
   /** What the lifecycle will do next, and when (`none` with no date: nothing to do). */
   readonly next: LifecycleAction;
+}
+
+/** The next transition of a secret's keys, in an operator's words. */
+export interface NextTransition {
+  /** What the lifecycle does next: a transition, `held` (an operator's hold), or `none`. */
+  readonly action: 'check-usage' | 'deactivate' | 'delete' | 'hold' | 'record' | 'held' | 'none';
+  readonly accessKeyId?: string;
+  /** When it is due; absent when it is due now (at the next lifecycle run) or never. */
+  readonly at?: Date;
+  /** Due at the next lifecycle run. */
+  readonly due: boolean;
+  readonly reason: string;
+}
+
+/** The lifecycle's decision for a secret, as the next transition an operator waits for. */
+export function nextTransition(state: Pick<SecretState, 'next' | 'retiring'>, input: LifecycleInput): NextTransition {
+  const action = state.next;
+  const id = state.retiring?.accessKeyId;
+  switch (action.kind) {
+    case 'none': {
+      if (action.reason.startsWith('held')) return { action: 'held', accessKeyId: id, due: false, reason: action.reason };
+      if (!action.nextAt) return { action: 'none', due: false, reason: action.reason };
+      const superseded = state.retiring?.supersededAt;
+      const kind = input.progress.deactivatedAt ? 'delete'
+        : superseded && action.nextAt.getTime() < deactivationDueAt(input.config, superseded).getTime() ? 'check-usage' : 'deactivate';
+      return { action: kind, accessKeyId: id, at: action.nextAt, due: false, reason: action.reason };
+    }
+    case 'read':
+      return { action: 'record', accessKeyId: id, due: true, reason: 'the lifecycle reads the keys at its next run' };
+    case 'check-usage':
+      return { action: 'check-usage', accessKeyId: action.accessKeyId, due: true, reason: 'the old key\'s use is checked at the next run' };
+    case 'deactivate':
+      return { action: 'deactivate', accessKeyId: action.accessKeyId, due: true, reason: 'its grace period is over' };
+    case 'delete':
+      return { action: 'delete', accessKeyId: action.accessKeyId, due: true, reason: 'its retention is over' };
+    case 'delete-revoked':
+      return { action: 'delete', accessKeyId: action.accessKeyId, due: true, reason: 'it was revoked' };
+    case 'hold':
+      return { action: 'hold', accessKeyId: action.accessKeyId, due: true, reason: 'it is active again after its deactivation' };
+    default:
+      return { action: 'record', accessKeyId: action.accessKeyId, due: true, reason: `${action.kind.replace('-', ' ')} at the next run` };
+  }
 }
 
 export interface ReadOptions {

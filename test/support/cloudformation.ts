@@ -4,7 +4,8 @@
  * (CREATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, a rollback), and
  * whose event history a test writes. It answers CloudFormation's query API over
  * HTTP on 127.0.0.1 — DescribeStackResource, DescribeStacks and
- * DescribeStackEvents, the three calls the function makes — so the function's
+ * DescribeStackEvents, the three calls the function makes, and
+ * ListStackResources, which the CLI makes — so the function's
  * real AWS layer (and its shipped bundle) talks to it through the standard
  * `AWS_ENDPOINT_URL_CLOUDFORMATION` variable, while moto serves every other service.
  */
@@ -155,6 +156,10 @@ export class CloudFormationStandIn {
           + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
           + `${tag('ResourceStatus', r.status)}${tag('Metadata', r.metadata === undefined ? undefined : JSON.stringify(r.metadata))}</StackResourceDetail>`;
       }
+      case 'ListStackResources':
+        return `<StackResourceSummaries>${[...this.resources.values()].map((r) => `<member>${tag('LogicalResourceId', r.logicalId)}`
+          + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
+          + `${tag('ResourceStatus', r.status)}</member>`).join('')}</StackResourceSummaries>`;
       case 'DescribeStacks':
         return `<Stacks><member>${tag('StackName', STACK_NAME)}${tag('StackId', this.stackId)}${tag('CreationTime', this.createdAt.toISOString())}`
           + `${tag('LastUpdatedTime', this.updatedAt?.toISOString())}${tag('StackStatus', this.status)}</member></Stacks>`;

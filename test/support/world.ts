@@ -6,7 +6,7 @@
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -15,7 +15,7 @@ import { FUNCTION_LOGICAL_ID } from './cloudformation';
 import { activeCloudFormation } from './moto';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import { AwsClients, AwsGateway, defaultClients } from '../../src/rotation/aws';
-import { Defaults, Registration, secretDescription, Stage, Tags } from '../../src/rotation/contract';
+import { Defaults, Env, Registration, secretDescription, Stage, Tags } from '../../src/rotation/contract';
 import { formatRevokeRequest } from '../../src/rotation/model';
 import { Registry, RegistrySource, StackRegistrySource } from '../../src/rotation/registry';
 import { Rotator, RotatorOptions } from '../../src/rotation/rotator';
@@ -144,6 +144,28 @@ export class World {
       this.rotationLambdaArn = out.FunctionArn!;
     }
     return this.rotationLambdaArn;
+  }
+
+  /**
+   * The rotation function as the stack deploys it: its environment names the
+   * stack, the resource holding the registry and the registry's digest (what
+   * the CLI reads to find a secret's registration). Call it after each change
+   * of the registry, as a deployment would.
+   */
+  async deployFunction(): Promise<string> {
+    const arn = await this.rotationFunctionArn();
+    const cfn = activeCloudFormation();
+    await new LambdaClient({}).send(new UpdateFunctionConfigurationCommand({
+      FunctionName: arn,
+      Environment: { Variables: { [Env.STACK_ID]: cfn.stackId, [Env.REGISTRY_RESOURCE]: FUNCTION_LOGICAL_ID, [Env.REGISTRY_DIGEST]: cfn.digest } },
+    }));
+    return arn;
+  }
+
+  /** The token of the rotation Secrets Manager has started (its AWSPENDING version), if one has. */
+  async pendingToken(secretArn: string): Promise<string | undefined> {
+    const out = await this.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
+    return Object.entries(out.VersionIdsToStages ?? {}).find(([, labels]) => labels.includes(Stage.PENDING) && !labels.includes(Stage.CURRENT))?.[0];
   }
 
   async createUser(userName: string, path?: string): Promise<void> {

@@ -1603,7 +1603,9 @@ var AwsGateway = class {
         rotationLambdaArn: out.RotationLambdaARN || void 0,
         tags: toTagMap(out.Tags),
         versions: out.VersionIdsToStages ?? {},
-        createdAt: out.CreatedDate
+        createdAt: out.CreatedDate,
+        nextRotationAt: out.NextRotationDate,
+        description: out.Description
       };
     } catch (e) {
       if (isNotFound(e)) throw new NotFound(`secret ${secretId} does not exist`);

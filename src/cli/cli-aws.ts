@@ -1,0 +1,116 @@
+/**
+ * The CLI's AWS layer: the rotation function's own gateway (so a state
+ * means the same to both), with the standard credential chain, --profile,
+ * --region and --endpoint-url, and the few calls only operators make.
+ * Every error carries the IAM action that raised it, for the one-line report.
+ */
+import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AwsGateway } from '../rotation/aws';
+import { NotFound } from '../rotation/gateway';
+
+export interface ConnectionOptions {
+  readonly profile?: string;
+  readonly region?: string;
+  readonly endpointUrl?: string;
+}
+
+interface Sendable {
+  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void };
+}
+
+/** Marks every error of a client with the IAM action of the call that raised it. */
+function tagActions<T extends Sendable>(client: T, service: string): T {
+  client.middlewareStack.add((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+    try {
+      return await next(args);
+    } catch (e) {
+      if (e && typeof e === 'object' && !('$action' in e)) {
+        Object.assign(e, { $action: `${service}:${(context.commandName ?? '').replace(/Command$/, '')}` });
+      }
+      throw e;
+    }
+  }, { step: 'initialize', name: 'cliActionOfErrors' });
+  return client;
+}
+
+export class CliAws extends AwsGateway {
+  static connect(options: ConnectionOptions): CliAws {
+    const common = {
+      region: options.region,
+      profile: options.profile,
+      endpoint: options.endpointUrl,
+      retryMode: 'standard',
+      maxAttempts: 4,
+    };
+    return new CliAws({
+      iam: tagActions(new IAMClient(common), 'iam'),
+      secretsManager: tagActions(new SecretsManagerClient(common), 'secretsmanager'),
+      eventBridge: tagActions(new EventBridgeClient(common), 'events'),
+      cloudFormation: tagActions(new CloudFormationClient(common), 'cloudformation'),
+      cloudWatch: tagActions(new CloudWatchClient(common), 'cloudwatch'),
+      lambda: tagActions(new LambdaClient(common), 'lambda'),
+      sts: tagActions(new STSClient(common), 'sts'),
+      region: options.region,
+    });
+  }
+
+  private constructor(private readonly cli: ConstructorParameters<typeof AwsGateway>[0] & { lambda: LambdaClient; sts: STSClient }) {
+    super(cli);
+  }
+
+  /** The environment variables of a function (the rotator's name its stack and registry). @throws NotFound */
+  async functionEnvironment(functionArn: string): Promise<Record<string, string>> {
+    try {
+      const out = await this.cli.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }));
+      return out.Environment?.Variables ?? {};
+    } catch (e) {
+      if ((e as Error).name === 'ResourceNotFoundException') throw new NotFound(`function ${functionArn} does not exist`);
+      throw e;
+    }
+  }
+
+  /** The Lambda functions a stack declares, by logical id. @throws NotFound */
+  async stackFunctions(stack: string): Promise<{ logicalId: string; physicalId?: string }[]> {
+    const out: { logicalId: string; physicalId?: string }[] = [];
+    try {
+      for await (const page of paginateListStackResources({ client: this.cli.cloudFormation }, { StackName: stack })) {
+        for (const r of page.StackResourceSummaries ?? []) {
+          if (r.ResourceType === 'AWS::Lambda::Function') out.push({ logicalId: r.LogicalResourceId!, physicalId: r.PhysicalResourceId || undefined });
+        }
+      }
+    } catch (e) {
+      if ((e as Error).name === 'ValidationError' && /does not exist/.test((e as Error).message)) throw new NotFound(`stack ${stack} does not exist`);
+      throw e;
+    }
+    return out;
+  }
+
+  /** Starts a rotation now, with the secret's configured function and schedule. */
+  async rotateNow(secretId: string): Promise<string | undefined> {
+    const out = await this.cli.secretsManager.send(new RotateSecretCommand({ SecretId: secretId }));
+    return out.VersionId;
+  }
+
+  /** The secret's AWSCURRENT value (the only read `grantRead` allows). @throws NotFound */
+  async currentValue(secretId: string): Promise<{ arn: string; value?: string }> {
+    try {
+      const out = await this.cli.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+      return { arn: out.ARN!, value: out.SecretString };
+    } catch (e) {
+      if ((e as Error).name === 'ResourceNotFoundException') throw new NotFound(`secret ${secretId} does not exist`);
+      throw e;
+    }
+  }
+
+  /** Who the credentials are (recorded in an operator's hold). */
+  async callerIdentity(): Promise<string> {
+    const out = await this.cli.sts.send(new GetCallerIdentityCommand({}));
+    return out.Arn!;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What the CLI prints: a table for people (cli-table3, no colours, so it
+ * reads the same in a terminal, a log and a ticket), JSON for scripts, and
+ * the credential formats tools already read.
+ */
+import Table from 'cli-table3';
+import type { ChangeResult, SecretView, StatusReport } from './commands';
+
+const DAY_MS = 86_400_000;
+
+/** `2026-03-01 14:05` (UTC). */
+export function when(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '';
+}
+
+function relative(iso: string, now: Date): string {
+  const days = (new Date(iso).getTime() - now.getTime()) / DAY_MS;
+  if (Math.abs(days) < 1) {
+    const hours = Math.round(days * 24);
+    return hours === 0 ? 'now' : hours > 0 ? `in ${hours} h` : `${-hours} h ago`;
+  }
+  const d = Math.abs(days) < 10 ? (Math.round(Math.abs(days) * 10) / 10).toString() : Math.round(Math.abs(days)).toString();
+  return days > 0 ? `in ${d} d` : `${d} d ago`;
+}
+
+function nextOf(s: SecretView, now: Date): string {
+  const n = s.next;
+  const lines: string[] = [];
+  if (n.action === 'held') lines.push(`held: ${s.hold ?? ''}`.trim(), '(release to resume)');
+  else if (n.action !== 'none') lines.push(`${n.action} ${n.due ? 'due now' : `${when(n.at)} (${relative(n.at!, now)})`}`);
+  if (s.revokeRequestedAt) lines.push(`revoke requested ${when(s.revokeRequestedAt)}`);
+  return lines.join('\n');
+}
+
+/** One row per key; the secret's next transition on the key it concerns. */
+export function statusTable(report: StatusReport): string {
+  const now = new Date(report.generatedAt);
+  const table = new Table({
+    head: ['USER', 'SECRET', 'KEY', 'STATUS', 'STAGE', 'AGE', 'LAST USED', 'NEXT'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const s of report.secrets) {
+    const secretName = s.secretArn.split(':secret:')[1] ?? s.secretArn;
+    const rotation = s.rotationInProgress ? 'rotating now' : s.nextRotationAt ? `rotation ${when(s.nextRotationAt)}` : '';
+    if (s.keys.length === 0) {
+      table.push([s.userName, secretName, '-', '', '', '', '', rotation || 'no key yet: created by the first rotation']);
+      continue;
+    }
+    const concerned = s.next.accessKeyId;
+    s.keys.forEach((k, i) => {
+      const used = k.lastUsed?.at ? `${when(k.lastUsed.at)} ${k.lastUsed.service ?? ''} ${k.lastUsed.region ?? ''}`.trim() : 'never';
+      const next = k.accessKeyId === concerned || (!concerned && i === 0) ? nextOf(s, now) : k.stage === 'current' ? rotation : '';
+      table.push([
+        i === 0 ? s.userName : '',
+        i === 0 ? secretName : '',
+        k.accessKeyId,
+        k.status,
+        k.stage,
+        k.ageDays === undefined ? '' : `${k.ageDays} d`,
+        used,
+        next,
+      ]);
+    });
+  }
+  const count = report.secrets.length;
+  return `${table.toString()}\n${count} managed secret${count === 1 ? '' : 's'} at ${when(report.generatedAt)} UTC`;
+}
+
+export function changeText(result: ChangeResult): string {
+  return `${result.dryRun ? '(dry run) ' : ''}${result.message}`;
+}
+
+export type ExportFormat = 'env' | 'credentials' | 'csv' | 'credential-process';
+export const EXPORT_FORMATS: ExportFormat[] = ['env', 'credentials', 'csv', 'credential-process'];
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The current key in a format a tool reads. */
+export function exportCredentials(format: ExportFormat, creds: Credentials, options: { profileName: string; expiration: Date }): string {
+  switch (format) {
+    case 'env':
+      return `export AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`;
+    case 'credentials':
+      return `[${options.profileName}]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`;
+    case 'csv':
+      // The columns of the IAM console's "Download .csv file".
+      return `Access key ID,Secret access key\n${creds.accessKeyId},${creds.secretAccessKey}\n`;
+    case 'credential-process':
+      return `${JSON.stringify({
+        Version: 1, AccessKeyId: creds.accessKeyId, SecretAccessKey: creds.secretAccessKey, Expiration: options.expiration.toISOString(),
+      })}\n`;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * A proxy in front of moto's server, for processes under test (the CLI) that
+ * reach AWS through the standard AWS_ENDPOINT_URL:
+ *
+ * - Faults moto cannot produce (access denied, throttling), at the wire: the
+ *   chosen actions get the error AWS would send — JSON for Secrets
+ *   Manager-style protocols, XML for IAM, STS and CloudFormation.
+ * - One documented behaviour of Secrets Manager that moto lacks: RotateSecret
+ *   with no RotationLambdaARN rotates with the function already configured
+ *   (moto instead forgets the function and moves AWSCURRENT to an empty
+ *   version). The proxy adds the configured function to such a request.
+ *
+ * Every other request is forwarded unchanged.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import { AddressInfo } from 'net';
+
+export interface Fault {
+  /** The error code AWS sends (`AccessDenied`, `AccessDeniedException`, `Throttling`...). */
+  readonly code: string;
+  readonly message: string;
+  readonly status?: number;
+}
+
+export class MotoProxy {
+  static async start(upstream: string): Promise<MotoProxy> {
+    const proxy = new MotoProxy(upstream);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.endpoint = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    return proxy;
+  }
+
+  endpoint = '';
+  /** Actions answered with a fault, by operation name (`UpdateAccessKey`, `ListSecrets`). */
+  readonly faults = new Map<string, Fault>();
+  /** Every action that reached the proxy, in order. */
+  readonly seen: string[] = [];
+  private readonly server: Server;
+
+  private constructor(private readonly upstream: string) {
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch((e) => {
+        res.writeHead(502);
+        res.end(String(e));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body = Buffer.concat(chunks);
+    const target = req.headers['x-amz-target'];
+    const json = typeof target === 'string';
+    const action = json ? target.split('.').pop()! : new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`;
+    this.seen.push(action);
+    const fault = this.faults.get(action);
+    if (fault) {
+      if (json) {
+        res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.code });
+        res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+      } else {
+        res.writeHead(fault.status ?? (fault.code.startsWith('AccessDenied') ? 403 : 400), { 'content-type': 'text/xml' });
+        res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${fault.code}</Code><Message>${fault.message}</Message></Error>`
+          + '<RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>');
+      }
+      return;
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers)
+      .filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+    if (target === 'secretsmanager.RotateSecret') {
+      const request = JSON.parse(body.toString() || '{}');
+      if (!request.RotationLambdaARN) {
+        const described = await fetch(`${this.upstream}/`, {
+          method: 'POST', headers: { ...headers, 'x-amz-target': 'secretsmanager.DescribeSecret' }, body: JSON.stringify({ SecretId: request.SecretId }),
+        });
+        const configured = described.ok ? (await described.json() as { RotationLambdaARN?: string }).RotationLambdaARN : undefined;
+        if (configured) body = Buffer.from(JSON.stringify({ ...request, RotationLambdaARN: configured }));
+      }
+    }
+    const answer = await fetch(`${this.upstream}${req.url}`, {
+      method: req.method,
+      headers,
+      body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : body,
+    });
+    const out = Buffer.from(await answer.arrayBuffer());
+    res.writeHead(answer.status, Object.fromEntries([...answer.headers]
+      .filter(([k]) => !['content-encoding', 'transfer-encoding', 'content-length'].includes(k))));
+    res.end(out);
+  }
+}
