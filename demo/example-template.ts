@@ -1,25 +1,25 @@
 /**
- * Reads what the example app's synthesized template says about one managed
- * user — its name and path, the secret's initial value, and its registry
- * entry (schedule and lifecycle settings) — so the demo creates exactly that
- * in moto with SDK calls, and deploys the template's registry, resolved the
- * way CloudFormation resolves it, parsed by the function's own parser.
+ * Reads what the example app's synthesized template says about each managed
+ * key — the user (created by the stack, or imported), the secret's initial
+ * value and description, and its registry entry — so the demo creates exactly
+ * that in moto with SDK calls, and deploys the template's registry, resolved
+ * the way CloudFormation resolves it, parsed by the function's own parser.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { parseRegistry, REGISTRY_METADATA_KEY, Registration, RegistryDocument } from '../src/rotation/contract';
+import { parseRegistry, REGISTRY_METADATA_KEY, RegistryDocument } from '../src/rotation/contract';
 import { IntrinsicResolver, Json, JsonObject, Resources, TEST_ENV } from '../test/support/intrinsics';
 
-export interface ManagedUserSpec {
-  readonly userName: string;
-  readonly path: string;
-  /** Logical ids of the user and of its secret in the template. */
-  readonly userId: string;
+export interface ManagedKeySpec {
+  /** Logical id of the secret in the template. */
   readonly secretId: string;
   readonly secretString: Json;
   readonly description: Json;
+  /** The user: created by the stack (its logical id, name and path), or imported (its ARN). */
+  readonly user: { readonly created: true; readonly logicalId: string; readonly userName: string; readonly path: string }
+  | { readonly created: false; readonly userName: string; readonly path: string; readonly arn: string };
 }
 
 export interface Synthesized {
@@ -44,21 +44,37 @@ export function assemblyText(dir: string): string {
   return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
 }
 
-/** The user created by RotatingAccessKeyUser with the given user name, and its secret. */
-export function managedUser(template: Synthesized['template'], userName: string): ManagedUserSpec {
-  const resources = template.Resources;
-  const [userId, user] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IAM::User' && r.Properties?.UserName === userName)!;
-  const entry = registryEntries(template).find((e) => JSON.stringify(e.userArn) === JSON.stringify({ 'Fn::GetAtt': [userId, 'Arn'] }));
-  if (!entry) throw new Error(`the template registers no secret for user ${userName}`);
-  const secretId = (entry.secretArn as JsonObject).Ref as string;
-  const secret = resources[secretId].Properties!;
-  return { userName, path: (user.Properties?.Path as string | undefined) ?? '/', userId, secretId, secretString: secret.SecretString, description: secret.Description };
+/** The rotation function's resource: the one whose Metadata holds the registry. */
+function registryResource(template: Synthesized['template']) {
+  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[REGISTRY_METADATA_KEY]);
+  if (!fn) throw new Error('the template has no rotation function with a registry');
+  return fn;
 }
 
-/** The registry as the template states it: the rotation function's Metadata, unresolved. */
-function registryEntries(template: Synthesized['template']): JsonObject[] {
-  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[REGISTRY_METADATA_KEY]);
-  return ((fn!.Metadata![REGISTRY_METADATA_KEY] as JsonObject).registrations as JsonObject[]);
+/** Every key the template registers, with what the demo needs to create its user and secret in moto. */
+export function managedKeys(template: Synthesized['template']): ManagedKeySpec[] {
+  const resources = template.Resources;
+  const entries = (registryResource(template).Metadata![REGISTRY_METADATA_KEY] as JsonObject).registrations as JsonObject[];
+  const resolver = new IntrinsicResolver(resources, TEST_ENV);
+  return entries.map((entry) => {
+    const secretId = (entry.secretArn as JsonObject).Ref as string;
+    const secret = resources[secretId].Properties!;
+    const getAtt = (entry.userArn as JsonObject)['Fn::GetAtt'] as string[] | undefined;
+    if (getAtt) {
+      const props = resources[getAtt[0]].Properties ?? {};
+      return {
+        secretId,
+        secretString: secret.SecretString,
+        description: secret.Description,
+        user: { created: true as const, logicalId: getAtt[0], userName: props.UserName as string, path: (props.Path as string | undefined) ?? '/' },
+      };
+    }
+    const arn = resolver.resolveString(entry.userArn);
+    const [, userPath, userName] = /:user(\/(?:.*\/)?)([^/]+)$/.exec(arn)!;
+    return {
+      secretId, secretString: secret.SecretString, description: secret.Description, user: { created: false as const, userName, path: userPath, arn },
+    };
+  });
 }
 
 /**
@@ -67,14 +83,11 @@ function registryEntries(template: Synthesized['template']): JsonObject[] {
  * the function's parser.
  */
 export function deployedRegistry(template: Synthesized['template'], physical: Record<string, Json>): RegistryDocument {
-  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.[REGISTRY_METADATA_KEY])!;
   const resolver = new IntrinsicResolver(template.Resources, TEST_ENV, physical);
-  return parseRegistry({ [REGISTRY_METADATA_KEY]: resolver.resolve(fn.Metadata![REGISTRY_METADATA_KEY]) });
+  return parseRegistry({ [REGISTRY_METADATA_KEY]: resolver.resolve(registryResource(template).Metadata![REGISTRY_METADATA_KEY]) });
 }
 
 /** A resolver for one value of the template, with the same physical stand-ins. */
 export function resolveValue(template: Synthesized['template'], physical: Record<string, Json>, value: Json): Json {
   return new IntrinsicResolver(template.Resources, TEST_ENV, physical).resolve(value);
 }
-
-export type { Registration };

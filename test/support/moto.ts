@@ -7,7 +7,7 @@
  * Fails loudly when moto cannot start: integration tests are never skipped.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, writeFileSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -32,20 +32,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface MotoOptions {
+  /**
+   * Start moto with a settable IAM clock (test/support/moto_clock.py): keys'
+   * creation and last use are stamped with the time given to `setClock`.
+   */
+  readonly clock?: boolean;
+}
+
 export class MotoServer {
   /** Starts a server and sets the SDK's environment to use it. */
-  static async start(): Promise<MotoServer> {
+  static async start(options: MotoOptions = {}): Promise<MotoServer> {
     const port = await freePort();
     const python = process.env.PYTHON ?? 'python3';
     // moto's request recorder writes to a file: one of its own per server.
-    const recording = path.join(mkdtempSync(path.join(tmpdir(), 'moto-')), 'recording');
-    const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moto-'));
+    const recording = path.join(dir, 'recording');
+    const clockFile = options.clock ? path.join(dir, 'clock') : undefined;
+    const entry = clockFile ? [path.join(__dirname, 'moto_clock.py')] : ['-m', 'moto.server'];
+    const child = spawn(python, [...entry, '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, MOTO_RECORDER_FILEPATH: recording },
+      env: { ...process.env, MOTO_RECORDER_FILEPATH: recording, ...(clockFile ? { MOTO_CLOCK_FILE: clockFile } : {}) },
     });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
-    const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start());
+    const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start(), clockFile);
     active = server.cloudFormation;
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -75,7 +86,18 @@ export class MotoServer {
     return server;
   }
 
-  private constructor(private readonly child: ChildProcess, readonly endpoint: string, readonly cloudFormation: CloudFormationStandIn) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly endpoint: string,
+    readonly cloudFormation: CloudFormationStandIn,
+    private readonly clockFile?: string,
+  ) {}
+
+  /** The time IAM stamps keys' creation and last use with (a server started with `clock: true`). */
+  setClock(at: Date): void {
+    if (!this.clockFile) throw new Error('this moto server was started without a settable clock: MotoServer.start({ clock: true })');
+    writeFileSync(this.clockFile, at.toISOString());
+  }
 
   /** Forgets every resource and every recorded request; Lambda functions are registered without Docker. */
   async reset(): Promise<void> {
