@@ -303,12 +303,17 @@ async function simulate(synth: ReturnType<typeof synthExample>, moto: MotoServer
   // 3. The year: the deployment's rotations, then hour by hour.
   console.log(`simulating ${DAYS} days from ${stamp(START)} UTC: scheduled rotations, the hourly lifecycle, consumers, and an operator with the CLI\n`);
   const started = Date.now();
+  let rotationCalls: string[] = [];
   for (const u of users) {
     await checkpoint([u]);
-    await finishRotation(u, await world.startRotation(u.arn)); // rotateOnDeploy: the first key
+    const token = await world.startRotation(u.arn);
+    const before = h.calls.length;
+    await finishRotation(u, token); // rotateOnDeploy: the first key
+    if (rotationCalls.length === 0) rotationCalls = h.calls.slice(before);
     u.nextRotation = nextRotationAfter(u.registration.scheduleExpression, u.registration.windowHours, START);
   }
   let lifecycleRuns = 0;
+  let lifecycleCalls = 0;
   const end = START.getTime() + DAYS * DAY;
   while (clock.now().getTime() < end) {
     setClock(new Date(clock.now().getTime() + HOUR));
@@ -322,7 +327,9 @@ async function simulate(synth: ReturnType<typeof synthExample>, moto: MotoServer
     for (const c of consumers) if (now.getUTCHours() % c.everyHours === c.atHour % c.everyHours) await use(c);
     for (const step of script.filter((s) => s.when.getTime() === now.getTime())) await step.run();
     const eventsBefore = h.gateway.events.length;
+    const callsBefore = h.calls.length;
     const run = await h.rotator.lifecycle();
+    lifecycleCalls += h.calls.length - callsBefore;
     lifecycleRuns++;
     if (run.failed > 0) problems.push(`${stamp(now)} a lifecycle run failed for ${run.failed} secret(s)`);
     // Every change the lifecycle makes to a key is an audit event naming its user: check those users.
@@ -360,6 +367,11 @@ async function simulate(synth: ReturnType<typeof synthExample>, moto: MotoServer
     console.log(`${c.user}'s consumer: ${c.uses} uses, ${c.failures} refused (a revoked or retired key it still held)`);
   }
   console.log(`${lifecycleRuns} hourly lifecycle runs and ${rotations} rotations in ${seconds.toFixed(0)} s`);
+  console.log(`the lifecycle runs made ${lifecycleCalls} AWS calls (${(lifecycleCalls / lifecycleRuns).toFixed(2)} a run: one ListSecrets, `
+    + 'plus Secrets Manager and IAM only where a transition may be due)');
+  const own = rotationCalls.filter((c) => !c.startsWith('CloudFormation.'));
+  console.log(`AWS calls of one rotation: ${own.length + 1} (plus the registry read at a cold start, `
+    + `${rotationCalls.filter((c) => c.startsWith('CloudFormation.')).join(', ')}): ${[...own, 'STS.GetCallerIdentity (signed with the new key)'].join(', ')}`);
 
   // 5. The end of the year, as the operator sees it.
   console.log();

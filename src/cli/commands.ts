@@ -87,6 +87,9 @@ export class Operator {
   /** Every managed key the target names, with the next transition of each secret. */
   async status(target: Target, progress?: (done: number, total: number) => void): Promise<StatusReport> {
     const managed = await this.locator.find(target);
+    if (managed.length === 0 && (target.user || target.stack)) {
+      throw new CliError(ExitCode.NOT_FOUND, `no managed access key${target.user ? ` for user ${target.user}` : ''}${target.stack ? ` in stack ${target.stack}` : ''}`);
+    }
     const now = this.now();
     const views: SecretView[] = [];
     let done = 0;

@@ -5,6 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { ChangeResult, SecretView, StatusReport } from './commands';
+import { decodeFields } from '../rotation/model';
 
 const DAY_MS = 86_400_000;
 
@@ -26,10 +27,17 @@ function relative(iso: string, now: Date): string {
 function nextOf(s: SecretView, now: Date): string {
   const n = s.next;
   const lines: string[] = [];
-  if (n.action === 'held') lines.push(`held: ${s.hold ?? ''}`.trim(), '(release to resume)');
+  if (n.action === 'held') lines.push(...holdText(s.hold ?? ''), '(release to resume)');
   else if (n.action !== 'none') lines.push(`${n.action} ${n.due ? 'due now' : `${when(n.at)} (${relative(n.at!, now)})`}`);
   if (s.revokeRequestedAt) lines.push(`revoke requested ${when(s.revokeRequestedAt)}`);
   return lines.join('\n');
+}
+
+/** An operator's hold (`id=… held-at=… by=…`, as the CLI writes it), or any other hold as it is. */
+function holdText(hold: string): string[] {
+  const f = decodeFields(hold);
+  if (!f['held-at']) return [`held: ${hold}`.trim()];
+  return [`held since ${when(f['held-at'])}`, ...(f.by ? [`by ${f.by}`] : [])];
 }
 
 /** One row per key; the secret's next transition on the key it concerns. */

@@ -74,6 +74,8 @@ export function nextTransition(state: Pick<SecretState, 'next' | 'retiring'>, in
       return { action: 'delete', accessKeyId: action.accessKeyId, due: true, reason: 'it was revoked' };
     case 'hold':
       return { action: 'hold', accessKeyId: action.accessKeyId, due: true, reason: 'it is active again after its deactivation' };
+    case 'record-hold':
+      return { action: 'held', accessKeyId: action.accessKeyId, due: false, reason: 'held (the lifecycle records the hold at its next run)' };
     default:
       return { action: 'record', accessKeyId: action.accessKeyId, due: true, reason: `${action.kind.replace('-', ' ')} at the next run` };
   }

@@ -245,6 +245,7 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     expect(activated).toMatchObject({ code: 0, stdout: expect.stringContaining(`activated ${old}; held until release`) });
     expect(await d.world.keyStatus('alice', old)).toBe('Active');
     expect((await d.world.tags(d.arns.alice))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} held-at=\\S+ by=arn:aws:`));
+    expect((await d.cli(['status'])).stdout).toMatch(/held since \d{4}-\d\d-\d\d \d\d:\d\d[ │]+\n.*by arn:aws:sts::123456789012:/);
 
     // Released before the lifecycle saw the hold: refused, it would be held again at its deletion time.
     expect(await d.cli(['release', '--user', 'alice'])).toMatchObject({ code: 7, stderr: expect.stringContaining('has not seen this hold') });
@@ -388,6 +389,7 @@ describe('errors: one line that says what to do, a documented exit code, nothing
       code: 3, stderr: expect.stringMatching(/^error: secret payments\/db is not managed by cdk-rotating-access-keys .*\n$/),
     });
     expect(await d.cli(['rotate', '--user', 'mallory'])).toMatchObject({ code: 3, stderr: 'error: no managed access key for user mallory\n' });
+    expect(await d.cli(['status', '--user', 'mallory'])).toMatchObject({ code: 3, stdout: '', stderr: 'error: no managed access key for user mallory\n' });
     expect(await d.cli(['deactivate', '--user', 'alice', '--key-id', 'AKIANOTHERS000000001', '--yes']))
       .toMatchObject({ code: 3, stderr: expect.stringContaining('user alice has no access key AKIANOTHERS000000001') });
   });
