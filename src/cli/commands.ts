@@ -140,11 +140,10 @@ export class Operator {
     const { m, rotating } = await this.read(target);
     this.refuseDuringRotation(rotating, m);
     const base = { command: 'rotate', secretArn: m.registration.secretArn, userName: m.userName };
-    const message = `a rotation of ${m.userName}'s key starts now: a new key becomes current; the old one is deactivated `
-      + `${days(m.registration.deactivateAfterSeconds)} later`;
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would start ${message.slice(2)}` };
+    const then = `a new key becomes current; the old one is deactivated ${days(m.registration.deactivateAfterSeconds)} later`;
+    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would start a rotation of ${m.userName}'s key: ${then}` };
     await this.aws.rotateNow(m.registration.secretArn);
-    return { ...base, dryRun: false, changed: true, message };
+    return { ...base, dryRun: false, changed: true, message: `a rotation of ${m.userName}'s key starts now: ${then}` };
   }
 
   /** Rotates now and deactivates the old key at once (deleted at the next lifecycle run). */
@@ -189,7 +188,7 @@ export class Operator {
    * lifecycle never finds it active without the operator's word, and leaves it.
    */
   async activate(target: Target, keyId: string | undefined, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state, input } = await this.readFull(target);
+    const { m, state, input } = await this.read(target);
     const key = this.pick(state, keyId, (k) => k.role === 'previous' && k.status === INACTIVE, 'an inactive old key');
     const base = { command: 'activate', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: key.accessKeyId };
     if (input.staged.revokedPredecessor && key.accessKeyId === input.staged.previous) {
@@ -212,7 +211,7 @@ export class Operator {
 
   /** Removes the hold: the lifecycle resumes (a key active again is deactivated anew, then deleted later). */
   async release(target: Target, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state, input } = await this.readFull(target);
+    const { m, state, input } = await this.read(target);
     const base = { command: 'release', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: state.retiring?.accessKeyId };
     if (state.hold === undefined) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${m.userName}'s secret has no hold` };
     const id = state.retiring?.accessKeyId;
@@ -273,12 +272,8 @@ export class Operator {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private async read(target: Target): Promise<{ m: Managed; state: SecretState; rotating: boolean }> {
-    const { m, state, rotating } = await this.readFull(target);
-    return { m, state, rotating };
-  }
-
-  private async readFull(target: Target) {
+  /** The one key the target names: its registration, its state as the lifecycle sees it, and whether a rotation is running. */
+  private async read(target: Target) {
     const m = await this.locator.one(target);
     const { state, input, secret } = await readSecretState(this.aws, m.registration, this.now());
     return { m, state, input, rotating: rotationInProgress(secret.versions) };

@@ -169,8 +169,27 @@ describe('rotate and revoke', () => {
   test('GIVEN --dry-run THEN nothing starts', async () => {
     const d = await deploy([{ name: 'alice' }]);
     const r = await d.cli(['rotate', '--user', 'alice', '--dry-run', '--output', 'json']);
-    expect(json(r.stdout)).toMatchObject({ command: 'rotate', dryRun: true, changed: false, userName: 'alice' });
+    expect(json(r.stdout)).toMatchObject({
+      command: 'rotate', dryRun: true, changed: false, userName: 'alice',
+      message: 'would start a rotation of alice\'s key: a new key becomes current; the old one is deactivated 7 days later',
+    });
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+    const revoke = await d.cli(['revoke', '--user', 'alice', '--dry-run']);
+    expect(revoke).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\(dry run\) would revoke alice's current key AKIA/) });
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+    expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.REVOKE);
+  });
+
+  test('GIVEN activate and release with --dry-run THEN the key and the hold are left as they are', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
+    await d.cli(['deactivate', '--user', 'alice', '--yes']);
+    expect((await d.cli(['activate', '--user', 'alice', '--dry-run'])).stdout).toContain(`(dry run) would activate alice's previous key ${old}, holding`);
+    expect(await d.world.keyStatus('alice', old)).toBe('Inactive');
+    expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.HOLD);
+    await d.cli(['activate', '--user', 'alice']);
+    expect((await d.cli(['release', '--user', 'alice', '--dry-run'])).stdout).toContain('(dry run) would remove the hold');
+    expect(await d.world.tags(d.arns.alice)).toHaveProperty(Tags.HOLD);
   });
 
   test('GIVEN a rotation already in progress THEN rotate and revoke refuse (exit 7) and start nothing', async () => {
