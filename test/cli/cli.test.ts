@@ -170,7 +170,10 @@ describe('rotate and revoke', () => {
     const d = await deploy([{ name: 'alice' }]);
     const r = await d.cli(['rotate', '--user', 'alice', '--dry-run', '--output', 'json']);
     expect(json(r.stdout)).toMatchObject({
-      command: 'rotate', dryRun: true, changed: false, userName: 'alice',
+      command: 'rotate',
+      dryRun: true,
+      changed: false,
+      userName: 'alice',
       message: 'would start a rotation of alice\'s key: a new key becomes current; the old one is deactivated 7 days later',
     });
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
