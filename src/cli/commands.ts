@@ -6,10 +6,11 @@
  * first, refuses what is unsafe, asks for confirmation, and with --dry-run
  * changes nothing.
  */
+import { PromisePool } from '@supercharge/promise-pool';
 import { CliAws } from './cli-aws';
 import { CliError, ExitCode } from './errors';
 import { Locator, Managed, Target } from './locate';
-import { Stage, Tags } from '../rotation/contract';
+import { Defaults, Stage, Tags } from '../rotation/contract';
 import { encodeFields, formatRevokeRequest, INACTIVE, parseCredentials } from '../rotation/model';
 import { KeyState, nextTransition, NextTransition, readSecretState, SecretState } from '../rotation/state';
 
@@ -91,17 +92,15 @@ export class Operator {
       throw new CliError(ExitCode.NOT_FOUND, `no managed access key${target.user ? ` for user ${target.user}` : ''}${target.stack ? ` in stack ${target.stack}` : ''}`);
     }
     const now = this.now();
-    const views: SecretView[] = [];
     let done = 0;
-    // A few secrets at a time: IAM throttles.
-    const queue = [...managed];
-    const worker = async () => {
-      for (let m = queue.shift(); m; m = queue.shift()) {
-        views.push(await this.view(m, now));
+    // A few secrets at a time, as the lifecycle reads them: IAM throttles.
+    const { results: views } = await PromisePool.withConcurrency(Defaults.lifecycleConcurrency).for(managed)
+      .handleError((e) => { throw e; })
+      .process(async (m) => {
+        const view = await this.view(m, now);
         progress?.(++done, managed.length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, managed.length) }, worker));
+        return view;
+      });
     views.sort((a, b) => a.userName.localeCompare(b.userName) || a.secretArn.localeCompare(b.secretArn));
     return { schemaVersion: 1, generatedAt: now.toISOString(), secrets: views };
   }
