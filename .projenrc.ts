@@ -8,12 +8,32 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiVersion: '~6.0.0',
   name: 'cdk-rotating-access-keys',
   description: 'Rotating IAM user access keys kept in AWS Secrets Manager: created, rotated, deactivated and deleted on schedule, never passing through CloudFormation.',
-  keywords: ['cdk', 'iam', 'access-key', 'rotation', 'secrets-manager', 'compliance'],
+  keywords: ['awscdk', 'aws-cdk', 'cdk', 'constructs', 'iam', 'access-key', 'key-rotation', 'rotation', 'secrets-manager', 'compliance', 'security'],
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   repositoryUrl: 'https://github.com/example/cdk-rotating-access-keys.git',
   github: false,
   release: false,
+  minNodeVersion: '20.0.0',
+
+  // Every jsii language. .NET is configured but not built here: these machines have no .NET SDK.
+  publishToPypi: {
+    distName: 'cdk-rotating-access-keys',
+    module: 'cdk_rotating_access_keys',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.example.cdk.rotatingaccesskeys',
+    mavenGroupId: 'io.github.example',
+    mavenArtifactId: 'cdk-rotating-access-keys',
+  },
+  publishToGo: {
+    moduleName: 'github.com/example/cdk-rotating-access-keys-go',
+    packageName: 'cdkrotatingaccesskeys',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'Example.Cdk.RotatingAccessKeys',
+    packageId: 'Example.Cdk.RotatingAccessKeys',
+  },
 
   // The rotation function is declared explicitly below so that its generated
   // construct lives beside the other constructs, not inside src/rotation/.
@@ -47,6 +67,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testTimeout: 120_000,
+      // The API baseline and the built packages hold package.json files of this package's name.
+      modulePathIgnorePatterns: ['<rootDir>/compat/', '<rootDir>/dist/'],
     },
   },
 });
@@ -105,6 +127,39 @@ project.testTask.prependSpawn(typecheck);
 // Constructs synthesize the bundled function: bundle before testing (assets/ is not committed).
 const bundle = project.tasks.tryFind('bundle')!;
 project.testTask.prependSpawn(bundle);
+// jsii compiles lib/ and .jsii: its rules for the public API are checked by every test run, and
+// test/package/ asserts what `npm pack` would publish.
+project.testTask.prependSpawn(project.compileTask);
+
+// The packages for Python, Java and Go, each built by jsii-pacmak and used by a small app that
+// synthesizes a stack with one RotatingAccessKeyUser and checks its template (smoke/<language>/).
+// Go is generated with --code-only: jsii-pacmak's own build resolves aws-cdk-go at exactly the
+// peer-dependency floor, which the Go module proxy here refuses; smoke/go builds the generated
+// module against a newer aws-cdk-go instead (see smoke/go/go.mod).
+const smoke = project.addTask('smoke', {
+  description: 'Build the Python, Java and Go packages and synthesize a stack with each (needs Python 3, Java 17 with Maven, Go)',
+});
+smoke.spawn(bundle);
+smoke.spawn(project.compileTask);
+smoke.spawn(project.tasks.tryFind('package:python')!);
+smoke.exec('bash smoke/python/run.sh');
+smoke.spawn(project.tasks.tryFind('package:java')!);
+smoke.exec('bash smoke/java/run.sh');
+smoke.exec('jsii-pacmak -v --target go --code-only');
+smoke.exec('bash smoke/go/run.sh');
+project.testTask.spawn(smoke);
+
+// API compatibility: jsii-diff against the assembly of the last release, kept in compat/baseline
+// (gzipped, as jsii's compressed assemblies are) until the package is on a registry. A breaking
+// change fails the test task unless .compatignore lists it (docs/RELEASING.md).
+const compat = project.tasks.tryFind('compat')!;
+compat.reset('jsii-diff compat/baseline . --keys --error-on prod --ignore-file .compatignore');
+project.testTask.spawn(compat);
+project.addTask('compat:baseline', {
+  description: 'Record the current API as the baseline of the next compat check (at a release)',
+  exec: 'node scripts/compat-baseline.js',
+});
+project.gitignore.exclude('/smoke/java/target/');
 
 const demo = project.addTask('demo', {
   description: 'Rotate one user\'s access key against moto and run the lifecycle over simulated months',
@@ -116,5 +171,25 @@ demo.spawn(ensureMoto);
 demo.exec('ts-node --project demo/tsconfig.json demo/rotation-demo.ts');
 
 project.gitignore.exclude('/.moto/');
+
+// The version is set by hand (docs/RELEASING.md): semantic versioning, each release in CHANGELOG.md.
+project.package.addVersion('0.1.0');
+
+// The npm package holds what users need and nothing else: the compiled constructs (with the one
+// runtime module they share with the function, the registry contract), the bundled function and
+// CLI, the jsii assembly, API.md, README and LICENSE. An allow-list, so that a new folder cannot
+// leak into it; test/package/pack.test.ts asserts the list.
+project.package.addField('files', [
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '!lib/cli/**',
+  '!lib/rotation/**',
+  'lib/rotation/contract.js',
+  'lib/rotation/contract.d.ts',
+  'assets/rotation/rotation.lambda/index.js',
+  'assets/cli/main/index.js',
+  '.jsii',
+  'API.md',
+]);
 
 project.synth();
