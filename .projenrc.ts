@@ -155,6 +155,7 @@ project.testTask.spawn(smoke);
 const compat = project.tasks.tryFind('compat')!;
 compat.reset('jsii-diff compat/baseline . --keys --error-on prod --ignore-file .compatignore');
 project.testTask.spawn(compat);
+project.gitignore.include('/compat/baseline/.jsii');
 project.addTask('compat:baseline', {
   description: 'Record the current API as the baseline of the next compat check (at a release)',
   exec: 'node scripts/compat-baseline.js',
