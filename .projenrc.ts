@@ -61,6 +61,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2',
     'cdk-nag@~2.38.1',
     '@cloud-copilot/iam-simulate@^0.1',
+    // The many-accounts example (examples/organization) deploys the keys as a StackSet.
+    'cdk-stacksets@0.0.153',
   ],
   experimentalIntegRunner: true,
 
@@ -148,6 +150,15 @@ smoke.exec('bash smoke/java/run.sh');
 smoke.exec('jsii-pacmak -v --target go --code-only');
 smoke.exec('bash smoke/go/run.sh');
 project.testTask.spawn(smoke);
+
+// README.md's TypeScript blocks and the API's @example tags compile (in rosetta/default.ts-fixture)
+// and translate to every jsii language; test/docs/ checks links, anchors and docs/*.md blocks.
+const docsCheck = project.addTask('docs:check', {
+  description: 'Compile README.md\'s TypeScript blocks and the API\'s examples with jsii-rosetta (strict), after compile',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.testTask.spawn(docsCheck);
+project.gitignore.exclude('.jsii.tabl.json');
 
 // API compatibility: jsii-diff against the assembly of the last release, kept in compat/baseline
 // (gzipped, as jsii's compressed assemblies are) until the package is on a registry. A breaking

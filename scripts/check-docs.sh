@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 [ -f .jsii ] || { echo "check-docs: no .jsii assembly; run 'npx projen compile' first" >&2; exit 2; }
-npx jsii-rosetta extract --strict
+npx projen docs:check
 npx jest --coverage=false test/docs
