@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
 import { AccessKeyEventRuleOptions, AccessKeyRotator } from './access-key-rotator';
 import { ForeignKeyPolicy } from './foreign-key-policy';
-import { KeyRotationSchedule } from './key-rotation-schedule';
+import { KeyRotationSchedule, rotationWindowProblem } from './key-rotation-schedule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem,
@@ -33,7 +33,10 @@ export interface RotatingAccessKeyOptions {
   readonly schedule?: KeyRotationSchedule;
 
   /**
-   * The window in which a scheduled rotation runs, 1 to 24 whole hours.
+   * The window in which a scheduled rotation runs, 1 to 24 whole hours. As
+   * Secrets Manager requires, it ends before the next window opens and by
+   * midnight UTC of the day it opens (a window opened at 20:00 UTC by a cron
+   * schedule is at most 4 hours).
    *
    * @default - Secrets Manager's default: the rotation may run any time of the scheduled day
    */
@@ -432,9 +435,8 @@ function validate(
     if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
       throw new Error(`rotationWindow must be 1 to 24 whole hours, got ${window.toHumanString()}`);
     }
-    if (schedule.interval && window.toSeconds() >= schedule.interval.toSeconds()) {
-      throw new Error(`rotationWindow (${window.toHumanString()}) must be shorter than the rotation interval (${schedule.interval.toHumanString()})`);
-    }
+    const problem = rotationWindowProblem(schedule, hours);
+    if (problem) throw new Error(`rotationWindow (${window.toHumanString()}) ${problem}`);
   }
   const name = props.secretName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {

@@ -37,6 +37,20 @@ describe('KeyRotationSchedule', () => {
       "expected 'rate(N hours|days)' or 'cron(...)', got 'rate(300 minutes)'"],
     ['a five-field cron', () => KeyRotationSchedule.expression('cron(0 4 * * ?)'),
       "a cron expression needs 6 fields (minutes hours day-of-month month day-of-week year), got 5 in 'cron(0 4 * * ?)'"],
+    ['an hourly cron', () => KeyRotationSchedule.expression('cron(0 * * * ? *)'),
+      "Secrets Manager rotates at most every 4 hours, but the hours field '*' starts rotations 1 hour apart; "
+      + "list hours at least 4 apart, e.g. cron(0 0/4 * * ? *), got 'cron(0 * * * ? *)'"],
+    ['a cron every 2 hours', () => KeyRotationSchedule.expression('cron(0 */2 * * ? *)'), "the hours field '*/2' starts rotations 2 hours apart"],
+    ['a cron listing hours 2 apart', () => KeyRotationSchedule.expression('cron(0 1,3,12 ? * MON *)'), "the hours field '1,3,12' starts rotations 2 hours apart"],
+    ['a daily cron at 22:00 and 01:00 (3 hours apart across midnight)', () => KeyRotationSchedule.expression('cron(0 1,22 * * ? *)'),
+      "the hours field '1,22' starts rotations 3 hours apart"],
+    ['a cron every 30 minutes', () => KeyRotationSchedule.expression('cron(0/30 * * * ? *)'),
+      "the minutes field must be 0, as Secrets Manager's rotation windows open on the hour; '0/30' is not, got 'cron(0/30 * * * ? *)'"],
+    ['a cron at 04:15', () => KeyRotationSchedule.expression('cron(15 4 * * ? *)'), "the minutes field must be 0"],
+    ['a cron for one year', () => KeyRotationSchedule.expression('cron(0 4 * * ? 2026)'),
+      "the year field must be *, as Secrets Manager requires; '2026' is not, got 'cron(0 4 * * ? 2026)'"],
+    ['a cron at hour 24', () => KeyRotationSchedule.expression('cron(0 24 * * ? *)'),
+      "the hours field must name hours from 0 to 23; '24' does not, got 'cron(0 24 * * ? *)'"],
   ])('GIVEN %s WHEN the schedule is made THEN it is refused', (_, make, message) => {
     expect(make).toThrow(message);
   });
@@ -47,6 +61,18 @@ describe('KeyRotationSchedule', () => {
     ['cron(0 4 1 * ? *)', 31],
   ])('GIVEN %s WHEN its interval is read THEN the longest gap is %d days', (expression, days) => {
     expect(KeyRotationSchedule.expression(expression).interval?.toDays()).toBe(days);
+  });
+
+  test.each([
+    ['cron(0 0/4 * * ? *)', 4],
+    ['cron(0 4/12 * * ? *)', 12],
+    ['cron(0 2,22 * * ? *)', 20],
+  ])('GIVEN %s, rotations at least 4 hours apart WHEN the schedule is made THEN it is accepted, and its longest gap is %d hours', (expression, hours) => {
+    expect(KeyRotationSchedule.expression(expression).interval?.toHours()).toBe(hours);
+  });
+
+  test('GIVEN hours 1 and 22 on Mondays only WHEN the schedule is made THEN it is accepted: the days are not consecutive', () => {
+    expect(() => KeyRotationSchedule.expression('cron(0 1,22 ? * MON *)')).not.toThrow();
   });
 });
 
@@ -61,8 +87,17 @@ describe('RotatingAccessKey', () => {
     ['a 30-minute window', { rotationWindow: Duration.minutes(30) }, 'rotationWindow must be 1 to 24 whole hours, got 30 minutes'],
     ['a 25-hour window', { rotationWindow: Duration.hours(25) }, 'rotationWindow must be 1 to 24 whole hours, got 1 day 1 hour'],
     ['a 90-minute window', { rotationWindow: Duration.minutes(90) }, 'rotationWindow must be 1 to 24 whole hours, got 1 hour 30 minutes'],
-    ['a window as long as the interval', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(6) },
-      'rotationWindow (6 hours) must be shorter than the rotation interval (6 hours)'],
+    ['a window longer than the interval', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(7) },
+      "rotationWindow (7 hours) must not extend into the next rotation window: 'rate(6 hours)' opens one every 6 hours; "
+      + 'shorten rotationWindow to at most 6 hours'],
+    ['a window crossing midnight UTC', { schedule: KeyRotationSchedule.expression('cron(0 20 ? * SUN *)'), rotationWindow: Duration.hours(6) },
+      "rotationWindow (6 hours) must end by midnight UTC: 'cron(0 20 ? * SUN *)' opens a window at 20:00 UTC, and Secrets Manager refuses "
+      + 'a window that extends into the next UTC day; shorten rotationWindow to at most 4 hours, or open it earlier'],
+    ['a window crossing midnight from the last of two daily hours', { schedule: KeyRotationSchedule.expression('cron(0 4/12 * * ? *)'), rotationWindow: Duration.hours(9) },
+      "rotationWindow (9 hours) must end by midnight UTC: 'cron(0 4/12 * * ? *)' opens a window at 16:00 UTC"],
+    ['a window into the next one of the same day', { schedule: KeyRotationSchedule.expression('cron(0 0,6 * * ? *)'), rotationWindow: Duration.hours(7) },
+      "rotationWindow (7 hours) must not extend into the next rotation window: 'cron(0 0,6 * * ? *)' opens windows 6 hours apart; "
+      + 'shorten rotationWindow to at most 6 hours'],
     ['a secret name with a space', { secretName: 'access keys/bob' },
       "secretName must be 1 to 512 letters, digits or /_+=.@- characters, got 'access keys/bob'"],
     ['a secret name of 513 characters', { secretName: 'a'.repeat(513) }, 'secretName must be 1 to 512'],
@@ -70,6 +105,15 @@ describe('RotatingAccessKey', () => {
       'removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got snapshot'],
   ])('GIVEN %s WHEN a RotatingAccessKey is made THEN it is refused, naming the prop and the value', (_, options, message) => {
     expect(() => keyWith(options)).toThrow(message);
+  });
+
+  test.each<[string, RotatingAccessKeyOptions]>([
+    ['a window as long as a rate in hours', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(6) }],
+    ['a whole-day window on a rate in days', { schedule: KeyRotationSchedule.every(Duration.days(1)), rotationWindow: Duration.hours(24) }],
+    ['a whole-day window from midnight', { schedule: KeyRotationSchedule.expression('cron(0 0 * * ? *)'), rotationWindow: Duration.hours(24) }],
+    ['a window ending at midnight', { schedule: KeyRotationSchedule.expression('cron(0 4/12 * * ? *)'), rotationWindow: Duration.hours(8) }],
+  ])('GIVEN %s WHEN a RotatingAccessKey is made THEN it is accepted, as Secrets Manager accepts it', (_, options) => {
+    expect(() => keyWith(options)).not.toThrow();
   });
 
   test('GIVEN a rotator of another stack WHEN a RotatingAccessKey is made with it THEN it is refused', () => {
