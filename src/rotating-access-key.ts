@@ -126,7 +126,8 @@ export interface RotatingAccessKeyOptions {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * The rotation function.
+   * The rotation function. To configure the stack's shared one instead, call
+   * `AccessKeyRotator.configure(stack, props)` before the stack's first key.
    *
    * @default AccessKeyRotator.of(this) - the stack's shared one
    */

@@ -125,7 +125,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
       vpcId: 'vpc-12345678', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-12345678'], privateSubnetRouteTableIds: ['rtb-12345678'],
     });
-    new AccessKeyRotator(stack, AccessKeyRotator.ID, { vpc, eventBus: new events.EventBus(stack, 'Bus') });
+    AccessKeyRotator.configure(stack, { vpc, eventBus: new events.EventBus(stack, 'Bus') });
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     new RotatingAccessKeyUser(stack, 'Service', { removalPolicy: RemovalPolicy.DESTROY, encryptionKey: key });
     new RotatingAccessKeyUser(stack, 'Other', { encryptionKey: key });

@@ -384,7 +384,7 @@ describe('the shared AccessKeyRotator', () => {
     const bus = new events.EventBus(stack, 'Audit');
     const topic = new sns.Topic(stack, 'Alarms');
     const securityGroup = new ec2.SecurityGroup(stack, 'Sg', { vpc });
-    const rotator = new AccessKeyRotator(stack, AccessKeyRotator.ID, {
+    const rotator = AccessKeyRotator.configure(stack, {
       lifecycleSchedule: events.Schedule.rate(Duration.minutes(30)),
       lifecycleConcurrency: 10,
       eventBus: bus,

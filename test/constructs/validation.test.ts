@@ -6,6 +6,7 @@
  * refused in registry.test.ts.
  */
 import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -167,6 +168,73 @@ describe('AccessKeyRotator', () => {
   ])('GIVEN %s WHEN an AccessKeyRotator is made THEN it is refused', (_, props, message) => {
     const stack = newStack();
     expect(() => new AccessKeyRotator(stack, 'Rotator', props(stack))).toThrow(message);
+  });
+
+  test('GIVEN configure before the first key WHEN keys name no rotator THEN they use the configured rotator, and of() finds it', () => {
+    const stack = newStack();
+    const rotator = AccessKeyRotator.configure(stack, { lifecycleConcurrency: 8 });
+    const key = new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob') });
+    const user = new RotatingAccessKeyUser(stack, 'Svc');
+
+    expect(rotator.node.path).toBe(`Stack/${AccessKeyRotator.ID}`);
+    expect([key.rotator, user.accessKey.rotator, AccessKeyRotator.of(stack)]).toEqual([rotator, rotator, rotator]);
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  const SHARED_EXISTS = "the stack Stack already has its shared AccessKeyRotator (Stack/AccessKeyRotator), created with default properties by its "
+    + 'first RotatingAccessKey or RotatingAccessKeyUser, or by an earlier call: call AccessKeyRotator.configure(stack, props) once, '
+    + 'before the first RotatingAccessKey of the stack';
+
+  test.each<[string, (stack: Stack) => void]>([
+    ['configure', (stack) => AccessKeyRotator.configure(stack, { lifecycleConcurrency: 8 })],
+    ['new AccessKeyRotator with the shared id', (stack) => new AccessKeyRotator(stack, AccessKeyRotator.ID, { lifecycleConcurrency: 8 })],
+  ])('GIVEN a key already made WHEN the shared rotator is configured with %s THEN it is refused, saying to configure it before the first key', (_, configure) => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob') });
+    expect(() => configure(stack)).toThrow(SHARED_EXISTS);
+  });
+
+  test('GIVEN configure called twice WHEN the second call runs THEN it is refused', () => {
+    const stack = newStack();
+    AccessKeyRotator.configure(stack);
+    expect(() => AccessKeyRotator.configure(stack, { lifecycleConcurrency: 8 })).toThrow(SHARED_EXISTS);
+  });
+
+  test('GIVEN a rotator configured under another id WHEN the keys name no rotator THEN the synthesis fails: it serves nothing, the keys use the default one', () => {
+    const stack = newStack();
+    new AccessKeyRotator(stack, 'Rotator', { lifecycleConcurrency: 8 });
+    new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob') });
+    expect(() => Template.fromStack(stack)).toThrow(
+      'the AccessKeyRotator Stack/Rotator serves no rotating access key: the keys of this stack that name no rotator use its shared rotator '
+      + 'Stack/AccessKeyRotator, not this one. To configure the shared rotator, call AccessKeyRotator.configure(stack, props) before the first '
+      + 'RotatingAccessKey or RotatingAccessKeyUser of the stack; to use this rotator, pass it as their rotator prop; otherwise remove it');
+  });
+
+  test('GIVEN a configured rotator and no key WHEN synthesized THEN the synthesis fails: it serves no rotating access key', () => {
+    const stack = newStack();
+    AccessKeyRotator.configure(stack);
+    expect(() => Template.fromStack(stack)).toThrow(
+      "the stack's shared AccessKeyRotator Stack/AccessKeyRotator serves no rotating access key: no RotatingAccessKey or RotatingAccessKeyUser "
+      + 'of the stack uses it; add one, or remove the rotator (the first key of a stack creates it)');
+  });
+
+  test('GIVEN a second rotator that keys pass as their rotator prop, beside the shared one WHEN synthesized THEN both serve keys and nothing fails', () => {
+    const stack = newStack();
+    const inVpc = new AccessKeyRotator(stack, 'InVpc', { lifecycleConcurrency: 2 });
+    const special = new RotatingAccessKey(stack, 'Special', { user: iam.User.fromUserName(stack, 'S', 'special'), rotator: inVpc });
+    const usual = new RotatingAccessKey(stack, 'Usual', { user: iam.User.fromUserName(stack, 'U', 'usual') });
+
+    expect(special.rotator).toBe(inVpc);
+    expect(usual.rotator).toBe(AccessKeyRotator.of(stack));
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 2);
+  });
+
+  test('GIVEN a rotator made under another id in a stack without keys WHEN synthesized THEN the synthesis fails, saying how to configure the shared one', () => {
+    const stack = newStack();
+    new AccessKeyRotator(stack, 'Rotator');
+    expect(() => Template.fromStack(stack)).toThrow(
+      "the AccessKeyRotator Stack/Rotator serves no rotating access key: keys that name no rotator use the stack's shared rotator, not this one. "
+      + 'To configure the shared rotator, call AccessKeyRotator.configure(stack, props)');
   });
 
   test('GIVEN a stack child named AccessKeyRotator that is something else WHEN the shared rotator is looked up THEN it is refused', () => {
