@@ -5,8 +5,8 @@
  * is left for CloudFormation to judge. Users that cannot be registered are
  * refused in registry.test.ts.
  */
-import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CdkAnnotations, App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -241,5 +241,95 @@ describe('AccessKeyRotator', () => {
     const stack = newStack();
     new iam.Role(stack, AccessKeyRotator.ID, { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => AccessKeyRotator.of(stack)).toThrow("the stack's child 'AccessKeyRotator' is not an AccessKeyRotator");
+  });
+});
+
+describe('one user, one rotating-key construct, across the app', () => {
+  const US = { account: '123456789012', region: 'us-east-1' };
+  const SAME_USER = (user: string, first: string, second: string) => `${user} has rotating access keys from both ${first} and ${second}: `
+    + "one user's keys can be rotated by one construct only (IAM allows two keys per user, and each rotation would take the other's key "
+    + 'for a foreign one); keep one, and let the other consumers read its secret with grantRead';
+  const byName = (stack: Stack, id: string, name: string) => new RotatingAccessKey(stack, id, { user: iam.User.fromUserName(stack, `${id}User`, name) });
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('sameUserName'));
+
+  test('GIVEN two RotatingAccessKeys for one user name in a stack WHEN synthesized THEN it is refused, naming the user and both constructs', () => {
+    const stack = newStack();
+    byName(stack, 'First', 'bob');
+    byName(stack, 'Second', 'bob');
+    expect(() => Template.fromStack(stack)).toThrow(SAME_USER("the user 'bob' of account 123456789012", 'Stack/First', 'Stack/Second'));
+  });
+
+  test('GIVEN one created user given to two RotatingAccessKeys WHEN synthesized THEN it is refused, naming the user construct', () => {
+    const stack = newStack();
+    const user = new iam.User(stack, 'Ci');
+    new RotatingAccessKey(stack, 'First', { user });
+    new RotatingAccessKey(stack, 'Second', { user });
+    expect(() => Template.fromStack(stack)).toThrow(SAME_USER('the user Stack/Ci of account 123456789012', 'Stack/First', 'Stack/Second'));
+  });
+
+  test('GIVEN a RotatingAccessKeyUser named ci and a RotatingAccessKey for ci WHEN synthesized THEN it is refused', () => {
+    const stack = newStack();
+    new RotatingAccessKeyUser(stack, 'Ci', { userName: 'ci' });
+    byName(stack, 'Again', 'ci');
+    expect(() => Template.fromStack(stack)).toThrow(SAME_USER("the user 'ci' of account 123456789012", 'Stack/Ci/AccessKey', 'Stack/Again'));
+  });
+
+  test('GIVEN names that differ in case only WHEN synthesized THEN it is refused: IAM user names are case-insensitive', () => {
+    const stack = newStack();
+    byName(stack, 'First', 'Bob');
+    byName(stack, 'Second', 'bob');
+    expect(() => Template.fromStack(stack)).toThrow(SAME_USER("the user 'bob' of account 123456789012", 'Stack/First', 'Stack/Second'));
+  });
+
+  test('GIVEN the user by name in one stack and by ARN with a path in another stack of the account (another region) WHEN synthesized THEN it is refused', () => {
+    const app = new App();
+    const a = new Stack(app, 'A', { env: US });
+    const b = new Stack(app, 'B', { env: { account: US.account, region: 'eu-west-1' } });
+    byName(a, 'Nas', 'nas-sync');
+    new RotatingAccessKey(b, 'Nas', { user: iam.User.fromUserArn(b, 'NasUser', 'arn:aws:iam::123456789012:user/onprem/nas-sync') });
+    expect(() => app.synth()).toThrow(SAME_USER("the user 'nas-sync' of account 123456789012", 'A/Nas', 'B/Nas'));
+  });
+
+  test('GIVEN one user name in stacks of two accounts WHEN synthesized THEN both are accepted: they are two users', () => {
+    const app = new App();
+    const a = new Stack(app, 'A', { env: US });
+    const b = new Stack(app, 'B', { env: { account: '210987654321', region: 'us-east-1' } });
+    byName(a, 'Bob', 'bob');
+    byName(b, 'Bob', 'bob');
+    expect(() => app.synth()).not.toThrow();
+    expect([...warningsOf(a), ...warningsOf(b)]).toEqual([]);
+  });
+
+  test('GIVEN one user name twice in one env-agnostic stack WHEN synthesized THEN it is refused: one stack is one account', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    byName(stack, 'First', 'bob');
+    byName(stack, 'Second', 'bob');
+    expect(() => Template.fromStack(stack)).toThrow(SAME_USER("the user 'bob'", 'Agnostic/First', 'Agnostic/Second'));
+  });
+
+  test('GIVEN one user name in two env-agnostic stacks WHEN synthesized THEN it is a warning, which can be acknowledged', () => {
+    const app = new App();
+    const a = new Stack(app, 'A');
+    const b = new Stack(app, 'B');
+    byName(a, 'Bob', 'bob');
+    byName(b, 'Bob', 'bob');
+    const found = warningsOf(b);
+    expect(found.map((w) => [w.id, String(w.entry.data)])).toEqual([['/B/Bob', expect.stringContaining(
+      "the user 'bob' also has rotating access keys from A/Bob, in a stack whose account is not known at synth: if both stacks deploy "
+      + "to one account, they rotate one user's keys twice and fight over them; keep one, or acknowledge this warning")]]);
+
+    const acknowledged = new App();
+    byName(new Stack(acknowledged, 'A'), 'Bob', 'bob');
+    const other = new Stack(acknowledged, 'B');
+    byName(other, 'Bob', 'bob');
+    CdkAnnotations.of(other).acknowledgeWarning('cdk-rotating-access-keys:sameUserName', 'A and B deploy to different accounts');
+    expect(warningsOf(other)).toEqual([]);
+  });
+
+  test('GIVEN users whose names are generated WHEN synthesized THEN they are not compared', () => {
+    const stack = newStack();
+    new RotatingAccessKeyUser(stack, 'One');
+    new RotatingAccessKeyUser(stack, 'Two');
+    expect(() => Template.fromStack(stack)).not.toThrow();
   });
 });
