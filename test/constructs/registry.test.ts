@@ -279,6 +279,10 @@ describe('users that cannot be registered are refused at synth, naming user and 
       "user must be in the stack's account 123456789012, got the ARN 'arn:aws:iam::210987654321:user/alice' of account 210987654321"],
     ['a user name with a space', (s) => iam.User.fromUserName(s, 'x', 'nas sync'),
       "user must be one IAM user, got the user name 'nas sync': names are 1 to 64 letters, digits or +=,.@_- characters"],
+    ['a user name with #', (s) => iam.User.fromUserName(s, 'x', 'nas#1'),
+      "user must be one IAM user, got the user name 'nas#1': names are 1 to 64 letters, digits or +=,.@_- characters"],
+    ['a user name of 65 characters', (s) => iam.User.fromUserName(s, 'x', 'u'.repeat(65)),
+      `user must be one IAM user, got the user name '${'u'.repeat(65)}': names are 1 to 64 letters`],
   ])('GIVEN %s WHEN a RotatingAccessKey is made for it THEN it is refused', (_, user, message) => {
     const { stack: s } = newStack();
     expect(() => new RotatingAccessKey(s, 'Key', { user: user(s) })).toThrow(message);
