@@ -250,8 +250,27 @@ export class RotatingAccessKey extends Construct {
    * of the AWSCURRENT version only (not the previous key, not a version by
    * id), `DescribeSecret`, and, with a customer-managed key, decrypting
    * through Secrets Manager for this secret only.
+   *
+   * The grantee is in the secret's account (in this stack or another one of
+   * the app): the statements go on the grantee's own policy only, and the
+   * secret's and the key's policies are left as they are, so a consumer in
+   * another stack adds no reference back to it (no dependency cycle). That
+   * relies on the key's policy delegating to the account's IAM policies, as
+   * the default policy of a `kms.Key` does; for a key whose policy does not,
+   * add the grantee to the key's policy as well. A grantee of another account
+   * is refused: Secrets Manager's AWS managed key cannot be used from another
+   * account, and the secret's resource policy and the key's policy would have
+   * to name it, in the secret's account.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const granteeAccount = grantee.grantPrincipal.principalAccount;
+    const secretAccount = Stack.of(this).account;
+    if (granteeAccount !== undefined && !Token.isUnresolved(granteeAccount) && !Token.isUnresolved(secretAccount) && granteeAccount !== secretAccount) {
+      throw new Error(`grantRead: the grantee is in account ${granteeAccount} and the secret ${this.secret.node.path} in account ${secretAccount}: `
+        + 'grantRead grants within the secret\'s account only. A reader in another account needs the secret encrypted with a customer-managed '
+        + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '
+        + 'resource policy and in the key\'s policy, and an identity policy in its own account');
+    }
     const grant = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:GetSecretValue'],
