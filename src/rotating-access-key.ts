@@ -265,7 +265,8 @@ export class RotatingAccessKey extends Construct {
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const granteeAccount = grantee.grantPrincipal.principalAccount;
     const secretAccount = Stack.of(this).account;
-    if (granteeAccount !== undefined && !Token.isUnresolved(granteeAccount) && !Token.isUnresolved(secretAccount) && granteeAccount !== secretAccount) {
+    const known = (account?: string) => account !== undefined && !Token.isUnresolved(account);
+    if (known(granteeAccount) && known(secretAccount) && granteeAccount !== secretAccount) {
       throw new Error(`grantRead: the grantee is in account ${granteeAccount} and the secret ${this.secret.node.path} in account ${secretAccount}: `
         + 'grantRead grants within the secret\'s account only. A reader in another account needs the secret encrypted with a customer-managed '
         + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '

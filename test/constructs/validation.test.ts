@@ -47,7 +47,7 @@ describe('KeyRotationSchedule', () => {
       "the hours field '1,22' starts rotations 3 hours apart"],
     ['a cron every 30 minutes', () => KeyRotationSchedule.expression('cron(0/30 * * * ? *)'),
       "the minutes field must be 0, as Secrets Manager's rotation windows open on the hour; '0/30' is not, got 'cron(0/30 * * * ? *)'"],
-    ['a cron at 04:15', () => KeyRotationSchedule.expression('cron(15 4 * * ? *)'), "the minutes field must be 0"],
+    ['a cron at 04:15', () => KeyRotationSchedule.expression('cron(15 4 * * ? *)'), 'the minutes field must be 0'],
     ['a cron for one year', () => KeyRotationSchedule.expression('cron(0 4 * * ? 2026)'),
       "the year field must be *, as Secrets Manager requires; '2026' is not, got 'cron(0 4 * * ? 2026)'"],
     ['a cron at hour 24', () => KeyRotationSchedule.expression('cron(0 24 * * ? *)'),
@@ -181,7 +181,7 @@ describe('AccessKeyRotator', () => {
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
-  const SHARED_EXISTS = "the stack Stack already has its shared AccessKeyRotator (Stack/AccessKeyRotator), created with default properties by its "
+  const SHARED_EXISTS = 'the stack Stack already has its shared AccessKeyRotator (Stack/AccessKeyRotator), created with default properties by its '
     + 'first RotatingAccessKey or RotatingAccessKeyUser, or by an earlier call: call AccessKeyRotator.configure(stack, props) once, '
     + 'before the first RotatingAccessKey of the stack';
 
