@@ -25,7 +25,8 @@ export class AccessKeysExampleStack extends Stack {
     for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
       key.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
     }
-    const rotator = new AccessKeyRotator(this, AccessKeyRotator.ID, { alarmTopic: alarms });
+    // The stack's shared rotator, configured before its first key.
+    const rotator = AccessKeyRotator.configure(this, { alarmTopic: alarms });
     // Whatever needs a person (a failure, a refused request, a hold, a consumer still on an old key) goes to the topic too.
     rotator.onAccessKeyEvent('NeedsAttention', {
       eventTypes: AccessKeyEvents.NEEDS_ATTENTION,

@@ -141,8 +141,12 @@ export interface RegistrationRequest {
 /**
  * The rotation function shared by every rotating access key of a stack.
  *
- * Created on demand by `AccessKeyRotator.of(scope)`; create one yourself (with
- * the id `AccessKeyRotator`, directly in the stack) to configure it.
+ * Created on demand, with default properties, by the stack's first
+ * `RotatingAccessKey` or `RotatingAccessKeyUser` (`AccessKeyRotator.of`). To
+ * configure it, call `AccessKeyRotator.configure(stack, props)` before the
+ * first key of the stack. A stack may hold more rotators (in another VPC, say)
+ * for the keys that name them in their `rotator` prop; a rotator that serves
+ * no key fails the synthesis.
  */
 export class AccessKeyRotator extends Construct {
   /** The id under which the stack's shared rotator lives. */
@@ -152,15 +156,45 @@ export class AccessKeyRotator extends Construct {
    * The stack's shared rotator, created with default properties when the stack has none.
    */
   public static of(scope: Construct): AccessKeyRotator {
-    const stack = Stack.of(scope);
+    const existing = AccessKeyRotator.sharedOf(Stack.of(scope));
+    return existing ?? new AccessKeyRotator(Stack.of(scope), AccessKeyRotator.ID);
+  }
+
+  /**
+   * Creates the stack's shared rotator with these properties: every rotating
+   * key of the stack that names no `rotator` uses it. Call it once, before the
+   * stack's first `RotatingAccessKey` or `RotatingAccessKeyUser` (the first key
+   * creates a default rotator when there is none); it throws when the stack
+   * already has its shared rotator.
+   */
+  public static configure(scope: Construct, props: AccessKeyRotatorProps = {}): AccessKeyRotator {
+    return new AccessKeyRotator(Stack.of(scope), AccessKeyRotator.ID, props);
+  }
+
+  /** The stack's shared rotator, if it has one. */
+  private static sharedOf(stack: Stack): AccessKeyRotator | undefined {
     const existing = stack.node.tryFindChild(AccessKeyRotator.ID);
-    if (existing) {
-      if (!(existing instanceof AccessKeyRotator)) {
-        throw new Error(`the stack's child '${AccessKeyRotator.ID}' is not an AccessKeyRotator; pass a rotator explicitly`);
-      }
-      return existing;
+    if (existing && !(existing instanceof AccessKeyRotator)) {
+      throw new Error(`the stack's child '${AccessKeyRotator.ID}' is not an AccessKeyRotator; pass a rotator explicitly`);
     }
-    return new AccessKeyRotator(stack, AccessKeyRotator.ID);
+    return existing;
+  }
+
+  /**
+   * The scope, once it is known not to hold the stack's shared rotator already
+   * when this one would be it: runs before the construct is added to the tree,
+   * so the user gets this error instead of a clash of construct ids.
+   */
+  private static checkedScope(scope: Construct, id: string): Construct {
+    if (id === AccessKeyRotator.ID && Stack.isStack(scope)) {
+      const existing = AccessKeyRotator.sharedOf(scope);
+      if (existing) {
+        throw new Error(`the stack ${scope.node.path} already has its shared AccessKeyRotator (${existing.node.path}), created with default `
+          + 'properties by its first RotatingAccessKey or RotatingAccessKeyUser, or by an earlier call: call AccessKeyRotator.configure(stack, props) '
+          + 'once, before the first RotatingAccessKey of the stack');
+      }
+    }
+    return scope;
   }
 
   /** The rotation function. */
@@ -182,8 +216,9 @@ export class AccessKeyRotator extends Construct {
   private readonly policies: RegistrationPolicy[] = [];
 
   constructor(scope: Construct, id: string, props: AccessKeyRotatorProps = {}) {
-    super(scope, id);
+    super(AccessKeyRotator.checkedScope(scope, id), id);
     validateRotatorProps(props);
+    this.node.addValidation({ validate: () => this.servesNoKey() });
 
     // The role's own statements are an inline policy of the role itself (no separate policy resource):
     // the function has them from its creation on.
@@ -234,7 +269,12 @@ export class AccessKeyRotator extends Construct {
     });
     this.function = fn;
     // The registry: resolved by CloudFormation at deploy time, read by the function with DescribeStackResource.
-    (fn.node.defaultChild as CfnResource).addMetadata(REGISTRY_METADATA_KEY, Lazy.any({ produce: () => this.registry() }));
+    const fnResource = fn.node.defaultChild as CfnResource;
+    fnResource.addMetadata(REGISTRY_METADATA_KEY, Lazy.any({ produce: () => this.registry() }));
+    // aws-cdk-lib makes every Function depend on its role (for the role's policy resources, which this
+    // role does not have: its own statements are inline), and the Role property's GetAtt already
+    // orders the two: cfn-lint's W3005 (redundant DependsOn) on that one entry says nothing to act on.
+    fnResource.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     own.addStatements(new iam.PolicyStatement({
       sid: 'ReadOwnStack',
       actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
@@ -423,6 +463,26 @@ export class AccessKeyRotator extends Construct {
     policy.secrets.addResources(registration.secret.secretArn);
     if (registration.encryptionKey) this.allowKey(policy, registration.encryptionKey);
     return new DependencyGroup(policy.policy, this.guards);
+  }
+
+  /**
+   * A rotator that serves no key is a mistake: most often one made to be
+   * configured under another id, or after the stack's first key, while the
+   * keys use the stack's shared (default) one.
+   */
+  private servesNoKey(): string[] {
+    if (this.registrations.length > 0) return [];
+    const shared = Stack.of(this).node.tryFindChild(AccessKeyRotator.ID);
+    if (shared === this) {
+      return [`the stack's shared AccessKeyRotator ${this.node.path} serves no rotating access key: no RotatingAccessKey or `
+        + 'RotatingAccessKeyUser of the stack uses it; add one, or remove the rotator (the first key of a stack creates it)'];
+    }
+    const keysUse = shared instanceof AccessKeyRotator
+      ? `the keys of this stack that name no rotator use its shared rotator ${shared.node.path}, not this one`
+      : 'keys that name no rotator use the stack\'s shared rotator, not this one';
+    return [`the AccessKeyRotator ${this.node.path} serves no rotating access key: ${keysUse}. `
+      + 'To configure the shared rotator, call AccessKeyRotator.configure(stack, props) before the first RotatingAccessKey '
+      + 'or RotatingAccessKeyUser of the stack; to use this rotator, pass it as their rotator prop; otherwise remove it'];
   }
 
   /**

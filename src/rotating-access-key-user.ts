@@ -96,7 +96,8 @@ export class RotatingAccessKeyUser extends Construct {
   }
 
   /**
-   * Lets a principal read the current key from the secret (and decrypt it).
+   * Lets a principal of the secret's account read the current key from the
+   * secret (and decrypt it); see `RotatingAccessKey.grantRead`.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.accessKey.grantRead(grantee);

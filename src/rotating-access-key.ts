@@ -10,16 +10,23 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
 import { AccessKeyEventRuleOptions, AccessKeyRotator } from './access-key-rotator';
 import { ForeignKeyPolicy } from './foreign-key-policy';
-import { KeyRotationSchedule } from './key-rotation-schedule';
+import { KeyRotationSchedule, rotationWindowProblem } from './key-rotation-schedule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
-  accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem,
+  accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem, userNameOf,
 } from './rotation/contract';
 const IAM3_MAX_ACTIVE_DAYS = 90;
+
+/**
+ * The rotating keys of each app (by the root of its construct tree), in the
+ * order they were made: one user's keys may be rotated by one construct only.
+ * Weak, so an app's list goes with the app.
+ */
+const KEYS_BY_APP = new WeakMap<IConstruct, RotatingAccessKey[]>();
 
 /**
  * How access keys rotate; shared by `RotatingAccessKey` and `RotatingAccessKeyUser`.
@@ -33,7 +40,10 @@ export interface RotatingAccessKeyOptions {
   readonly schedule?: KeyRotationSchedule;
 
   /**
-   * The window in which a scheduled rotation runs, 1 to 24 whole hours.
+   * The window in which a scheduled rotation runs, 1 to 24 whole hours. As
+   * Secrets Manager requires, it ends before the next window opens and by
+   * midnight UTC of the day it opens (a window opened at 20:00 UTC by a cron
+   * schedule is at most 4 hours).
    *
    * @default - Secrets Manager's default: the rotation may run any time of the scheduled day
    */
@@ -123,7 +133,8 @@ export interface RotatingAccessKeyOptions {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * The rotation function.
+   * The rotation function. To configure the stack's shared one instead, call
+   * `AccessKeyRotator.configure(stack, props)` before the stack's first key.
    *
    * @default AccessKeyRotator.of(this) - the stack's shared one
    */
@@ -169,6 +180,10 @@ export class RotatingAccessKey extends Construct {
 
     this.user = props.user;
     this.rotator = props.rotator ?? AccessKeyRotator.of(this);
+    const keysOfApp = KEYS_BY_APP.get(this.node.root) ?? [];
+    KEYS_BY_APP.set(this.node.root, keysOfApp);
+    keysOfApp.push(this);
+    this.node.addValidation({ validate: () => this.sameUserAsAnEarlierKey(keysOfApp) });
 
     const secret = new secretsmanager.Secret(this, 'Secret', {
       description: secretDescription(props.user.userName),
@@ -235,8 +250,28 @@ export class RotatingAccessKey extends Construct {
    * of the AWSCURRENT version only (not the previous key, not a version by
    * id), `DescribeSecret`, and, with a customer-managed key, decrypting
    * through Secrets Manager for this secret only.
+   *
+   * The grantee is in the secret's account (in this stack or another one of
+   * the app): the statements go on the grantee's own policy only, and the
+   * secret's and the key's policies are left as they are, so a consumer in
+   * another stack adds no reference back to it (no dependency cycle). That
+   * relies on the key's policy delegating to the account's IAM policies, as
+   * the default policy of a `kms.Key` does; for a key whose policy does not,
+   * add the grantee to the key's policy as well. A grantee of another account
+   * is refused: Secrets Manager's AWS managed key cannot be used from another
+   * account, and the secret's resource policy and the key's policy would have
+   * to name it, in the secret's account.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const granteeAccount = grantee.grantPrincipal.principalAccount;
+    const secretAccount = Stack.of(this).account;
+    const known = (account?: string) => account !== undefined && !Token.isUnresolved(account);
+    if (known(granteeAccount) && known(secretAccount) && granteeAccount !== secretAccount) {
+      throw new Error(`grantRead: the grantee is in account ${granteeAccount} and the secret ${this.secret.node.path} in account ${secretAccount}: `
+        + 'grantRead grants within the secret\'s account only. A reader in another account needs the secret encrypted with a customer-managed '
+        + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '
+        + 'resource policy and in the key\'s policy, and an identity policy in its own account');
+    }
     const grant = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:GetSecretValue'],
@@ -331,6 +366,39 @@ export class RotatingAccessKey extends Construct {
     return accessKeyEventRule(this, id, this.rotator._eventRuleBus, options, [this.secret.secretArn]);
   }
 
+  /**
+   * Two constructs rotating one user's keys would fight over IAM's two keys
+   * per user (each treats the other's key as foreign): refused, once, on the
+   * later of the two. Users are the same when they are one construct, or when
+   * their names (IAM's are case-insensitive) are known and equal in one account:
+   * the same concrete account, or the same stack. A name in stacks whose
+   * account is not known at synth may or may not be the same user: a warning.
+   */
+  private sameUserAsAnEarlierKey(keysOfApp: RotatingAccessKey[]): string[] {
+    const me = userIdentity(this);
+    for (const earlier of keysOfApp.slice(0, keysOfApp.indexOf(this))) {
+      const other = userIdentity(earlier);
+      const same = this.user === earlier.user ? 'same'
+        : me.name === undefined || me.name !== other.name ? 'different'
+          : me.account !== undefined && other.account !== undefined ? (me.account === other.account ? 'same' : 'different')
+            : me.stack === other.stack ? 'same' : 'unknown';
+      const user = me.name === undefined ? `the user ${this.user.node.path}` : `the user '${me.displayName}'`;
+      const account = me.account === undefined ? '' : ` of account ${me.account}`;
+      if (same === 'same') {
+        return [`${user}${account} has rotating access keys from both ${earlier.node.path} and ${this.node.path}: one user's keys can be `
+          + 'rotated by one construct only (IAM allows two keys per user, and each rotation would take the other\'s key for a foreign one); '
+          + 'keep one, and let the other consumers read its secret with grantRead'];
+      }
+      if (same === 'unknown') {
+        Annotations.of(this).addWarningV2('cdk-rotating-access-keys:sameUserName',
+          `${user} also has rotating access keys from ${earlier.node.path}, in a stack whose account is not known at synth: if both stacks `
+          + 'deploy to one account, they rotate one user\'s keys twice and fight over them; keep one, or acknowledge this warning if the '
+          + 'stacks deploy to different accounts');
+      }
+    }
+    return [];
+  }
+
   /** What the CLI reads to find a secret's registration: the secret, the rotation function's configuration, the registry. */
   private grantRegistryReads(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -392,6 +460,23 @@ export class RotatingAccessKey extends Construct {
   }
 }
 
+/**
+ * A key's user as far as synth can tell: its name (lower case, as IAM
+ * compares names) when it is known, and its account when it is concrete;
+ * otherwise the stack whose account it is.
+ */
+function userIdentity(key: RotatingAccessKey): { name?: string; displayName?: string; account?: string; stack: Stack } {
+  const user = key.user;
+  const known = (v: unknown): string | undefined => (typeof v === 'string' && !Token.isUnresolved(v) ? v : undefined);
+  const arn = known(user.userArn);
+  const cfn = user.node.defaultChild;
+  const name = arn !== undefined ? userNameOf(arn)
+    : known(user.userName) ?? (cfn instanceof iam.CfnUser ? known(cfn.userName) : undefined);
+  const stack = Stack.of(user);
+  const account = arn !== undefined ? accountOf(arn) : known(stack.account);
+  return { name: name?.toLowerCase(), displayName: name, account, stack };
+}
+
 function days(hours: number): string {
   return String(Math.round(hours / 24 * 10) / 10);
 }
@@ -432,9 +517,8 @@ function validate(
     if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
       throw new Error(`rotationWindow must be 1 to 24 whole hours, got ${window.toHumanString()}`);
     }
-    if (schedule.interval && window.toSeconds() >= schedule.interval.toSeconds()) {
-      throw new Error(`rotationWindow (${window.toHumanString()}) must be shorter than the rotation interval (${schedule.interval.toHumanString()})`);
-    }
+    const problem = rotationWindowProblem(schedule, hours);
+    if (problem) throw new Error(`rotationWindow (${window.toHumanString()}) ${problem}`);
   }
   const name = props.secretName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {

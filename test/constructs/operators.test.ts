@@ -105,7 +105,8 @@ describe('onAccessKeyEvent', () => {
 
   test('GIVEN an extra pattern WHEN a rule is made THEN it is merged into the library\'s pattern', () => {
     const stack = newStack();
-    const rotator = new AccessKeyRotator(stack, 'AccessKeyRotator');
+    const rotator = AccessKeyRotator.configure(stack);
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     rotator.onAccessKeyEvent('Team', { eventPattern: { detail: { owner: ['team-storage'] } } });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['cdk-rotating-access-keys'], detail: { owner: ['team-storage'] } },
@@ -136,18 +137,21 @@ describe('the warning for an alarm that notifies nobody', () => {
 
   test('GIVEN an alarmTopic, or an action added to the alarm later WHEN synthesized THEN there is no such warning', () => {
     const stack = newStack();
-    new AccessKeyRotator(stack, 'AccessKeyRotator', { alarmTopic: new sns.Topic(stack, 'Topic') });
+    AccessKeyRotator.configure(stack, { alarmTopic: new sns.Topic(stack, 'Topic') });
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     expect(silentWarnings(stack)).toHaveLength(0);
 
     const other = newStack();
-    const rotator = new AccessKeyRotator(other, 'AccessKeyRotator');
+    const rotator = AccessKeyRotator.configure(other);
+    new RotatingAccessKey(other, 'Key', { user: importedUser(other) });
     (rotator.alarm as any).addAlarmAction({ bind: () => ({ alarmActionArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }) });
     expect(silentWarnings(other)).toHaveLength(0);
   });
 
   test.each(['rotator', 'stack'])('GIVEN the warning acknowledged on the %s WHEN synthesized THEN it is gone', (where) => {
     const stack = newStack();
-    const rotator = new AccessKeyRotator(stack, 'AccessKeyRotator');
+    const rotator = AccessKeyRotator.configure(stack);
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     CdkAnnotations.of(where === 'stack' ? stack : rotator).acknowledgeWarning(SILENT, 'failures reach on-call through onAccessKeyEvent');
     expect(silentWarnings(stack)).toHaveLength(0);
   });

@@ -163,10 +163,11 @@ describe('the registry in the function\'s Metadata, as the function parses it', 
   });
 
   test('GIVEN a rotator without registrations WHEN parsed THEN the registry is empty and valid', () => {
+    // A rotator that serves no key fails the synthesis (validation.test.ts); its template, unvalidated, is what the function would read.
     const a = new App();
     const s = new Stack(a, 'Empty', { env: ENV });
-    new AccessKeyRotator(s, AccessKeyRotator.ID);
-    const t = synth(a, s);
+    AccessKeyRotator.configure(s);
+    const t = a.synth({ skipValidation: true }).getStackByName(s.stackName).template as Template;
     const [, f] = ofType(t, 'AWS::Lambda::Function')[0];
     const doc = parseRegistry(new IntrinsicResolver(t.Resources).resolve(f.Metadata as Json));
     expect(doc.registrations).toEqual([]);
@@ -278,6 +279,10 @@ describe('users that cannot be registered are refused at synth, naming user and 
       "user must be in the stack's account 123456789012, got the ARN 'arn:aws:iam::210987654321:user/alice' of account 210987654321"],
     ['a user name with a space', (s) => iam.User.fromUserName(s, 'x', 'nas sync'),
       "user must be one IAM user, got the user name 'nas sync': names are 1 to 64 letters, digits or +=,.@_- characters"],
+    ['a user name with #', (s) => iam.User.fromUserName(s, 'x', 'nas#1'),
+      "user must be one IAM user, got the user name 'nas#1': names are 1 to 64 letters, digits or +=,.@_- characters"],
+    ['a user name of 65 characters', (s) => iam.User.fromUserName(s, 'x', 'u'.repeat(65)),
+      `user must be one IAM user, got the user name '${'u'.repeat(65)}': names are 1 to 64 letters`],
   ])('GIVEN %s WHEN a RotatingAccessKey is made for it THEN it is refused', (_, user, message) => {
     const { stack: s } = newStack();
     expect(() => new RotatingAccessKey(s, 'Key', { user: user(s) })).toThrow(message);

@@ -271,6 +271,55 @@ describe('RotatingAccessKey props', () => {
     expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).not.toContain('Consumer');
   });
 
+  describe('grantRead to a consumer in another stack', () => {
+    /** Secret and customer key in stack A, the consumer's role in stack B. */
+    function twoStacks(envA?: { account: string; region: string }, envB?: { account: string; region: string }, roleName?: string) {
+      const app = new App();
+      const a = new Stack(app, 'A', { env: envA });
+      const b = new Stack(app, 'B', { env: envB });
+      const cmk = new kms.Key(a, 'Cmk');
+      const key = new RotatingAccessKey(a, 'Key', { user: importedUser(a), encryptionKey: cmk });
+      const role = new iam.Role(b, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName });
+      return { app, a, b, key, role };
+    }
+
+    test.each([
+      ['one concrete account', ENV, ENV],
+      ['env-agnostic stacks', undefined, undefined],
+    ])('GIVEN %s WHEN the app is synthesized THEN there is no cycle: the consumer\'s policy holds every statement, the key\'s and secret\'s policies are left as they were', (_, envA, envB) => {
+      const { app, a, b, key, role } = twoStacks(envA, envB);
+      key.grantRead(role);
+
+      expect(() => app.synth()).not.toThrow();
+      const consumer = Template.fromStack(b).findResources('AWS::IAM::Policy');
+      const statements = Object.values<any>(consumer).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements.map((st) => st.Action)).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'kms:Decrypt']);
+      expect(statements[2].Condition.StringEquals).toEqual({
+        'kms:ViaService': envA ? 'secretsmanager.us-east-1.amazonaws.com' : { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        'kms:EncryptionContext:SecretARN': { 'Fn::ImportValue': expect.stringMatching(/^A:ExportsOutputRefKeySecret/) },
+      });
+      const secretSide = Template.fromStack(a);
+      expect(JSON.stringify(secretSide.findResources('AWS::KMS::Key'))).not.toContain('Consumer');
+      secretSide.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    });
+
+    test.each([
+      ['the AWS managed key', false],
+      ['a customer key', true],
+    ])('GIVEN a consumer in another account and %s WHEN grantRead is called THEN it is refused, saying what a reader in another account needs', (_, withKey) => {
+      const app = new App();
+      const a = new Stack(app, 'A', { env: ENV });
+      const b = new Stack(app, 'B', { env: { account: '210987654321', region: 'us-east-1' } });
+      const key = new RotatingAccessKey(a, 'Key', { user: importedUser(a), encryptionKey: withKey ? new kms.Key(a, 'Cmk') : undefined });
+      const role = new iam.Role(b, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'backup-reader' });
+      expect(() => key.grantRead(role)).toThrow(
+        'grantRead: the grantee is in account 210987654321 and the secret A/Key/Secret in account 123456789012: grantRead grants within the '
+        + "secret's account only. A reader in another account needs the secret encrypted with a customer-managed key (encryptionKey: Secrets "
+        + "Manager's AWS managed key cannot be used from another account), a statement naming it in the secret's resource policy and in the "
+        + "key's policy, and an identity policy in its own account");
+    });
+  });
+
   test('GIVEN an explicit rotator WHEN synthesized THEN it serves the key', () => {
     const stack = newStack();
     const rotator = new AccessKeyRotator(stack, 'Custom', { lifecycleConcurrency: 8 });
@@ -384,7 +433,7 @@ describe('the shared AccessKeyRotator', () => {
     const bus = new events.EventBus(stack, 'Audit');
     const topic = new sns.Topic(stack, 'Alarms');
     const securityGroup = new ec2.SecurityGroup(stack, 'Sg', { vpc });
-    const rotator = new AccessKeyRotator(stack, AccessKeyRotator.ID, {
+    const rotator = AccessKeyRotator.configure(stack, {
       lifecycleSchedule: events.Schedule.rate(Duration.minutes(30)),
       lifecycleConcurrency: 10,
       eventBus: bus,
