@@ -257,10 +257,15 @@ export class RotatingAccessKey extends Construct {
    * another stack adds no reference back to it (no dependency cycle). That
    * relies on the key's policy delegating to the account's IAM policies, as
    * the default policy of a `kms.Key` does; for a key whose policy does not,
-   * add the grantee to the key's policy as well. A grantee of another account
-   * is refused: Secrets Manager's AWS managed key cannot be used from another
-   * account, and the secret's resource policy and the key's policy would have
-   * to name it, in the secret's account.
+   * add the grantee to the key's policy as well. A grantee known to be of
+   * another account is refused: Secrets Manager's AWS managed key cannot be
+   * used from another account, and the secret's resource policy and the key's
+   * policy would have to name it, in the secret's account (the README's
+   * recipe "Another account reads the key" shows how). Where the accounts
+   * cannot be compared at synth (an env-agnostic stack and a principal
+   * imported by ARN), aws-cdk-lib writes the secret's and the key's policies
+   * too; those statements carry the same limits (AWSCURRENT only; decrypting
+   * through Secrets Manager only).
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const granteeAccount = grantee.grantPrincipal.principalAccount;
@@ -272,35 +277,45 @@ export class RotatingAccessKey extends Construct {
         + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '
         + 'resource policy and in the key\'s policy, and an identity policy in its own account');
     }
-    const grant = iam.Grant.addToPrincipalOrResource({
+    // A request without VersionStage reads AWSCURRENT; one naming a version by id is refused.
+    const currentOnly = {
+      StringEqualsIfExists: { 'secretsmanager:VersionStage': Stage.CURRENT },
+      Null: { 'secretsmanager:VersionId': 'true' },
+    };
+    const read = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:GetSecretValue'],
       resourceArns: [this.secret.secretArn],
       resource: this.secret,
-      conditions: {
-        // A request without VersionStage reads AWSCURRENT; one naming a version by id is refused.
-        StringEqualsIfExists: { 'secretsmanager:VersionStage': Stage.CURRENT },
-        Null: { 'secretsmanager:VersionId': 'true' },
-      },
-    }).combine(iam.Grant.addToPrincipalOrResource({
+      conditions: currentOnly,
+    });
+    // Where aws-cdk-lib cannot tell the grantee's account from the secret's (an env-agnostic stack
+    // and a principal imported by ARN), it also writes the secret's resource policy, without the
+    // conditions; a resource policy naming a principal grants on its own, so it gets them too.
+    read.resourceStatements.forEach(st => st.addConditions(currentOnly));
+    const grant = read.combine(iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:DescribeSecret'],
       resourceArns: [this.secret.secretArn],
       resource: this.secret,
     }));
     if (!this.encryptionKey) return grant;
-    return grant.combine(iam.Grant.addToPrincipalOrResource({
+    const viaSecretsManager = { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` };
+    const decrypt = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [this.encryptionKey.keyArn],
+      // A key policy names its key as '*': its own ARN there would be a reference to itself.
+      resourceSelfArns: ['*'],
       resource: this.encryptionKey,
       conditions: {
-        StringEquals: {
-          'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-          'kms:EncryptionContext:SecretARN': this.secret.secretArn,
-        },
+        StringEquals: { ...viaSecretsManager, 'kms:EncryptionContext:SecretARN': this.secret.secretArn },
       },
-    }));
+    });
+    // The key's policy, where it is written, limits decryption to Secrets Manager; naming the secret
+    // there too would make the key and the secret refer to each other (a cycle).
+    decrypt.resourceStatements.forEach(st => st.addConditions({ StringEquals: viaSecretsManager }));
+    return grant.combine(decrypt);
   }
 
   /**

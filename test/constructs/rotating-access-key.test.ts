@@ -18,6 +18,7 @@ import { REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const newStack = () => new Stack(new App(), 'Stack', { env: ENV });
+const app = (stack: Stack) => stack.node.root as App;
 const importedUser = (stack: Stack, name = 'bob') => iam.User.fromUserName(stack, `User-${name}`, name);
 const BOB_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/bob']] };
 const FUNCTION_ARN = { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessKeyRotatorFunction[0-9A-F]{8}$'), 'Arn'] };
@@ -317,6 +318,37 @@ describe('RotatingAccessKey props', () => {
         + "secret's account only. A reader in another account needs the secret encrypted with a customer-managed key (encryptionKey: Secrets "
         + "Manager's AWS managed key cannot be used from another account), a statement naming it in the secret's resource policy and in the "
         + "key's policy, and an identity policy in its own account");
+    });
+  });
+
+  describe('grantRead where the accounts cannot be compared at synth', () => {
+    // An env-agnostic stack and a principal imported by ARN: aws-cdk-lib cannot tell whether the
+    // principal is of this account, so it writes the secret's (and the key's) resource policy too.
+    // Those statements must carry the same limits as the principal's: a resource policy that names a
+    // principal grants on its own, within one account as well.
+    test.each([
+      ['of another account', 'arn:aws:iam::222222222222:role/partner-sync'],
+      ['that may be of this account', 'arn:aws:iam::123456789012:role/shipper'],
+    ])('GIVEN a role %s imported by ARN WHEN grantRead THEN every resource-policy statement allows the AWSCURRENT version only, and decrypting only through Secrets Manager', (_, arn) => {
+      const stack = new Stack(new App(), 'Agnostic');
+      const key = new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), encryptionKey: new kms.Key(stack, 'Cmk') });
+      key.grantRead(iam.Role.fromRoleArn(stack, 'Reader', arn, { mutable: false }));
+
+      const template = Template.fromStack(stack);
+      const [, secretPolicy] = only(template, 'AWS::SecretsManager::ResourcePolicy');
+      const reads = secretPolicy.Properties.ResourcePolicy.Statement.filter((st: any) => st.Action === 'secretsmanager:GetSecretValue');
+      expect(reads).toHaveLength(1);
+      expect(reads[0].Condition).toEqual({
+        StringEqualsIfExists: { 'secretsmanager:VersionStage': 'AWSCURRENT' },
+        Null: { 'secretsmanager:VersionId': 'true' },
+      });
+      const [, cmk] = only(template, 'AWS::KMS::Key');
+      const decrypts = cmk.Properties.KeyPolicy.Statement.filter((st: any) => st.Action === 'kms:Decrypt');
+      expect(decrypts).toHaveLength(1);
+      expect(decrypts[0].Condition).toEqual({
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      });
+      expect(() => app(stack).synth()).not.toThrow();
     });
   });
 
