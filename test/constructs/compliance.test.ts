@@ -2,13 +2,15 @@
  * Compliance of the constructs: cdk-nag's AWS Solutions rules in process (every
  * finding the library causes is suppressed inside the library, with its reason,
  * on one resource and for the named findings only), then cfn-lint and a leak
- * scan on the example app synthesized by the real `cdk` CLI.
+ * scan on the example app synthesized by the real `cdk` CLI. This runs cdk-nag
+ * 2.x; the same suppressions are written for cdk-nag 3.x as acknowledgements,
+ * checked here to match and run through cdk-nag 3 by scripts/check-cdk-nag-v3.sh.
  */
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnElement, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -45,6 +47,34 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       if (rules) result[id] = rules;
     }
     return result;
+  }
+
+  /** The cdk-nag 3 acknowledgements on each resource, by logical id: rule id (`id[finding]` for a granular rule) to reason. */
+  function acknowledgements(stack: Stack): Record<string, Record<string, string>> {
+    const result: Record<string, Record<string, string>> = {};
+    for (const construct of stack.node.findAll()) {
+      // aws-cdk-lib's Validations.ACKNOWLEDGED_RULES_METADATA_KEY, which cdk-nag 3 reads.
+      const entries = construct.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules');
+      if (entries.length === 0) continue;
+      expect({ path: construct.node.path, resource: CfnResource.isCfnResource(construct) }).toEqual({ path: construct.node.path, resource: true });
+      result[stack.resolve(stack.getLogicalId(construct as CfnElement))] = Object.assign({}, ...entries.map((m) => m.data));
+    }
+    return result;
+  }
+
+  /**
+   * What cdk-nag 3 reads says what cdk-nag 2 reads: each suppression the library
+   * wrote is acknowledged with the same reason, once per `applies_to` finding.
+   * `userMade` are the resources the stack's author suppressed with cdk-nag 2's
+   * NagSuppressions, which writes for cdk-nag 2 only.
+   */
+  function expectAcknowledgedForV3(stack: Stack, template: Template, ...userMade: string[]): void {
+    const expected = Object.fromEntries(Object.entries(suppressions(template))
+      .filter(([id]) => !userMade.includes(id))
+      .map(([id, rules]) => [id, Object.fromEntries(rules.flatMap((rule) => (rule.applies_to
+        ? rule.applies_to.map((finding) => [`${rule.id}[${finding}]`, rule.reason])
+        : [[rule.id, rule.reason]])))]));
+    expect(acknowledgements(stack)).toEqual(expected);
   }
 
   /** The logical id of the resource at the end of `pathSuffix`. */
@@ -103,6 +133,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     });
     expectOnlyListSecretsOnStar(stack, template);
     expectRotationBehindEachSmg4(stack, template);
+    expectAcknowledgedForV3(stack, template, logicalId(stack, '/BackupServer/PolicyReadBackups/Resource'));
   });
 
   test('GIVEN a minimal stack, one RotatingAccessKey for an imported user with default props, WHEN checked THEN there are no unsuppressed findings', () => {
@@ -117,6 +148,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     });
     expectOnlyListSecretsOnStar(stack, template);
     expectRotationBehindEachSmg4(stack, template);
+    expectAcknowledgedForV3(stack, template);
   });
 
   test('GIVEN the rotator in a VPC, with an imported key, a custom bus and DESTROY, WHEN checked THEN there are no unsuppressed findings', () => {
@@ -142,6 +174,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     });
     expectOnlyListSecretsOnStar(stack, template);
     expectRotationBehindEachSmg4(stack, template);
+    expectAcknowledgedForV3(stack, template);
   });
 });
 
