@@ -70,7 +70,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 120_000,
       // The API baseline and the built packages hold package.json files of this package's name.
-      modulePathIgnorePatterns: ['<rootDir>/compat/', '<rootDir>/dist/'],
+      // The cdk-nag 3 check installs its own aws-cdk-lib under test/ecosystem/.
+      modulePathIgnorePatterns: ['<rootDir>/compat/', '<rootDir>/dist/', '<rootDir>/test/ecosystem/'],
     },
   },
 });
@@ -159,6 +160,14 @@ const docsCheck = project.addTask('docs:check', {
 });
 project.testTask.spawn(docsCheck);
 project.gitignore.exclude('.jsii.tabl.json');
+
+// cdk-nag 3.x (a policy validation plugin, aws-cdk-lib >= 2.257) over the example app, on the packed
+// library in a project of its own (test/ecosystem/cdk-nag-v3); cdk-nag 2.x runs in the jest suites.
+const nagV3 = project.addTask('check:cdk-nag-v3', {
+  description: 'cdk-nag 3.x AwsSolutions over the example app, on the packed library (after compile and bundle)',
+  exec: 'bash scripts/check-cdk-nag-v3.sh',
+});
+project.testTask.spawn(nagV3);
 
 // API compatibility: jsii-diff against the assembly of the last release, kept in compat/baseline
 // (gzipped, as jsii's compressed assemblies are) until the package is on a registry. A breaking
