@@ -18,7 +18,7 @@ import { REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const newStack = () => new Stack(new App(), 'Stack', { env: ENV });
-const app = (stack: Stack) => stack.node.root as App;
+const appOf = (stack: Stack) => stack.node.root as App;
 const importedUser = (stack: Stack, name = 'bob') => iam.User.fromUserName(stack, `User-${name}`, name);
 const BOB_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/bob']] };
 const FUNCTION_ARN = { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessKeyRotatorFunction[0-9A-F]{8}$'), 'Arn'] };
@@ -348,7 +348,7 @@ describe('RotatingAccessKey props', () => {
       expect(decrypts[0].Condition).toEqual({
         StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
       });
-      expect(() => app(stack).synth()).not.toThrow();
+      expect(() => appOf(stack).synth()).not.toThrow();
     });
   });
 
