@@ -17,7 +17,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Metrics } from './contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion,
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion, SecretVersionValue,
   StackEvent, StackInfo, StackResource,
 } from './gateway';
 
@@ -91,6 +91,16 @@ export class AwsGateway implements Gateway {
         SecretId: secretId, VersionStage: stage, VersionId: versionId,
       }));
       return out.SecretString;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async readVersion(secretId: string, versionId: string): Promise<SecretVersionValue | undefined> {
+    try {
+      const out = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+      return { arn: out.ARN!, labels: out.VersionStages ?? [], value: out.SecretString };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
