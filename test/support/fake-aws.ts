@@ -34,8 +34,8 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { isKeyLabel, secretDescription, Stage } from '../../src/rotation/contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, SecretVersionValue, StackEvent, StackInfo,
-  StackResource, VersionLabels,
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, SecretVersionValue,
+  StackEvent, StackInfo, StackResource, VersionLabels,
 } from '../../src/rotation/gateway';
 
 export const ACCOUNT_ID = '123456789012';
