@@ -4,22 +4,33 @@
  * from the SDK's standard configuration (`AWS_ENDPOINT_URL`,
  * `AWS_ENDPOINT_URL_<SERVICE>`); none is hard-coded.
  */
-import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, paginateDescribeStackEvents } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import {
-  CreateAccessKeyCommand, DeleteAccessKeyCommand, GetAccessKeyLastUsedCommand, IAMClient, paginateListAccessKeys, UpdateAccessKeyCommand,
-} from '@aws-sdk/client-iam';
-import {
-  CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, paginateListSecretVersionIds,
-  PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand, UntagResourceCommand, UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics } from './contract';
 import {
   AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion,
+  SecretVersionValue,
   StackEvent, StackInfo, StackResource,
 } from './gateway';
+
+/*
+ * Each SDK client's module is loaded when a path first uses it, not at the
+ * cold start: a rotation step never loads CloudWatch (failures only), and STS
+ * loads only in testSecret. The SDK comes from the Lambda runtime (external
+ * to the bundle); require() caches each module after its first load.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const cloudFormationSdk = () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
+const cloudWatchSdk = () => require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
+const eventBridgeSdk = () => require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+const iamSdk = () => require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+const secretsManagerSdk = () =>
+  require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+const stsSdk = () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface AwsClients {
   readonly iam: IAMClient;
@@ -31,15 +42,28 @@ export interface AwsClients {
   readonly region?: string;
 }
 
-/** Clients with the SDK's adaptive retry: IAM throttles with unpublished token buckets. */
+/**
+ * Clients with the SDK's adaptive retry (IAM throttles with unpublished token
+ * buckets), each made (and its module loaded) when first used.
+ */
 export function defaultClients(region?: string): AwsClients {
   const common = { region, retryMode: 'adaptive', maxAttempts: 8 };
+  const made: Partial<Omit<AwsClients, 'region'>> = {};
+  const once = <K extends keyof typeof made>(name: K, make: () => NonNullable<(typeof made)[K]>) => (): NonNullable<(typeof made)[K]> => {
+    made[name] ??= make();
+    return made[name]!;
+  };
+  const iam = once('iam', () => new (iamSdk().IAMClient)(common));
+  const secretsManager = once('secretsManager', () => new (secretsManagerSdk().SecretsManagerClient)(common));
+  const eventBridge = once('eventBridge', () => new (eventBridgeSdk().EventBridgeClient)(common));
+  const cloudFormation = once('cloudFormation', () => new (cloudFormationSdk().CloudFormationClient)(common));
+  const cloudWatch = once('cloudWatch', () => new (cloudWatchSdk().CloudWatchClient)(common));
   return {
-    iam: new IAMClient(common),
-    secretsManager: new SecretsManagerClient(common),
-    eventBridge: new EventBridgeClient(common),
-    cloudFormation: new CloudFormationClient(common),
-    cloudWatch: new CloudWatchClient(common),
+    get iam() { return iam(); },
+    get secretsManager() { return secretsManager(); },
+    get eventBridge() { return eventBridge(); },
+    get cloudFormation() { return cloudFormation(); },
+    get cloudWatch() { return cloudWatch(); },
     region,
   };
 }
@@ -68,7 +92,7 @@ export class AwsGateway implements Gateway {
 
   async describeSecret(secretId: string): Promise<SecretDescription> {
     try {
-      const out = await this.clients.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+      const out = await this.clients.secretsManager.send(new (secretsManagerSdk().DescribeSecretCommand)({ SecretId: secretId }));
       return {
         arn: out.ARN!,
         name: out.Name!,
@@ -87,7 +111,7 @@ export class AwsGateway implements Gateway {
 
   async getSecretString(secretId: string, stage: string, versionId?: string): Promise<string | undefined> {
     try {
-      const out = await this.clients.secretsManager.send(new GetSecretValueCommand({
+      const out = await this.clients.secretsManager.send(new (secretsManagerSdk().GetSecretValueCommand)({
         SecretId: secretId, VersionStage: stage, VersionId: versionId,
       }));
       return out.SecretString;
@@ -97,21 +121,32 @@ export class AwsGateway implements Gateway {
     }
   }
 
+  async readVersion(secretId: string, versionId: string): Promise<SecretVersionValue | undefined> {
+    try {
+      const { GetSecretValueCommand } = secretsManagerSdk();
+      const out = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+      return { arn: out.ARN!, labels: out.VersionStages ?? [], value: out.SecretString };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
   async putPendingValue(secretId: string, token: string, value: string, labels: string[]): Promise<void> {
-    await this.clients.secretsManager.send(new PutSecretValueCommand({
+    await this.clients.secretsManager.send(new (secretsManagerSdk().PutSecretValueCommand)({
       SecretId: secretId, ClientRequestToken: token, SecretString: value, VersionStages: labels,
     }));
   }
 
   async moveLabel(secretId: string, label: string, toVersionId: string, fromVersionId?: string): Promise<void> {
-    await this.clients.secretsManager.send(new UpdateSecretVersionStageCommand({
+    await this.clients.secretsManager.send(new (secretsManagerSdk().UpdateSecretVersionStageCommand)({
       SecretId: secretId, VersionStage: label, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId,
     }));
   }
 
   async removeLabel(secretId: string, label: string, fromVersionId: string): Promise<void> {
     try {
-      await this.clients.secretsManager.send(new UpdateSecretVersionStageCommand({
+      await this.clients.secretsManager.send(new (secretsManagerSdk().UpdateSecretVersionStageCommand)({
         SecretId: secretId, VersionStage: label, RemoveFromVersionId: fromVersionId,
       }));
     } catch (e) {
@@ -123,7 +158,7 @@ export class AwsGateway implements Gateway {
 
   async listVersions(secretId: string): Promise<SecretVersion[]> {
     const versions: SecretVersion[] = [];
-    for await (const page of paginateListSecretVersionIds({ client: this.clients.secretsManager }, { SecretId: secretId })) {
+    for await (const page of secretsManagerSdk().paginateListSecretVersionIds({ client: this.clients.secretsManager }, { SecretId: secretId })) {
       for (const v of page.Versions ?? []) {
         if (v.VersionStages?.length) versions.push({ versionId: v.VersionId!, labels: v.VersionStages, createdAt: v.CreatedDate });
       }
@@ -132,13 +167,13 @@ export class AwsGateway implements Gateway {
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
-    await this.clients.secretsManager.send(new TagResourceCommand({
+    await this.clients.secretsManager.send(new (secretsManagerSdk().TagResourceCommand)({
       SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }));
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {
-    await this.clients.secretsManager.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: keys }));
+    await this.clients.secretsManager.send(new (secretsManagerSdk().UntagResourceCommand)({ SecretId: secretId, TagKeys: keys }));
   }
 
   async configureRotation(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
@@ -151,7 +186,7 @@ export class AwsGateway implements Gateway {
   }
 
   private async rotateSecret(secretId: string, rotationLambdaArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
-    await this.clients.secretsManager.send(new RotateSecretCommand({
+    await this.clients.secretsManager.send(new (secretsManagerSdk().RotateSecretCommand)({
       SecretId: secretId,
       RotationLambdaARN: rotationLambdaArn,
       RotationRules: {
@@ -164,7 +199,7 @@ export class AwsGateway implements Gateway {
 
   async cancelRotation(secretId: string): Promise<void> {
     try {
-      await this.clients.secretsManager.send(new CancelRotateSecretCommand({ SecretId: secretId }));
+      await this.clients.secretsManager.send(new (secretsManagerSdk().CancelRotateSecretCommand)({ SecretId: secretId }));
     } catch (e) {
       // Rotation was not on (or the secret is gone): nothing to cancel.
       if (isNotFound(e) || errorName(e) === 'InvalidRequestException') return;
@@ -173,7 +208,7 @@ export class AwsGateway implements Gateway {
   }
 
   async *listSecrets(descriptionPrefix: string): AsyncGenerator<ListedSecret> {
-    const pages = paginateListSecrets({ client: this.clients.secretsManager, pageSize: 100 }, {
+    const pages = secretsManagerSdk().paginateListSecrets({ client: this.clients.secretsManager, pageSize: 100 }, {
       Filters: [{ Key: 'description', Values: [descriptionPrefix] }],
     });
     for await (const page of pages) {
@@ -195,7 +230,7 @@ export class AwsGateway implements Gateway {
 
   async listAccessKeys(userName: string): Promise<AccessKey[]> {
     const keys: AccessKey[] = [];
-    for await (const page of paginateListAccessKeys({ client: this.clients.iam }, { UserName: userName })) {
+    for await (const page of iamSdk().paginateListAccessKeys({ client: this.clients.iam }, { UserName: userName })) {
       for (const k of page.AccessKeyMetadata ?? []) {
         keys.push({ accessKeyId: k.AccessKeyId!, status: k.Status!, createdAt: k.CreateDate });
       }
@@ -204,13 +239,13 @@ export class AwsGateway implements Gateway {
   }
 
   async createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-    const out = await this.clients.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+    const out = await this.clients.iam.send(new (iamSdk().CreateAccessKeyCommand)({ UserName: userName }));
     return { accessKeyId: out.AccessKey!.AccessKeyId!, secretAccessKey: out.AccessKey!.SecretAccessKey! };
   }
 
   async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<boolean> {
     try {
-      await this.clients.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+      await this.clients.iam.send(new (iamSdk().UpdateAccessKeyCommand)({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -220,7 +255,7 @@ export class AwsGateway implements Gateway {
 
   async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
     try {
-      await this.clients.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
+      await this.clients.iam.send(new (iamSdk().DeleteAccessKeyCommand)({ UserName: userName, AccessKeyId: accessKeyId }));
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -230,7 +265,7 @@ export class AwsGateway implements Gateway {
 
   async lastUse(accessKeyId: string): Promise<LastUse> {
     try {
-      const out = await this.clients.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+      const out = await this.clients.iam.send(new (iamSdk().GetAccessKeyLastUsedCommand)({ AccessKeyId: accessKeyId }));
       const used = out.AccessKeyLastUsed;
       return { gone: false, at: used?.LastUsedDate, service: used?.ServiceName, region: used?.Region };
     } catch (e) {
@@ -242,9 +277,9 @@ export class AwsGateway implements Gateway {
   // ---- STS ------------------------------------------------------------
 
   async callerArn(accessKeyId: string, secretAccessKey: string): Promise<string> {
-    const sts = new STSClient({ region: this.clients.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    const sts = new (stsSdk().STSClient)({ region: this.clients.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
     try {
-      const out = await sts.send(new GetCallerIdentityCommand({}));
+      const out = await sts.send(new (stsSdk().GetCallerIdentityCommand)({}));
       return out.Arn!;
     } catch (e) {
       if (NOT_ACCEPTED.has(errorName(e) ?? '')) throw new KeyNotAccepted(`STS does not accept key ${accessKeyId} (yet): ${errorName(e)}`);
@@ -258,7 +293,7 @@ export class AwsGateway implements Gateway {
 
   async putEvents(entries: PutEventsRequestEntry[]): Promise<void> {
     for (let i = 0; i < entries.length; i += 10) {
-      const out = await this.clients.eventBridge.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
+      const out = await this.clients.eventBridge.send(new (eventBridgeSdk().PutEventsCommand)({ Entries: entries.slice(i, i + 10) }));
       if ((out.FailedEntryCount ?? 0) > 0) {
         const codes = (out.Entries ?? []).filter((e) => e.ErrorCode).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`);
         throw new Error(`EventBridge rejected ${out.FailedEntryCount} audit event(s): ${codes.join('; ')}`);
@@ -269,12 +304,12 @@ export class AwsGateway implements Gateway {
   // ---- CloudWatch -----------------------------------------------------
 
   async putMetric(name: string, value: number, dimensions: Record<string, string>): Promise<void> {
-    await this.clients.cloudWatch.send(new PutMetricDataCommand({
+    await this.clients.cloudWatch.send(new (cloudWatchSdk().PutMetricDataCommand)({
       Namespace: Metrics.NAMESPACE,
       MetricData: [{
         MetricName: name,
         Value: value,
-        Unit: StandardUnit.Count,
+        Unit: 'Count',
         Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
       }],
     }));
@@ -284,6 +319,7 @@ export class AwsGateway implements Gateway {
 
   async stackResource(stackId: string, logicalId: string): Promise<StackResource | undefined> {
     try {
+      const { DescribeStackResourceCommand } = cloudFormationSdk();
       const out = await this.clients.cloudFormation.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalId }));
       const d = out.StackResourceDetail!;
       return {
@@ -301,7 +337,7 @@ export class AwsGateway implements Gateway {
 
   async stack(stackId: string): Promise<StackInfo> {
     try {
-      const out = await this.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+      const out = await this.clients.cloudFormation.send(new (cloudFormationSdk().DescribeStacksCommand)({ StackName: stackId }));
       const s = out.Stacks![0];
       return { status: s.StackStatus!, createdAt: s.CreationTime!, updatedAt: s.LastUpdatedTime };
     } catch (e) {
@@ -311,7 +347,7 @@ export class AwsGateway implements Gateway {
   }
 
   async *stackEvents(stackId: string): AsyncGenerator<StackEvent> {
-    for await (const page of paginateDescribeStackEvents({ client: this.clients.cloudFormation }, { StackName: stackId })) {
+    for await (const page of cloudFormationSdk().paginateDescribeStackEvents({ client: this.clients.cloudFormation }, { StackName: stackId })) {
       for (const e of page.StackEvents ?? []) {
         yield {
           logicalId: e.LogicalResourceId!,

@@ -16,12 +16,9 @@ export interface RotatorContext {
   readonly audit: AuditTrail;
 }
 
-/** Reads a version's value; every secret access key read is known to the redactor before anything can print it. */
-export async function readCredentials(
-  ctx: RotatorContext, secretArn: string, stage: string, versionId?: string,
-): Promise<StoredCredentials | undefined> {
-  const raw = await ctx.gateway.getSecretString(secretArn, stage, versionId);
-  const creds = parseCredentials(raw, `${stage} version of ${secretArn}`);
+/** Parses a version's value; every secret access key read is known to the redactor before anything can print it. */
+export function readCredentials(ctx: RotatorContext, raw: string | undefined, where: string): StoredCredentials | undefined {
+  const creds = parseCredentials(raw, where);
   ctx.redactor.add(creds?.secretAccessKey);
   return creds;
 }

@@ -32,6 +32,13 @@ export interface ListedSecret {
   readonly versions: VersionLabels;
 }
 
+/** One version as GetSecretValue returns it: the secret it belongs to, its staging labels and its value. */
+export interface SecretVersionValue {
+  readonly arn: string;
+  readonly labels: string[];
+  readonly value?: string;
+}
+
 export interface SecretVersion {
   readonly versionId: string;
   readonly labels: string[];
@@ -108,6 +115,11 @@ export interface Gateway {
   describeSecret(secretId: string): Promise<SecretDescription>;
   /** The value of a version; `undefined` when there is none (Secrets Manager's pending placeholder, or no such stage). */
   getSecretString(secretId: string, stage: string, versionId?: string): Promise<string | undefined>;
+  /**
+   * A version's value with its staging labels (one GetSecretValue); `undefined`
+   * when the version has no value (Secrets Manager's pending placeholder) or does not exist.
+   */
+  readVersion(secretId: string, versionId: string): Promise<SecretVersionValue | undefined>;
   /** Stores a value as the version `token`, with these staging labels. */
   putPendingValue(secretId: string, token: string, value: string, labels: string[]): Promise<void>;
   /** Moves a staging label to a version (from the version that holds it, if any). */

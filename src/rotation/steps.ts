@@ -70,18 +70,24 @@ export class RotationSteps {
         ctx.logger.info('setSecret: nothing to set, IAM activates a key when it is created', { secretId });
         return;
       }
+      // testSecret needs the version's labels and value: GetSecretValue by version id returns both (and the
+      // secret's ARN), so one read stands for DescribeSecret; a version without a value falls back to it.
+      const version = step === 'testSecret' && registration ? await ctx.gateway.readVersion(registration.secretArn, token) : undefined;
+      if (version) {
+        if (version.arn !== registration!.secretArn) throw new RefusedError(`secret ${secretId} answered as ${version.arn}`);
+        if (stageOf(step, version.arn, token, version.labels, ctx) === 'pending') await this.testSecret(version.arn, token, version.labels, version.value, registration!);
+        await ctx.audit.flush();
+        return;
+      }
       const secret = await ctx.gateway.describeSecret(secretId);
       registration = registry.require(secret.arn);
       const stages = secret.versions[token];
       if (!stages) throw new ConfigurationError(`secret ${secret.arn} has no version ${token}`);
       if (step === 'finishSecret') {
         await this.finishSecret(secret, token, registration);
-      } else if (stages.includes(Stage.CURRENT)) {
-        ctx.logger.info(`${step}: version is already AWSCURRENT`, { secretId: secret.arn, token });
-      } else {
-        requirePending(secret, token);
+      } else if (stageOf(step, secret.arn, token, stages, ctx) === 'pending') {
         if (step === 'createSecret') await this.createSecret(secret, token, registration);
-        else await this.testSecret(secret, token, registration);
+        else await this.testSecret(secret.arn, token, stages, undefined, registration);
       }
       await ctx.audit.flush();
     } catch (e) {
@@ -202,18 +208,19 @@ export class RotationSteps {
 
   // ---- testSecret --------------------------------------------------------------------
 
-  private async testSecret(secret: SecretDescription, token: string, registration: Registration): Promise<void> {
+  /** Tests the key the AWSPENDING version `token` holds, from its labels and its value (`undefined`: it has none). */
+  private async testSecret(secretArn: string, token: string, labels: string[], value: string | undefined, registration: Registration): Promise<void> {
     const { ctx } = this;
-    const labelled = keyOfVersion(secret.versions, token);
+    const labelled = keyOfVersion({ [token]: labels }, token);
     if (!labelled) {
       // Secrets Manager tests a rotation set up without rotating now with a version of its own; no key to test.
-      ctx.logger.info('testSecret: the version holds no access key of this library: nothing to test', { secretId: secret.arn, token });
+      ctx.logger.info('testSecret: the version holds no access key of this library: nothing to test', { secretId: secretArn, token });
       return;
     }
-    const pending = await readCredentials(ctx, secret.arn, Stage.PENDING, token);
+    const pending = readCredentials(ctx, value, `${Stage.PENDING} version of ${secretArn}`);
     const userName = userNameOf(registration.userArn);
     if (pending?.accessKeyId !== labelled || pending.userName !== userName) {
-      throw new RefusedError(`version ${token} of ${secret.arn} does not hold key ${labelled} of user ${userName}, as its label says`);
+      throw new RefusedError(`version ${token} of ${secretArn} does not hold key ${labelled} of user ${userName}, as its label says`);
     }
     const account = accountOf(registration.userArn);
     const arn = await backOff(async () => {
@@ -268,13 +275,19 @@ export class RotationSteps {
     // Done only on a retry that finds AWSCURRENT moved (a label) and the state recorded (a tag): a tag
     // alone cannot make a first attempt skip its events and its record, nor any attempt skip a revoke.
     const stateDone = currentVersion === token && parseCurrentKeyHint(secret.tags) === promoted;
-    const leftovers: string[] = [Tags.CREATING, Tags.ADOPTING, Tags.REVOKE].filter((t) => secret.tags[t] !== undefined);
+    // The attempt's own markers (the creating record, the key being adopted) are emptied in the TagResource
+    // that records the state (an empty marker is no marker), so a rotation needs no UntagResource for them.
+    const markers = [Tags.CREATING, Tags.ADOPTING].filter((t) => secret.tags[t]);
+    const leftovers: string[] = [Tags.REVOKE].filter((t) => secret.tags[t] !== undefined);
     const revoke = tokenLabels.includes(Stage.REVOKED_PREDECESSOR) && old !== undefined;
-    if (stateDone && leftovers.length === 0 && !revoke) return;
+    if (stateDone && markers.length === 0 && leftovers.length === 0 && !revoke) return;
 
     const now = ctx.clock();
     const detail = { secretArn: secret.arn, userName, owner: registration.owner };
-    const tags: Record<string, string> = { [Tags.CURRENT_KEY]: encodeFields({ 'id': promoted, 'promoted-at': now.toISOString() }) };
+    const tags: Record<string, string> = {
+      [Tags.CURRENT_KEY]: encodeFields({ 'id': promoted, 'promoted-at': now.toISOString() }),
+      ...Object.fromEntries(markers.map((t) => [t, ''])),
+    };
     if (!stateDone) {
       ctx.audit.record(EventType.PROMOTED, { ...detail, accessKeyId: promoted, previousAccessKeyId: old, reason: 'new key is AWSCURRENT' });
       if (old) tags[Tags.PREVIOUS_KEY] = formatPreviousKey(old, now);
@@ -301,9 +314,27 @@ export class RotationSteps {
 }
 
 function requirePending(secret: SecretDescription, token: string): void {
-  if (!secret.versions[token].includes(Stage.PENDING)) {
-    throw new ConfigurationError(`version ${token} of ${secret.arn} is not AWSPENDING (stages: ${secret.versions[token].join(', ') || 'none'})`);
+  requireLabel(secret.arn, token, secret.versions[token]);
+}
+
+function requireLabel(secretArn: string, token: string, labels: string[]): void {
+  if (!labels.includes(Stage.PENDING)) {
+    throw new ConfigurationError(`version ${token} of ${secretArn} is not AWSPENDING (stages: ${labels.join(', ') || 'none'})`);
   }
+}
+
+/**
+ * The stage preconditions of createSecret and testSecret, checked once: a
+ * version already AWSCURRENT has nothing left to do (a retry after
+ * finishSecret), and any other must be AWSPENDING.
+ */
+function stageOf(step: string, secretArn: string, token: string, labels: string[], ctx: RotatorContext): 'current' | 'pending' {
+  if (labels.includes(Stage.CURRENT)) {
+    ctx.logger.info(`${step}: version is already AWSCURRENT`, { secretId: secretArn, token });
+    return 'current';
+  }
+  requireLabel(secretArn, token, labels);
+  return 'pending';
 }
 
 function isNetworkError(e: unknown): boolean {

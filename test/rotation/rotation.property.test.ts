@@ -58,7 +58,7 @@ const FAR_FUTURE = new Date('2100-01-01T00:00:00.000Z');
 
 /** Gateway calls a rotation can make. */
 const ROTATION_METHODS: readonly GatewayMethod[] = [
-  'describeSecret', 'getSecretString', 'listAccessKeys', 'lastUse', 'listVersions', 'tag', 'untag', 'createAccessKey', 'deleteAccessKey',
+  'describeSecret', 'readVersion', 'listAccessKeys', 'lastUse', 'listVersions', 'tag', 'untag', 'createAccessKey', 'deleteAccessKey',
   'putPendingValue', 'callerArn', 'moveLabel', 'removeLabel', 'setAccessKeyStatus', 'putEvents',
 ];
 /** Gateway calls a lifecycle run can make. */
@@ -465,9 +465,11 @@ function checkInvariants(sys: System): void {
   }
 
   if (!sys.tagsForgedSinceRotation) {
+    // The attempt's markers are emptied (an empty marker is no marker); an operator's revoke request is removed.
     for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) {
-      if (tags[transient] !== undefined) fail(`tag ${transient} remains after a completed rotation`, ctx());
+      if (tags[transient]) fail(`tag ${transient} remains after a completed rotation`, ctx());
     }
+    if (tags[Tags.REVOKE] !== undefined) fail(`tag ${Tags.REVOKE} remains after a completed rotation`, ctx());
     if (sys.firstRotationDone && parseCurrentKeyHint(tags) !== current?.accessKeyId) fail('tag current-key does not name the AWSCURRENT key', ctx());
   }
   if (!sys.tagsForged) {
@@ -598,7 +600,8 @@ async function rotation(sys: System, options: { revoke: boolean; fault?: Fault; 
   const tags = sys.tags();
   const survivors = made.filter((k) => sys.key(k.accessKeyId) && !adoptedBy(sys, k.accessKeyId));
   if (survivors.length > 1) fail(`this rotation left ${survivors.length} new keys`, ctx());
-  for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) if (tags[transient] !== undefined) fail(`tag ${transient} remains after the rotation`, ctx());
+  for (const transient of [Tags.CREATING, Tags.REVOKE, Tags.ADOPTING]) if (tags[transient]) fail(`tag ${transient} remains after the rotation`, ctx());
+  if (tags[Tags.REVOKE] !== undefined) fail(`tag ${Tags.REVOKE} remains after the rotation`, ctx());
   if (parseCurrentKeyHint(tags) !== current.accessKeyId) fail('tag current-key does not name the new key', ctx());
 
   // The old key: AWSPREVIOUS's and the previous-key hint's; active, or inactive at once on a revoke.

@@ -34,8 +34,8 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { isKeyLabel, secretDescription, Stage } from '../../src/rotation/contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, StackEvent, StackInfo,
-  StackResource, VersionLabels,
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, SecretVersionValue,
+  StackEvent, StackInfo, StackResource, VersionLabels,
 } from '../../src/rotation/gateway';
 
 export const ACCOUNT_ID = '123456789012';
@@ -52,7 +52,7 @@ export type FaultTiming = 'before' | 'after';
 
 /** Every method of the gateway port, for tests that enumerate fault points. */
 export const GATEWAY_METHODS: readonly GatewayMethod[] = [
-  'describeSecret', 'getSecretString', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
+  'describeSecret', 'getSecretString', 'readVersion', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
   'cancelRotation', 'listSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey', 'lastUse', 'callerArn',
   'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents',
 ];
@@ -394,6 +394,20 @@ export class FakeAws implements Gateway {
       const version = versionId !== undefined ? s.versions.get(versionId) : [...s.versions.values()].find((v) => v.labels.includes(stage));
       if (!version || !version.labels.includes(stage)) return undefined;
       return version.value;
+    });
+  }
+
+  /**
+   * GetSecretValue by version id: the secret's ARN, the version's labels and
+   * value. As `AwsGateway` does, a ResourceNotFoundException (no such secret
+   * or version, or a version without a value) is `undefined`.
+   */
+  async readVersion(secretId: string, versionId: string): Promise<SecretVersionValue | undefined> {
+    return this.call('readVersion', () => {
+      const s = this.secrets.get(this.resolve(secretId) ?? '');
+      const version = s?.versions.get(versionId);
+      if (!s || !version || version.value === undefined) return undefined;
+      return { arn: s.arn, labels: [...version.labels], value: version.value };
     });
   }
 
