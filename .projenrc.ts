@@ -89,6 +89,9 @@ new awscdk.LambdaFunction(project, {
   cdkDeps: project.cdkDeps,
   // AwsSolutions-L1 asks for the newest Node.js runtime aws-cdk-lib knows.
   runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+  // Minified (a smaller asset to upload and load), keeping the names of functions and classes so
+  // that a stack trace in the function's log still reads. projen passes these options to esbuild.
+  bundlingOptions: { minify: true, keepNames: true } as javascript.BundlingOptions,
 });
 
 // The operator's CLI: bundled by esbuild with everything it uses (the AWS
@@ -106,7 +109,7 @@ project.addBins({ 'cdk-rotating-access-keys': cli.outfile });
 // The rotation function's and the CLI's code is bundled by esbuild, and the demo and the
 // example app are not shipped: their packages are devDependencies.
 project.eslint?.addOverride({
-  files: ['src/rotation/**/*.ts', 'src/cli/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts'],
+  files: ['src/rotation/**/*.ts', 'src/cli/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
   rules: {
     'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }],
   },
@@ -114,6 +117,7 @@ project.eslint?.addOverride({
 
 project.eslint?.addLintPattern('demo');
 project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('bench');
 
 // moto's server is the AWS stand-in for the integration tests and the demo.
 const ensureMoto = project.addTask('moto:ensure', {
@@ -124,7 +128,7 @@ project.testTask.prependSpawn(ensureMoto);
 // ts-jest transpiles without type checking: check tests, the demo and the example here.
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the tests, the demo and the example app',
-  exec: 'tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p demo/tsconfig.json && tsc --noEmit -p examples/tsconfig.json',
+  exec: 'tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p demo/tsconfig.json && tsc --noEmit -p examples/tsconfig.json && tsc --noEmit -p bench/tsconfig.json',
 });
 project.testTask.prependSpawn(typecheck);
 // Constructs synthesize the bundled function: bundle before testing (assets/ is not committed).
@@ -192,6 +196,19 @@ demo.spawn(ensureMoto);
 demo.exec('ts-node --project demo/tsconfig.json demo/rotation-demo.ts');
 
 project.gitignore.exclude('/.moto/');
+
+// Benchmarks users can rerun (bench/): ours and the baselines in one run, figures to
+// bench/results.json and docs/PERFORMANCE.md. The quick mode measures the counted figures only
+// (calls, resources, bytes), which do not flake, and fails when one misses its limit: CI runs it.
+for (const [name, args, description] of [
+  ['bench', '', 'Measure every figure of docs/PERFORMANCE.md against its baseline (about 10 minutes on 2 cores)'],
+  ['bench:quick', ' --quick', 'Measure the counted figures (calls, resources, bytes) and fail when one misses its limit'],
+]) {
+  const task = project.addTask(name, { description, env: { NODE_NO_WARNINGS: '1' } });
+  task.spawn(bundle);
+  task.spawn(ensureMoto);
+  task.exec(`ts-node --project bench/tsconfig.json bench/run.ts${args}`);
+}
 
 // The version is set by hand (docs/RELEASING.md): semantic versioning, each release in CHANGELOG.md.
 project.package.addVersion('0.1.0');
