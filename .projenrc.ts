@@ -156,6 +156,10 @@ smoke.exec('jsii-pacmak -v --target go --code-only');
 smoke.exec('bash smoke/go/run.sh');
 project.testTask.spawn(smoke);
 
+// The API reference in the other jsii languages besides API.md (TypeScript), with every example
+// translated by jsii-rosetta.
+project.tasks.tryFind('docgen')!.exec('jsii-docgen -l python -l java -l go -o docs/api/API.md');
+
 // README.md's TypeScript blocks and the API's @example tags compile (in rosetta/default.ts-fixture)
 // and translate to every jsii language; test/docs/ checks links, anchors and docs/*.md blocks.
 const docsCheck = project.addTask('docs:check', {
