@@ -21,7 +21,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
+import { Construct, IConstruct, IDependable } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
@@ -40,6 +40,12 @@ const ARN_BUDGET_PER_POLICY = 6144 - 900;
 const KMS_KEY_ARN_LENGTH = 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/'.length + 36;
 /** The KMS statement without its keys, as IAM counts it (white space is not counted). */
 const KMS_STATEMENT_LENGTH = 300;
+/**
+ * The departures resource's list, as one string: `<secret ARN> <user ARN>` a
+ * line (neither ARN holds white space; a user ARN may hold a comma).
+ */
+const DEPARTURE_FIELD_SEPARATOR = ' ';
+const DEPARTURE_SEPARATOR = '\n';
 /** IAM attaches at most 10 managed policies to a role unless the quota is raised (to 20). */
 const MANAGED_POLICIES_PER_ROLE = 10;
 
@@ -214,6 +220,7 @@ export class AccessKeyRotator extends Construct {
   private readonly customBus: boolean;
   private readonly registrations: RegistrationRequest[] = [];
   private readonly policies: RegistrationPolicy[] = [];
+  private registryCache?: { readonly count: number; readonly document: RegistryDocument };
 
   constructor(scope: Construct, id: string, props: AccessKeyRotatorProps = {}) {
     super(AccessKeyRotator.checkedScope(scope, id), id);
@@ -313,13 +320,14 @@ export class AccessKeyRotator extends Construct {
 
     // Names the registrations an update removes; the statements below keep the
     // function's access to them until CloudFormation's cleanup has removed them.
+    // One string, a line per registration: one Fn::Join for the stack, not one per user.
     const departures = new CustomResource(this, 'Departures', {
       serviceToken: fn.functionArn,
       resourceType: DEPARTURES_RESOURCE_TYPE,
       properties: {
-        [DeparturesProperties.REGISTRATIONS]: Lazy.list({
-          produce: () => this.registrations.map((r) => Fn.join(' ', [r.entry.secretArn, r.entry.userArn])),
-        }, { omitEmpty: false }),
+        [DeparturesProperties.REGISTRATIONS]: Lazy.string({
+          produce: () => this.registrations.map((r) => `${r.entry.secretArn}${DEPARTURE_FIELD_SEPARATOR}${r.entry.userArn}${DEPARTURE_SEPARATOR}`).join(''),
+        }),
       },
     });
 
@@ -462,7 +470,8 @@ export class AccessKeyRotator extends Construct {
     policy.users.addResources(registration.user.userArn);
     policy.secrets.addResources(registration.secret.secretArn);
     if (registration.encryptionKey) this.allowKey(policy, registration.encryptionKey);
-    return new DependencyGroup(policy.policy, this.guards);
+    // The policy depends on the guards, so what waits for the policy waits for the guards too.
+    return policy.policy;
   }
 
   /**
@@ -491,12 +500,16 @@ export class AccessKeyRotator extends Construct {
    * function configured for one registry never serves another).
    */
   private registry(): RegistryDocument {
+    // Both the Metadata and the environment's digest need it: resolved once per set of registrations (entries are
+    // immutable and only ever added), as CDK's own Lazy values are produced once.
+    if (this.registryCache?.count === this.registrations.length) return this.registryCache.document;
     const stack = Stack.of(this);
-    const registrations = this.registrations.map((r) => r.entry);
-    const resolved = stack.resolve(registrations) as Record<string, unknown>[];
-    resolved.forEach((entry, i) => checkResolvedEntry(entry, this.registrations[i].secret.node.path));
+    const resolved = stack.resolve(this.registrations.map((r) => r.entry)) as Registration[];
+    resolved.forEach((entry, i) => checkResolvedEntry(entry as unknown as Record<string, unknown>, this.registrations[i].secret.node.path));
     const digest = createHash('sha256').update(JSON.stringify(resolved)).digest('hex');
-    return { version: REGISTRY_VERSION, digest, registrations };
+    const document = { version: REGISTRY_VERSION, digest, registrations: resolved };
+    this.registryCache = { count: this.registrations.length, document };
+    return document;
   }
 
   /**

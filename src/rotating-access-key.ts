@@ -5,7 +5,7 @@
  * the custom resource that turns Secrets Manager's rotation on — and, when
  * the registration leaves the stack with DESTROY, deletes its keys.
  */
-import { Annotations, CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -22,11 +22,56 @@ import {
 const IAM3_MAX_ACTIVE_DAYS = 90;
 
 /**
+ * Why cdk-nag's SMG4 (a secret without rotation) does not apply: written on
+ * every secret, so short; docs/SECURITY.md says the rest.
+ */
+const ROTATION_IS_ON = 'Rotated by its Custom::AccessKeyRotation (docs/SECURITY.md)';
+
+/**
  * The rotating keys of each app (by the root of its construct tree), in the
  * order they were made: one user's keys may be rotated by one construct only.
  * Weak, so an app's list goes with the app.
  */
-const KEYS_BY_APP = new WeakMap<IConstruct, RotatingAccessKey[]>();
+const KEYS_BY_APP = new WeakMap<IConstruct, AppKeys>();
+
+/** An app's keys, and (once validation asks) an index of them by user and by user name. */
+interface AppKeys {
+  readonly keys: RotatingAccessKey[];
+  index?: KeyIndex;
+}
+
+interface KeyIndex {
+  /** Keys indexed so far (keys are only ever added). */
+  readonly count: number;
+  readonly position: Map<RotatingAccessKey, number>;
+  readonly identity: Map<RotatingAccessKey, UserIdentity>;
+  readonly byUser: Map<iam.IUser, RotatingAccessKey[]>;
+  readonly byName: Map<string, RotatingAccessKey[]>;
+}
+
+/**
+ * The index of an app's keys, made once when the first key is validated (the
+ * tree is complete by then): each key's user identity is worked out once,
+ * and a key is compared only with the keys of its user or its user's name.
+ */
+function indexOf(app: AppKeys): KeyIndex {
+  if (app.index?.count === app.keys.length) return app.index;
+  const index: KeyIndex = { count: app.keys.length, position: new Map(), identity: new Map(), byUser: new Map(), byName: new Map() };
+  const add = <K>(map: Map<K, RotatingAccessKey[]>, k: K, key: RotatingAccessKey) => {
+    const list = map.get(k);
+    if (list) list.push(key);
+    else map.set(k, [key]);
+  };
+  app.keys.forEach((key, i) => {
+    const identity = userIdentity(key);
+    index.position.set(key, i);
+    index.identity.set(key, identity);
+    add(index.byUser, key.user, key);
+    if (identity.name !== undefined) add(index.byName, identity.name, key);
+  });
+  app.index = index;
+  return index;
+}
 
 /**
  * How access keys rotate; shared by `RotatingAccessKey` and `RotatingAccessKeyUser`.
@@ -180,9 +225,9 @@ export class RotatingAccessKey extends Construct {
 
     this.user = props.user;
     this.rotator = props.rotator ?? AccessKeyRotator.of(this);
-    const keysOfApp = KEYS_BY_APP.get(this.node.root) ?? [];
+    const keysOfApp = KEYS_BY_APP.get(this.node.root) ?? { keys: [] };
     KEYS_BY_APP.set(this.node.root, keysOfApp);
-    keysOfApp.push(this);
+    keysOfApp.keys.push(this);
     this.node.addValidation({ validate: () => this.sameUserAsAnEarlierKey(keysOfApp) });
 
     const secret = new secretsmanager.Secret(this, 'Secret', {
@@ -222,6 +267,9 @@ export class RotatingAccessKey extends Construct {
     // Turns Secrets Manager's rotation on (rotating once at deploy, which
     // creates the first key); when the registration leaves the stack, turns it
     // off and, with DESTROY, deletes the keys, before CloudFormation deletes the user.
+    // Its properties are what the function checks against the registry and its physical id (the secret, the
+    // user, the removal policy) and what makes CloudFormation send an update when the schedule changes; the
+    // rest of the configuration (rotateOnDeploy included) is read from the registry only.
     const rotation = new CustomResource(this, 'Rotation', {
       serviceToken: this.rotator.function.functionArn,
       resourceType: ROTATION_RESOURCE_TYPE,
@@ -231,16 +279,15 @@ export class RotatingAccessKey extends Construct {
         [RotationProperties.REMOVAL]: removal,
         [RotationProperties.SCHEDULE]: schedule.expressionString,
         ...(windowHours === undefined ? {} : { [RotationProperties.WINDOW]: windowHours }),
-        [RotationProperties.ROTATE_ON_DEPLOY]: rotateOnDeploy,
       },
     });
-    // Its permissions and guards must exist before the first rotation, and outlive its removal.
+    // CloudFormation's defaults for a custom resource (Delete on removal and on replacement): not written out.
+    const rotationResource = rotation.node.defaultChild as CfnResource;
+    rotationResource.cfnOptions.deletionPolicy = undefined;
+    rotationResource.cfnOptions.updateReplacePolicy = undefined;
+    // Its permissions (and, through them, the guards) must exist before the first rotation, and outlive its removal.
     rotation.node.addDependency(ready);
-    suppressNagFindings(secret, [{
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotation is on: the Custom::AccessKeyRotation resource beside this secret calls RotateSecret with the stack\'s rotation '
-        + 'function and this schedule at deploy. cdk-nag recognises rotation only from an AWS::SecretsManager::RotationSchedule',
-    }]);
+    suppressNagFindings(secret, [{ id: 'AwsSolutions-SMG4', reason: ROTATION_IS_ON }]);
 
     this.annotateCompliance(schedule, props.rotationWindow, deactivateAfter, postpone);
   }
@@ -389,10 +436,15 @@ export class RotatingAccessKey extends Construct {
    * the same concrete account, or the same stack. A name in stacks whose
    * account is not known at synth may or may not be the same user: a warning.
    */
-  private sameUserAsAnEarlierKey(keysOfApp: RotatingAccessKey[]): string[] {
-    const me = userIdentity(this);
-    for (const earlier of keysOfApp.slice(0, keysOfApp.indexOf(this))) {
-      const other = userIdentity(earlier);
+  private sameUserAsAnEarlierKey(keysOfApp: AppKeys): string[] {
+    const index = indexOf(keysOfApp);
+    const me = index.identity.get(this)!;
+    const mine = index.position.get(this)!;
+    // Only keys of the same user, or of a user of the same name, can be found the same or unknown.
+    const candidates = new Set([...index.byUser.get(this.user) ?? [], ...me.name === undefined ? [] : index.byName.get(me.name) ?? []]);
+    const earlierKeys = [...candidates].filter((k) => index.position.get(k)! < mine).sort((a, b) => index.position.get(a)! - index.position.get(b)!);
+    for (const earlier of earlierKeys) {
+      const other = index.identity.get(earlier)!;
       const same = this.user === earlier.user ? 'same'
         : me.name === undefined || me.name !== other.name ? 'different'
           : me.account !== undefined && other.account !== undefined ? (me.account === other.account ? 'same' : 'different')
@@ -480,7 +532,14 @@ export class RotatingAccessKey extends Construct {
  * compares names) when it is known, and its account when it is concrete;
  * otherwise the stack whose account it is.
  */
-function userIdentity(key: RotatingAccessKey): { name?: string; displayName?: string; account?: string; stack: Stack } {
+interface UserIdentity {
+  readonly name?: string;
+  readonly displayName?: string;
+  readonly account?: string;
+  readonly stack: Stack;
+}
+
+function userIdentity(key: RotatingAccessKey): UserIdentity {
   const user = key.user;
   const known = (v: unknown): string | undefined => (typeof v === 'string' && !Token.isUnresolved(v) ? v : undefined);
   const arn = known(user.userArn);

@@ -271,7 +271,7 @@ export const RotationProperties = {
 } as const;
 
 export const DeparturesProperties = {
-  /** `<secret ARN> <user ARN>` of every registration. */
+  /** `<secret ARN> <user ARN>` of every registration, a line each (one string; a list of them is read too). */
   REGISTRATIONS: 'Registrations',
 } as const;
 

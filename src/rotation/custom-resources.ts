@@ -279,9 +279,10 @@ export class CustomResources {
   // ---- Custom::AccessKeyDepartures ---------------------------------------------------
 
   private departures(event: CloudFormationCustomResourceEvent): Record<string, string> {
+    // One string, a line per registration (a list, as written before, is read too: the old properties of an upgrade).
     const list = (props: unknown) => {
       const v = (props as Props | undefined)?.[DeparturesProperties.REGISTRATIONS];
-      return Array.isArray(v) ? v.map(String) : [];
+      return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split('\n').filter((r) => r !== '') : [];
     };
     const gone = event.RequestType === 'Update' ? departing(list(event.OldResourceProperties), list(event.ResourceProperties)) : { secretArns: [], userArns: [] };
     const [, partition, , region] = this.options.stackId.split(':');

@@ -81,17 +81,16 @@ describe('RotatingAccessKey defaults', () => {
       UserArn: BOB_ARN,
       Removal: 'RETAIN',
       ScheduleExpression: 'rate(30 days)',
-      RotateOnDeploy: true,
     });
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 
-  test('GIVEN defaults THEN the rotation waits for its registration policy and the guards, and the function does not wait for them', () => {
+  test('GIVEN defaults THEN the rotation waits for its registration policy (which waits for the guards), and the function does not wait for them', () => {
     const [, rotation] = only(template, 'Custom::AccessKeyRotation');
-    expect([...rotation.DependsOn].sort()).toEqual([
-      expect.stringMatching(/^AccessKeyRotatorGuards[0-9A-F]{8}$/),
-      expect.stringMatching(/^AccessKeyRotatorRegistrations0[0-9A-F]{8}$/),
-    ]);
+    expect(rotation.DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorRegistrations0[0-9A-F]{8}$/)]);
+    expect(template.toJSON().Resources[rotation.DependsOn[0]].DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorGuards[0-9A-F]{8}$/)]);
+    expect(rotation).not.toHaveProperty('DeletionPolicy');
+    expect(rotation).not.toHaveProperty('UpdateReplacePolicy');
     const [, fn] = only(template, 'AWS::Lambda::Function');
     expect(fn.DependsOn).toEqual([expect.stringMatching(/^AccessKeyRotatorRole[0-9A-F]{8}$/)]);
   });
@@ -123,12 +122,12 @@ describe('RotatingAccessKey props', () => {
     expect(registryEntries(template)[0].scheduleExpression).toBe(expression);
   });
 
-  test('GIVEN rotationWindow and rotateOnDeploy false WHEN synthesized THEN the rotation resource and the registry state the window in hours and no rotation at deploy', () => {
+  test('GIVEN rotationWindow and rotateOnDeploy false WHEN synthesized THEN the rotation resource states the window in hours, the registry that and no rotation at deploy', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), rotationWindow: Duration.hours(4), rotateOnDeploy: false });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('Custom::AccessKeyRotation', {
-      ScheduleExpression: 'rate(30 days)', WindowHours: 4, RotateOnDeploy: false,
+      ScheduleExpression: 'rate(30 days)', WindowHours: 4,
     });
     expect(registryEntries(template)[0]).toMatchObject({ windowHours: 4, rotateOnDeploy: false });
   });
@@ -608,17 +607,19 @@ describe('the shared AccessKeyRotator', () => {
     });
   });
 
-  test('GIVEN two keys WHEN synthesized THEN the departures resource lists "<secret ARN> <user ARN>" of each, through the function', () => {
+  test('GIVEN two keys WHEN synthesized THEN the departures resource lists "<secret ARN> <user ARN>" of each, a line each in one string, through the function', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'A', { user: importedUser(stack, 'bob') });
     new RotatingAccessKey(stack, 'B', { user: importedUser(stack, 'carol'), removalPolicy: RemovalPolicy.DESTROY });
     const [, departures] = only(Template.fromStack(stack), 'Custom::AccessKeyDepartures');
     expect(departures.Properties).toStrictEqual({
       ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^AccessKeyRotatorFunction/), 'Arn'] },
-      Registrations: [
-        { 'Fn::Join': [' ', [{ Ref: expect.stringMatching(/^ASecret/) }, BOB_ARN]] },
-        { 'Fn::Join': [' ', [{ Ref: expect.stringMatching(/^BSecret/) }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/carol']] }]] },
-      ],
+      Registrations: {
+        'Fn::Join': ['', [
+          { Ref: expect.stringMatching(/^ASecret/) }, ' arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/bob\n',
+          { Ref: expect.stringMatching(/^BSecret/) }, ' arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:user/carol\n',
+        ]],
+      },
     });
     expect(departures.DependsOn).toBeUndefined();
   });
@@ -678,7 +679,7 @@ describe('RotatingAccessKeyUser', () => {
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'access-keys/svc' });
-    template.hasResourceProperties('Custom::AccessKeyRotation', { ScheduleExpression: 'rate(7 days)', WindowHours: 2, RotateOnDeploy: false });
+    template.hasResourceProperties('Custom::AccessKeyRotation', { ScheduleExpression: 'rate(7 days)', WindowHours: 2 });
     expect(registryEntries(template)[0]).toMatchObject({ deactivateAfterSeconds: 86400, foreignKeyPolicy: 'DELETE_INACTIVE' });
   });
 
