@@ -25,7 +25,8 @@ import { Construct, IConstruct, IDependable } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
-  DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS, FUNCTION_UNTAGGED_KEYS, Limits,
+  DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS,
+  FUNCTION_UNTAGGED_KEYS, Limits,
   LIFECYCLE_ACTION, Metrics, Registration, RegistryDocument, REGISTRY_METADATA_KEY, REGISTRY_VERSION,
 } from './rotation/contract';
 import { RotationFunction } from './rotation-function';
@@ -374,12 +375,12 @@ export class AccessKeyRotator extends Construct {
         new iam.PolicyStatement({
           sid: 'ReleaseDepartingUsers',
           actions: ['iam:ListAccessKeys', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed'],
-          resources: Fn.split(',', departures.getAttString(DeparturesAttributes.USERS)),
+          resources: Fn.split(DEPARTURES_SEPARATOR, departures.getAttString(DeparturesAttributes.USERS)),
         }),
         new iam.PolicyStatement({
           sid: 'ReleaseDepartingSecrets',
           actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'],
-          resources: Fn.split(',', departures.getAttString(DeparturesAttributes.SECRETS)),
+          resources: Fn.split(DEPARTURES_SEPARATOR, departures.getAttString(DeparturesAttributes.SECRETS)),
         }),
       ],
     });

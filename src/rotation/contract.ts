@@ -275,11 +275,17 @@ export const DeparturesProperties = {
   REGISTRATIONS: 'Registrations',
 } as const;
 
-/** Attributes of the departures resource: comma-separated ARNs (a placeholder when none depart). */
+/** Attributes of the departures resource: ARNs separated by DEPARTURES_SEPARATOR (a placeholder when none depart). */
 export const DeparturesAttributes = {
   USERS: 'UserArns',
   SECRETS: 'SecretArns',
 } as const;
+
+/**
+ * What separates the ARNs of a departures attribute (the template splits them with Fn::Split): a
+ * line break, which no ARN holds. Not a comma: IAM user names and paths may hold commas.
+ */
+export const DEPARTURES_SEPARATOR = '\n';
 
 /**
  * An ARN that names nothing that can exist (IAM user names have at most 64

@@ -19,7 +19,8 @@ import { describeError } from './audit';
 import { CloudFormationResponse, MAX_RESPONSE_BYTES, ResponseTransport, responseBody, responseUrlProblem } from './cfn-response';
 import { RotatorContext } from './context';
 import {
-  accountOf, DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, DeparturesProperties, EventType, placeholderSecretArn, placeholderUserArn, Registration,
+  accountOf, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, EventType, placeholderSecretArn,
+  placeholderUserArn, Registration,
   Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, userNameOf,
 } from './contract';
 import { departing, isRollback, keysToRelease, planRemoval, provenOrphan } from './decide';
@@ -287,9 +288,11 @@ export class CustomResources {
     const gone = event.RequestType === 'Update' ? departing(list(event.OldResourceProperties), list(event.ResourceProperties)) : { secretArns: [], userArns: [] };
     const [, partition, , region] = this.options.stackId.split(':');
     const account = accountOf(this.options.stackId);
+    const users = gone.userArns.length ? gone.userArns : [placeholderUserArn(partition, account)];
+    const secrets = gone.secretArns.length ? gone.secretArns : [placeholderSecretArn(partition, region, account)];
     const data = {
-      [DeparturesAttributes.USERS]: (gone.userArns.length ? gone.userArns : [placeholderUserArn(partition, account)]).join(','),
-      [DeparturesAttributes.SECRETS]: (gone.secretArns.length ? gone.secretArns : [placeholderSecretArn(partition, region, account)]).join(','),
+      [DeparturesAttributes.USERS]: users.join(DEPARTURES_SEPARATOR),
+      [DeparturesAttributes.SECRETS]: secrets.join(DEPARTURES_SEPARATOR),
     };
     if (Buffer.byteLength(JSON.stringify(data)) > MAX_RESPONSE_BYTES - 1000) {
       throw new PublicError(`${gone.secretArns.length} registrations leave the stack in one deployment, more than CloudFormation's 4 KB answer can name; `

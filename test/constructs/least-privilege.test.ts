@@ -27,7 +27,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { AccessKeyRotator, RotatingAccessKey, RotatingAccessKeyUser } from '../../src';
 import {
-  DeparturesAttributes, DeparturesProperties, placeholderSecretArn, placeholderUserArn, userArnProblem,
+  DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, placeholderSecretArn, placeholderUserArn, userArnProblem,
 } from '../../src/rotation/contract';
 import { departing } from '../../src/rotation/decide';
 import { Environment, fakeKeyId, IntrinsicResolver, Json, JsonObject, Resources, TEST_ENV } from '../support/intrinsics';
@@ -98,11 +98,13 @@ function synthesize(withDave: boolean) {
 }
 type Deployment = ReturnType<typeof synthesize>;
 
-/** The departures resource's answer: comma-separated ARNs, or placeholders when none depart (as the function answers). */
+/** The departures resource's answer: ARNs a line each, or placeholders when none depart (as the function answers). */
 function departuresAnswer(gone: { secretArns: string[]; userArns: string[] }): Record<string, string> {
+  const users = gone.userArns.length ? gone.userArns : [placeholderUserArn(PARTITION, ACCOUNT)];
+  const secrets = gone.secretArns.length ? gone.secretArns : [placeholderSecretArn(PARTITION, REGION, ACCOUNT)];
   return {
-    [DeparturesAttributes.USERS]: (gone.userArns.length ? gone.userArns : [placeholderUserArn(PARTITION, ACCOUNT)]).join(','),
-    [DeparturesAttributes.SECRETS]: (gone.secretArns.length ? gone.secretArns : [placeholderSecretArn(PARTITION, REGION, ACCOUNT)]).join(','),
+    [DeparturesAttributes.USERS]: users.join(DEPARTURES_SEPARATOR),
+    [DeparturesAttributes.SECRETS]: secrets.join(DEPARTURES_SEPARATOR),
   };
 }
 
@@ -563,8 +565,8 @@ describe('the order CloudFormation applies that update in', () => {
   test('GIVEN the new template THEN the guards reference the departures resource\'s attributes: CloudFormation updates the departures first', () => {
     const statements = (NEW.template.Resources[NEW.guardsId].Properties?.PolicyDocument as { Statement: JsonObject[] }).Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.ReleaseDepartingUsers.Resource).toEqual({ 'Fn::Split': [',', { 'Fn::GetAtt': [NEW.departuresId, DeparturesAttributes.USERS] }] });
-    expect(bySid.ReleaseDepartingSecrets.Resource).toEqual({ 'Fn::Split': [',', { 'Fn::GetAtt': [NEW.departuresId, DeparturesAttributes.SECRETS] }] });
+    expect(bySid.ReleaseDepartingUsers.Resource).toEqual({ 'Fn::Split': [DEPARTURES_SEPARATOR, { 'Fn::GetAtt': [NEW.departuresId, DeparturesAttributes.USERS] }] });
+    expect(bySid.ReleaseDepartingSecrets.Resource).toEqual({ 'Fn::Split': [DEPARTURES_SEPARATOR, { 'Fn::GetAtt': [NEW.departuresId, DeparturesAttributes.SECRETS] }] });
     expect(waitsFor(NEW.template, NEW.guardsId, NEW.departuresId)).toBe(true);
   });
 

@@ -8,11 +8,26 @@
  */
 import { DeleteAccessKeyCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { RotatingAccessKey } from '../../src';
 import { DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, Removal, ROTATION_RESOURCE_TYPE, RotationProperties } from '../../src/rotation/contract';
 import { buildBundle, captureAnswers, Handler, loadBundle } from '../support/bundle';
 import { CloudFormationDriver } from '../support/cloudformation';
 import { MotoServer } from '../support/moto';
 import { STEPS, World } from '../support/world';
+
+/** The delimiter the synthesized Guards policy splits a departures attribute on (its Fn::Split). */
+function splitOf(attribute: string): [string] {
+  const stack = new Stack(new App(), 'Split', { env: { account: '123456789012', region: 'us-east-1' } });
+  new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'someone') });
+  const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const split = statements.map((st) => st.Resource?.['Fn::Split']).find((sp) => sp?.[1]?.['Fn::GetAtt']?.[1] === attribute);
+  if (!split) throw new Error(`no Fn::Split of ${attribute} in the template`);
+  return [split[0]];
+}
 
 let moto: MotoServer;
 let capture: ReturnType<typeof captureAnswers>;
@@ -54,7 +69,7 @@ async function deployed(users: Record<string, Removal>) {
   handler = loadBundle();
   expect(await cfn.create('Departures', DEPARTURES_RESOURCE_TYPE, departuresProps())).toMatchObject({ Status: 'SUCCESS' });
   for (const name of Object.keys(users)) {
-    expect(await cfn.create(`${name}Rotation`, ROTATION_RESOURCE_TYPE, props(name))).toMatchObject({ Status: 'SUCCESS' });
+    expect(await cfn.create(`${name.replace(/[^A-Za-z0-9]/g, '')}Rotation`, ROTATION_RESOURCE_TYPE, props(name))).toMatchObject({ Status: 'SUCCESS' });
     // Secrets Manager now runs the four steps (moto does not invoke functions; the test does).
     const token = Object.entries((await world.secretsManager.send(new DescribeSecretCommand({ SecretId: secrets[name] }))).VersionIdsToStages!)
       .find(([, labels]) => labels.includes('AWSPENDING'))![0];
@@ -160,6 +175,26 @@ describe('a stack update', () => {
 
     expect(await world.keys('carol')).toEqual([]);
     expect(await world.keys('alice')).toHaveLength(2);
+  });
+
+  test('GIVEN two departing users, one whose name holds a comma (IAM allows it) THEN the template\'s split of the answer gives each ARN whole', async () => {
+    const { world, cfn, secrets, departuresProps, redeploy } = await deployed({
+      'alice': Removal.DESTROY,
+      'ops,carol': Removal.DESTROY,
+      'dan': Removal.DESTROY,
+    });
+    const leaving = ['ops,carol', 'dan'];
+    const departing = leaving.map((n) => `${secrets[n]} ${world.userArn(n)}`);
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => leaving.forEach((n) => moto.cloudFormation.unregister(secrets[n])));
+    const departures = await cfn.update('Departures', { Registrations: departuresProps().Registrations.filter((r) => !departing.includes(r)) });
+
+    // What the Guards policy's Fn::Split makes of the answer (the template's own delimiter).
+    const [delimiter] = splitOf(DeparturesAttributes.USERS);
+    expect(departures.Data![DeparturesAttributes.USERS].split(delimiter).sort()).toEqual(leaving.map((n) => world.userArn(n)).sort());
+    const [secretsDelimiter] = splitOf(DeparturesAttributes.SECRETS);
+    expect(departures.Data![DeparturesAttributes.SECRETS].split(secretsDelimiter).sort()).toEqual(leaving.map((n) => secrets[n]).sort());
   });
 
   test('GIVEN DESTROY switched to RETAIN THEN CloudFormation replaces the rotation resource and the cleanup deletes nothing', async () => {

@@ -181,7 +181,8 @@ export class World {
 
   /** A secret as the constructs create it (metadata only, no tags), registered in the stack's registry. */
   async createManagedSecret(userName: string, config: Partial<Registration> = {}): Promise<string> {
-    const arn = await this.createSecret(`access-keys/${userName}`, userName);
+    // Secret names take letters, digits and /_+=.@-: a user name's commas (IAM allows them) become '_'.
+    const arn = await this.createSecret(`access-keys/${userName.replace(/,/g, '_')}`, userName);
     this.register(arn, userName, config);
     return arn;
   }
