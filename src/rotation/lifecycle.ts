@@ -11,7 +11,7 @@ import { describeError } from './audit';
 import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
 import { deactivationDueAt, LifecycleInput, planDeactivation, planLifecycle, retirableKey, supersededAt, usedAfterPromotion } from './decide';
-import type { ListedSecret, VersionLabels } from './gateway';
+import type { ListedSecret, SecretDescription } from './gateway';
 import { formatKeyProgress, formatSeconds, INACTIVE, keyProgressTag, labelledKeys, stagedKeys, versionWithLabel } from './model';
 import { lifecycleInput, readSecretState } from './state';
 
@@ -99,7 +99,7 @@ export class Lifecycle {
 
     switch (action.kind) {
       case 'forget':
-        await this.forget(arn, secret.versions, id, input, now);
+        await this.forget(arn, secret, id, input, now);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
         return 'recorded';
       case 'record-deactivation':
@@ -120,7 +120,7 @@ export class Lifecycle {
         return 'held';
       case 'check-usage': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret.versions, id, input, now, detail);
+        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
         if (usedAfterPromotion(superseded!, use.at)) {
           ctx.audit.record(EventType.STILL_IN_USE, {
             ...detail,
@@ -134,7 +134,7 @@ export class Lifecycle {
       }
       case 'deactivate': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret.versions, id, input, now, detail);
+        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
         // A released hold is the operator's word: no postponement.
         const plan = progress.heldAt || !superseded
           ? { kind: 'deactivate' as const, stillInUse: false }
@@ -157,7 +157,7 @@ export class Lifecycle {
             reason: `old key deactivated although it was used at ${use.at!.toISOString()}, after the new key was promoted`,
           });
         }
-        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret.versions, id, input, now, detail);
+        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret, id, input, now, detail);
         await save({ ...progress, deactivatedAt: now, heldAt: undefined });
         ctx.audit.record(EventType.DEACTIVATED, {
           ...detail,
@@ -176,12 +176,12 @@ export class Lifecycle {
       }
       case 'delete':
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret.versions, id, input, now);
+        await this.forget(arn, secret, id, input, now);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: `inactive for ${formatSeconds(config.deleteAfterSeconds)}`, wasActive: false });
         return 'deleted';
       case 'delete-revoked': {
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret.versions, id, input, now);
+        await this.forget(arn, secret, id, input, now);
         const current = versionWithLabel(secret.versions, Stage.CURRENT);
         if (current) await ctx.gateway.removeLabel(arn, Stage.REVOKED_PREDECESSOR, current);
         ctx.audit.record(EventType.DELETED, {
@@ -194,8 +194,8 @@ export class Lifecycle {
     }
   }
 
-  private async forgotten(arn: string, versions: VersionLabels, id: string, input: LifecycleInput, now: Date, detail: object): Promise<Outcome> {
-    await this.forget(arn, versions, id, input, now);
+  private async forgotten(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date, detail: object): Promise<Outcome> {
+    await this.forget(arn, secret, id, input, now);
     this.ctx.audit.record(EventType.DELETED, { ...detail as { secretArn: string }, reason: 'key was already gone (deleted outside the lifecycle)' });
     return 'recorded';
   }
@@ -214,14 +214,15 @@ export class Lifecycle {
    * A crash between the deletion and the label's removal leaves the label: the
    * next run finds the key gone and forgets it then. A crash after the label's
    * removal leaves a record no decision reads; the next rotation removes it.
+   * A key with no record (deleted by hand before any progress) costs no call.
    */
-  private async forget(arn: string, versions: VersionLabels, id: string, input: LifecycleInput, now: Date): Promise<void> {
-    const version = labelledKeys(versions).get(id);
+  private async forget(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date): Promise<void> {
+    const version = labelledKeys(secret.versions).get(id);
     if (version) await this.ctx.gateway.removeLabel(arn, id, version);
-    const unlabelled = Object.fromEntries(Object.entries(versions).map(([v, labels]) => [v, labels.filter((l) => l !== id)]));
+    const unlabelled = Object.fromEntries(Object.entries(secret.versions).map(([v, labels]) => [v, labels.filter((l) => l !== id)]));
     if (retirableKey({ ...input, staged: stagedKeys(unlabelled) }) === id) {
       await this.ctx.gateway.tag(arn, formatKeyProgress(id, { ...input.progress, deletedAt: now }));
-    } else {
+    } else if (secret.tags[keyProgressTag(id)] !== undefined) {
       await this.ctx.gateway.untag(arn, [keyProgressTag(id)]);
     }
   }

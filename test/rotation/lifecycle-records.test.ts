@@ -123,6 +123,19 @@ describe('the deletion of an old key, under FAIL and DELETE_INACTIVE', () => {
     expect(state.next).toEqual({ kind: 'none', reason: 'no old key to retire' });
     expect(state.keys.map((k) => k.role)).toEqual(['current']);
   });
+
+  test('GIVEN the old key deleted by hand before any progress was recorded WHEN the lifecycle finds it gone THEN its label goes, and no tag call is made', async () => {
+    const { fake, arn, rotate, lifecycle, advance, progressRecords, labelled, events } = setUp();
+    await rotate();
+    await rotate();
+    const old = fake.keyLabelAt(arn, Stage.PREVIOUS)!;
+    fake.operatorDeleteKey('alice', old);
+    advance(4);
+    expect(await lifecycle()).toEqual(['listSecrets', 'describeSecret', 'listAccessKeys', 'removeLabel', 'putEvents']);
+    expect(labelled(old)).toBe(false);
+    expect(progressRecords()).toEqual([]);
+    expect(events(EventType.DELETED).map((e) => e.reason)).toEqual(['key was already gone (deleted outside the lifecycle)']);
+  });
 });
 
 describe('the deletion of an old key, under ADOPT', () => {
