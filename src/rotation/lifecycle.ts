@@ -10,9 +10,9 @@ import { PromisePool } from '@supercharge/promise-pool';
 import { describeError } from './audit';
 import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
-import { deactivationDueAt, planDeactivation, planLifecycle, supersededAt, usedAfterPromotion } from './decide';
-import type { ListedSecret, VersionLabels } from './gateway';
-import { formatKeyProgress, formatSeconds, INACTIVE, KeyProgress, labelledKeys, versionWithLabel } from './model';
+import { deactivationDueAt, LifecycleInput, planDeactivation, planLifecycle, retirableKey, supersededAt, usedAfterPromotion } from './decide';
+import type { ListedSecret, SecretDescription } from './gateway';
+import { formatKeyProgress, formatSeconds, INACTIVE, keyProgressTag, labelledKeys, stagedKeys, versionWithLabel } from './model';
 import { lifecycleInput, readSecretState } from './state';
 
 export interface LifecycleSummary {
@@ -94,12 +94,12 @@ export class Lifecycle {
     const superseded = supersededAt(input, id);
     const { progress } = input;
     const detail = { secretArn: arn, userName, accessKeyId: id, owner: registration.owner };
-    // The lifecycle writes only its own progress tag and the hold: never the rotation's previous-key tag.
+    // The lifecycle writes (and, once a key is forgotten, removes) only its own progress tag, and the hold: never the rotation's previous-key tag.
     const save = (p: typeof progress) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
 
     switch (action.kind) {
       case 'forget':
-        await this.forget(arn, secret.versions, id, progress, now);
+        await this.forget(arn, secret, id, input, now);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
         return 'recorded';
       case 'record-deactivation':
@@ -120,7 +120,7 @@ export class Lifecycle {
         return 'held';
       case 'check-usage': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
         if (usedAfterPromotion(superseded!, use.at)) {
           ctx.audit.record(EventType.STILL_IN_USE, {
             ...detail,
@@ -134,7 +134,7 @@ export class Lifecycle {
       }
       case 'deactivate': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
         // A released hold is the operator's word: no postponement.
         const plan = progress.heldAt || !superseded
           ? { kind: 'deactivate' as const, stillInUse: false }
@@ -157,7 +157,7 @@ export class Lifecycle {
             reason: `old key deactivated although it was used at ${use.at!.toISOString()}, after the new key was promoted`,
           });
         }
-        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret.versions, id, progress, now, detail);
+        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret, id, input, now, detail);
         await save({ ...progress, deactivatedAt: now, heldAt: undefined });
         ctx.audit.record(EventType.DEACTIVATED, {
           ...detail,
@@ -176,12 +176,12 @@ export class Lifecycle {
       }
       case 'delete':
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret.versions, id, progress, now);
+        await this.forget(arn, secret, id, input, now);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: `inactive for ${formatSeconds(config.deleteAfterSeconds)}`, wasActive: false });
         return 'deleted';
       case 'delete-revoked': {
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret.versions, id, progress, now);
+        await this.forget(arn, secret, id, input, now);
         const current = versionWithLabel(secret.versions, Stage.CURRENT);
         if (current) await ctx.gateway.removeLabel(arn, Stage.REVOKED_PREDECESSOR, current);
         ctx.audit.record(EventType.DELETED, {
@@ -194,20 +194,36 @@ export class Lifecycle {
     }
   }
 
-  private async forgotten(arn: string, versions: VersionLabels, id: string, progress: KeyProgress, now: Date, detail: object): Promise<Outcome> {
-    await this.forget(arn, versions, id, progress, now);
+  private async forgotten(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date, detail: object): Promise<Outcome> {
+    await this.forget(arn, secret, id, input, now);
     this.ctx.audit.record(EventType.DELETED, { ...detail as { secretArn: string }, reason: 'key was already gone (deleted outside the lifecycle)' });
     return 'recorded';
   }
 
   /**
-   * Nothing left to retire: the version's key label goes, and the key's
-   * progress says deleted. The previous-key record stays for the next
-   * rotation to replace (a rotation running now may have just written it).
+   * Nothing left to retire: the version's key label goes, which is the proof
+   * that the key is no longer one to retire. Its progress record then has
+   * nothing left to say and is removed (an UntagResource in place of a
+   * TagResource: the same one call), so the next rotation need not remove it
+   * and a secret never collects one tag per retired key. Only when something
+   * other than the label still names the key as the one to retire (under
+   * ADOPT, the previous-key tag) does the record stay, saying deleted. The
+   * previous-key record stays for the next rotation to replace (a rotation
+   * running now may have just written it).
+   *
+   * A crash between the deletion and the label's removal leaves the label: the
+   * next run finds the key gone and forgets it then. A crash after the label's
+   * removal leaves a record no decision reads; the next rotation removes it.
+   * A key with no record (deleted by hand before any progress) costs no call.
    */
-  private async forget(arn: string, versions: VersionLabels, id: string, progress: KeyProgress, now: Date): Promise<void> {
-    const version = labelledKeys(versions).get(id);
+  private async forget(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date): Promise<void> {
+    const version = labelledKeys(secret.versions).get(id);
     if (version) await this.ctx.gateway.removeLabel(arn, id, version);
-    await this.ctx.gateway.tag(arn, formatKeyProgress(id, { ...progress, deletedAt: now }));
+    const unlabelled = Object.fromEntries(Object.entries(secret.versions).map(([v, labels]) => [v, labels.filter((l) => l !== id)]));
+    if (retirableKey({ ...input, staged: stagedKeys(unlabelled) }) === id) {
+      await this.ctx.gateway.tag(arn, formatKeyProgress(id, { ...input.progress, deletedAt: now }));
+    } else if (secret.tags[keyProgressTag(id)] !== undefined) {
+      await this.ctx.gateway.untag(arn, [keyProgressTag(id)]);
+    }
   }
 }

@@ -1,0 +1,192 @@
+/**
+ * What the lifecycle's deletion of an old key leaves on the secret, and what
+ * it costs (issue 9): under FAIL and DELETE_INACTIVE the key label's removal is the
+ * proof that the key is retired, so the key's progress record is removed in
+ * the same one call that used to write `deleted-at`, and the next rotation has
+ * nothing left to untag; under ADOPT the previous-key tag still names the key,
+ * so the record stays (saying deleted) until that rotation removes it. A crash
+ * at any point of the deletion converges: on the next lifecycle run, or at the
+ * latest on the next rotation, with no extra call in the run that did not crash.
+ */
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
+import { Defaults, EventType, Registration, REGISTRY_VERSION, Stage, Tags } from '../../src/rotation/contract';
+import { keyProgressTag, parseKeyProgress } from '../../src/rotation/model';
+import { StaticRegistrySource } from '../../src/rotation/registry';
+import { Rotator } from '../../src/rotation/rotator';
+import { readSecretState } from '../../src/rotation/state';
+import { FakeAws, GatewayMethod, STACK_ID } from '../support/fake-aws';
+
+const DAY = 86_400_000;
+const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+/** The gateway calls of one lifecycle deletion: the run's listing, the re-read, the deletion, the label, the record, the event. */
+const DELETION: GatewayMethod[] = ['listSecrets', 'describeSecret', 'listAccessKeys', 'deleteAccessKey', 'removeLabel', 'untag', 'putEvents'];
+/** A rotation's gateway calls in steady state: as the first and the second rotation's, no UntagResource. */
+const ROTATION: GatewayMethod[] = [
+  'describeSecret', 'listAccessKeys', 'createAccessKey', 'tag', 'putEvents', 'putPendingValue',
+  'readVersion', 'callerArn',
+  'describeSecret', 'moveLabel', 'removeLabel', 'putEvents', 'tag',
+];
+
+function setUp(policy: ForeignKeyPolicy = ForeignKeyPolicy.FAIL) {
+  let now = new Date('2026-01-01T00:00:00Z');
+  const clock = () => new Date(now);
+  const fake = new FakeAws(clock);
+  const userArn = fake.createUser('alice');
+  const arn = fake.createSecret('access-keys/alice', JSON.stringify({ userName: 'alice' }));
+  const registration: Registration = {
+    secretArn: arn,
+    userArn,
+    deactivateAfterSeconds: Defaults.deactivateAfterSeconds,
+    deleteAfterSeconds: Defaults.deleteAfterSeconds,
+    postponeWhileInUseSeconds: 0,
+    foreignKeyPolicy: policy,
+    removal: Defaults.removal,
+    scheduleExpression: Defaults.scheduleExpression,
+    rotateOnDeploy: true,
+  };
+  const rotator = new Rotator({
+    gateway: fake,
+    clock,
+    logSink: { write: () => undefined },
+    registry: new StaticRegistrySource({ version: REGISTRY_VERSION, digest: '0'.repeat(64), registrations: [registration] }),
+    testSecretRetry: { attempts: 1, firstDelayMs: 0, maxDelayMs: 0 },
+    stackId: STACK_ID,
+  });
+  /** The gateway calls of `action`, in order. */
+  const calls = async (action: () => Promise<unknown>): Promise<GatewayMethod[]> => {
+    const from = fake.calls.length;
+    await action();
+    return fake.calls.slice(from);
+  };
+  const rotate = () => calls(async () => {
+    const token = fake.startRotation(arn);
+    for (const step of STEPS) await rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
+  });
+  const lifecycle = () => calls(() => rotator.lifecycle());
+  const advance = (days: number) => { now = new Date(now.getTime() + days * DAY); };
+  const tags = () => fake.inspectSecret(arn).tags;
+  const progressRecords = () => Object.keys(tags()).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX));
+  const labelled = (id: string) => fake.inspectSecret(arn).versions.some((v) => v.labels.includes(id));
+  /** Two rotations, then weeks: the usage check and the deactivation of the first key; its deletion is due. */
+  const untilDeletionDue = async () => {
+    await rotate();
+    await rotate();
+    const first = fake.keyLabelAt(arn, Stage.PREVIOUS)!;
+    for (const days of [4, 4]) {
+      advance(days);
+      await lifecycle();
+    }
+    advance(15);
+    return first;
+  };
+  /** The audit events of a type sent so far (their detail). */
+  const events = (type: string): { accessKeyId?: string; reason?: string }[] =>
+    fake.events.filter((e) => e.DetailType === type).map((e) => JSON.parse(e.Detail!));
+  return { fake, arn, registration, clock, rotator, rotate, lifecycle, advance, tags, progressRecords, labelled, events, untilDeletionDue };
+}
+
+describe('the deletion of an old key, under FAIL and DELETE_INACTIVE', () => {
+  test.each([ForeignKeyPolicy.FAIL, ForeignKeyPolicy.DELETE_INACTIVE])(
+    'GIVEN %s WHEN the lifecycle deletes the old key THEN its label and its progress record go in as many calls as before, and the next rotation makes no UntagResource',
+    async (policy) => {
+      const { fake, rotate, lifecycle, advance, progressRecords, labelled, events, untilDeletionDue } = setUp(policy);
+      const old = await untilDeletionDue();
+
+      expect(await lifecycle()).toEqual(DELETION);
+      expect(fake.keysOf('alice').map((k) => k.accessKeyId)).not.toContain(old);
+      expect(labelled(old)).toBe(false);
+      expect(progressRecords()).toEqual([]);
+      expect(events(EventType.DELETED).map((e) => e.accessKeyId)).toEqual([old]);
+
+      // Nothing is due any more: the listing alone says so, every hour.
+      expect(await lifecycle()).toEqual(['listSecrets']);
+
+      advance(8);
+      expect(await rotate()).toEqual(ROTATION);
+      // And the cycle repeats, at the same cost.
+      advance(8);
+      await lifecycle();
+      advance(16);
+      expect(await lifecycle()).toEqual(DELETION);
+      advance(8);
+      expect(await rotate()).toEqual(ROTATION);
+    },
+  );
+
+  test('GIVEN the deletion done THEN the operator\'s view (the read model) shows no key to retire, and nothing due', async () => {
+    const { fake, registration, clock, lifecycle, untilDeletionDue } = setUp();
+    await untilDeletionDue();
+    await lifecycle();
+    const { state } = await readSecretState(fake, registration, clock());
+    expect(state.retiring).toBeUndefined();
+    expect(state.next).toEqual({ kind: 'none', reason: 'no old key to retire' });
+    expect(state.keys.map((k) => k.role)).toEqual(['current']);
+  });
+
+  test('GIVEN the old key deleted by hand before any progress was recorded WHEN the lifecycle finds it gone THEN its label goes, and no tag call is made', async () => {
+    const { fake, arn, rotate, lifecycle, advance, progressRecords, labelled, events } = setUp();
+    await rotate();
+    await rotate();
+    const old = fake.keyLabelAt(arn, Stage.PREVIOUS)!;
+    fake.operatorDeleteKey('alice', old);
+    advance(4);
+    expect(await lifecycle()).toEqual(['listSecrets', 'describeSecret', 'listAccessKeys', 'removeLabel', 'putEvents']);
+    expect(labelled(old)).toBe(false);
+    expect(progressRecords()).toEqual([]);
+    expect(events(EventType.DELETED).map((e) => e.reason)).toEqual(['key was already gone (deleted outside the lifecycle)']);
+  });
+});
+
+describe('the deletion of an old key, under ADOPT', () => {
+  test('GIVEN ADOPT WHEN the lifecycle deletes the old key THEN its record says deleted (the previous-key tag still names it), and the next rotation removes it', async () => {
+    const { clock, rotate, lifecycle, advance, tags, labelled, events, untilDeletionDue } = setUp(ForeignKeyPolicy.ADOPT);
+    const old = await untilDeletionDue();
+
+    expect(await lifecycle()).toEqual(DELETION.map((m) => (m === 'untag' ? 'tag' : m)));
+    expect(labelled(old)).toBe(false);
+    expect(parseKeyProgress(tags(), old).deletedAt).toEqual(clock());
+    // Recorded as deleted: the listing alone rules every transition out.
+    expect(await lifecycle()).toEqual(['listSecrets']);
+
+    advance(8);
+    expect(await rotate()).toEqual([...ROTATION, 'untag']);
+    expect(tags()[keyProgressTag(old)]).toBeUndefined();
+    expect(events(EventType.LIFECYCLE_FAILED)).toEqual([]);
+  });
+});
+
+describe('a crash in the middle of a deletion', () => {
+  test('GIVEN the run dies after DeleteAccessKey, before the label goes WHEN the next run comes THEN it finds the key gone and forgets it', async () => {
+    const { fake, rotator, rotate, lifecycle, advance, progressRecords, labelled, events, untilDeletionDue } = setUp();
+    const old = await untilDeletionDue();
+    fake.failOnce('deleteAccessKey', 'after');
+    expect((await rotator.lifecycle()).failed).toBe(1);
+    expect(fake.keysOf('alice').map((k) => k.accessKeyId)).not.toContain(old);
+    expect(labelled(old)).toBe(true);
+
+    expect(await lifecycle()).toEqual(DELETION.filter((m) => m !== 'deleteAccessKey'));
+    expect(labelled(old)).toBe(false);
+    expect(progressRecords()).toEqual([]);
+    expect(events(EventType.DELETED).filter((e) => e.accessKeyId === old).map((e) => e.reason))
+      .toEqual(['key was already gone (deleted outside the lifecycle)']);
+    advance(8);
+    expect(await rotate()).toEqual(ROTATION);
+  });
+
+  test('GIVEN the run dies after the label went, before the record goes THEN nothing is left to retire, and the next rotation removes the record', async () => {
+    const { fake, rotator, rotate, lifecycle, advance, tags, progressRecords, labelled, untilDeletionDue } = setUp();
+    const old = await untilDeletionDue();
+    fake.failOnce('untag', 'before');
+    expect((await rotator.lifecycle()).failed).toBe(1);
+    expect(labelled(old)).toBe(false);
+    expect(progressRecords()).toEqual([keyProgressTag(old)]);
+    expect(parseKeyProgress(tags(), old).deletedAt).toBeUndefined();
+
+    // The record names a key no label names any more: no decision reads it, nothing is due.
+    expect(await lifecycle()).toEqual(['listSecrets']);
+    advance(8);
+    expect(await rotate()).toEqual([...ROTATION, 'untag']);
+    expect(progressRecords()).toEqual([]);
+  });
+});
