@@ -207,11 +207,13 @@ project.gitignore.exclude('/.moto/');
 for (const [name, args, description] of [
   ['bench', '', 'Measure every figure of docs/PERFORMANCE.md against its baseline (about 10 minutes on 2 cores)'],
   ['bench:quick', ' --quick', 'Measure the counted figures (calls, resources, bytes) and fail when one misses its limit'],
+  ['bench:check', ' --quick --no-write', 'bench:quick without writing the results (the test task runs it)'],
 ]) {
   const task = project.addTask(name, { description, env: { NODE_NO_WARNINGS: '1' } });
   task.spawn(bundle);
   task.spawn(ensureMoto);
   task.exec(`ts-node --project bench/tsconfig.json bench/run.ts${args}`);
+  if (name === 'bench:check') project.testTask.spawn(task);
 }
 
 // The version is set by hand (docs/RELEASING.md): semantic versioning, each release in CHANGELOG.md.
