@@ -44,7 +44,9 @@ export function writeReport(figures: Figure[], machine: Machine): void {
   const fresh = new Set(figures.map((f) => f.name));
   const merged = [
     ...figures.map((f) => ({ ...f, measured: `${machine.date.slice(0, 10)} (${machine.mode})` })),
-    ...previous.figures.filter((f) => !fresh.has(f.name)),
+    // A quick run keeps what only a full run measures; a full run measures everything, so figures
+    // that no longer exist leave with it.
+    ...(machine.mode === 'full' ? [] : previous.figures.filter((f) => !fresh.has(f.name))),
   ];
   const order = (name: string) => ['asset', 'template', 'most', 'synth', 'cdk', 'lifecycle', 'rotation', 'sdk'].findIndex((p) => name.startsWith(p));
   merged.sort((a, b) => order(a.name) - order(b.name));
