@@ -9,15 +9,12 @@
  * latest on the next rotation, with no extra call in the run that did not crash.
  */
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { Defaults, EventType, Registration, REGISTRY_VERSION, Stage, Tags } from '../../src/rotation/contract';
+import { EventType, Stage, Tags } from '../../src/rotation/contract';
 import { keyProgressTag, parseKeyProgress } from '../../src/rotation/model';
-import { StaticRegistrySource } from '../../src/rotation/registry';
-import { Rotator } from '../../src/rotation/rotator';
 import { readSecretState } from '../../src/rotation/state';
-import { FakeAws, GatewayMethod, STACK_ID } from '../support/fake-aws';
+import { GatewayMethod } from '../support/fake-aws';
+import { DAY, fakeRotatorForAlice } from '../support/fake-rotator';
 
-const DAY = 86_400_000;
-const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
 /** The gateway calls of one lifecycle deletion: the run's listing, the re-read, the deletion, the label, the record, the event. */
 const DELETION: GatewayMethod[] = ['listSecrets', 'describeSecret', 'listAccessKeys', 'deleteAccessKey', 'removeLabel', 'untag', 'putEvents'];
@@ -29,42 +26,17 @@ const ROTATION: GatewayMethod[] = [
 ];
 
 function setUp(policy: ForeignKeyPolicy = ForeignKeyPolicy.FAIL) {
-  let now = new Date('2026-01-01T00:00:00Z');
-  const clock = () => new Date(now);
-  const fake = new FakeAws(clock);
-  const userArn = fake.createUser('alice');
-  const arn = fake.createSecret('access-keys/alice', JSON.stringify({ userName: 'alice' }));
-  const registration: Registration = {
-    secretArn: arn,
-    userArn,
-    deactivateAfterSeconds: Defaults.deactivateAfterSeconds,
-    deleteAfterSeconds: Defaults.deleteAfterSeconds,
-    postponeWhileInUseSeconds: 0,
-    foreignKeyPolicy: policy,
-    removal: Defaults.removal,
-    scheduleExpression: Defaults.scheduleExpression,
-    rotateOnDeploy: true,
-  };
-  const rotator = new Rotator({
-    gateway: fake,
-    clock,
-    logSink: { write: () => undefined },
-    registry: new StaticRegistrySource({ version: REGISTRY_VERSION, digest: '0'.repeat(64), registrations: [registration] }),
-    testSecretRetry: { attempts: 1, firstDelayMs: 0, maxDelayMs: 0 },
-    stackId: STACK_ID,
-  });
+  const alice = fakeRotatorForAlice({ config: { foreignKeyPolicy: policy } });
+  const { fake, arn, registration, clock, rotator, rotate: rotateSteps, advance: advanceMs } = alice;
   /** The gateway calls of `action`, in order. */
   const calls = async (action: () => Promise<unknown>): Promise<GatewayMethod[]> => {
     const from = fake.calls.length;
     await action();
     return fake.calls.slice(from);
   };
-  const rotate = () => calls(async () => {
-    const token = fake.startRotation(arn);
-    for (const step of STEPS) await rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
-  });
+  const rotate = () => calls(rotateSteps);
   const lifecycle = () => calls(() => rotator.lifecycle());
-  const advance = (days: number) => { now = new Date(now.getTime() + days * DAY); };
+  const advance = (days: number) => advanceMs(days * DAY);
   const tags = () => fake.inspectSecret(arn).tags;
   const progressRecords = () => Object.keys(tags()).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX));
   const labelled = (id: string) => fake.inspectSecret(arn).versions.some((v) => v.labels.includes(id));

@@ -3,49 +3,12 @@
  * failure, never in the way of the failure itself) and the key owner carried
  * in every audit event, so notifications can be routed to whoever uses the key.
  */
-import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { Defaults, EventType, Metrics, Registration, REGISTRY_VERSION } from '../../src/rotation/contract';
-import { StaticRegistrySource } from '../../src/rotation/registry';
-import { Rotator } from '../../src/rotation/rotator';
-import { FakeAws, STACK_ID } from '../support/fake-aws';
-
-const DAY = 86_400_000;
-const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+import { EventType, Metrics, Registration } from '../../src/rotation/contract';
+import { FakeAws } from '../support/fake-aws';
+import { DAY, fakeRotatorForAlice } from '../support/fake-rotator';
 
 function setUp(config: Partial<Registration> = {}, functionName: string | null = 'rotator-fn') {
-  let now = new Date('2026-01-01T00:00:00Z');
-  const clock = () => new Date(now);
-  const fake = new FakeAws(clock);
-  const userArn = fake.createUser('alice');
-  const arn = fake.createSecret('access-keys/alice', JSON.stringify({ userName: 'alice' }));
-  const registration: Registration = {
-    secretArn: arn,
-    userArn,
-    deactivateAfterSeconds: Defaults.deactivateAfterSeconds,
-    deleteAfterSeconds: Defaults.deleteAfterSeconds,
-    postponeWhileInUseSeconds: 0,
-    foreignKeyPolicy: ForeignKeyPolicy.FAIL,
-    removal: Defaults.removal,
-    scheduleExpression: Defaults.scheduleExpression,
-    rotateOnDeploy: true,
-    ...config,
-  };
-  const logs: string[] = [];
-  const rotator = new Rotator({
-    gateway: fake,
-    clock,
-    logSink: { write: (line) => logs.push(line) },
-    registry: new StaticRegistrySource({ version: REGISTRY_VERSION, digest: '0'.repeat(64), registrations: [registration] }),
-    testSecretRetry: { attempts: 1, firstDelayMs: 0, maxDelayMs: 0 },
-    stackId: STACK_ID,
-    functionName: functionName ?? undefined,
-  });
-  const rotate = async () => {
-    const token = fake.startRotation(arn);
-    for (const step of STEPS) await rotator.rotationStep({ Step: step, SecretId: arn, ClientRequestToken: token });
-  };
-  const advance = (ms: number) => { now = new Date(now.getTime() + ms); };
-  return { fake, arn, rotator, logs, rotate, advance };
+  return fakeRotatorForAlice({ config, functionName });
 }
 
 describe('failure metrics', () => {
