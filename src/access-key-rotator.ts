@@ -25,9 +25,9 @@ import { Construct, IConstruct, IDependable } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
 import { suppressNagFindings } from './nag-suppressions';
 import {
-  DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE, FUNCTION_TAGGED_KEYS,
-  FUNCTION_UNTAGGED_KEYS, Limits,
-  LIFECYCLE_ACTION, Metrics, Registration, RegistryDocument, REGISTRY_METADATA_KEY, REGISTRY_VERSION,
+  DEPARTURE_FIELD_SEPARATOR, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE,
+  FUNCTION_TAGGED_KEYS, FUNCTION_UNTAGGED_KEYS, Limits, LIFECYCLE_ACTION, Metrics, Registration, RegistryDocument, REGISTRY_METADATA_KEY,
+  REGISTRY_VERSION,
 } from './rotation/contract';
 import { RotationFunction } from './rotation-function';
 
@@ -41,12 +41,6 @@ const ARN_BUDGET_PER_POLICY = 6144 - 900;
 const KMS_KEY_ARN_LENGTH = 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/'.length + 36;
 /** The KMS statement without its keys, as IAM counts it (white space is not counted). */
 const KMS_STATEMENT_LENGTH = 300;
-/**
- * The departures resource's list, as one string: `<secret ARN> <user ARN>` a
- * line (neither ARN holds white space; a user ARN may hold a comma).
- */
-const DEPARTURE_FIELD_SEPARATOR = ' ';
-const DEPARTURE_SEPARATOR = '\n';
 /** IAM attaches at most 10 managed policies to a role unless the quota is raised (to 20). */
 const MANAGED_POLICIES_PER_ROLE = 10;
 
@@ -327,7 +321,7 @@ export class AccessKeyRotator extends Construct {
       resourceType: DEPARTURES_RESOURCE_TYPE,
       properties: {
         [DeparturesProperties.REGISTRATIONS]: Lazy.string({
-          produce: () => this.registrations.map((r) => `${r.entry.secretArn}${DEPARTURE_FIELD_SEPARATOR}${r.entry.userArn}${DEPARTURE_SEPARATOR}`).join(''),
+          produce: () => this.registrations.map((r) => `${r.entry.secretArn}${DEPARTURE_FIELD_SEPARATOR}${r.entry.userArn}${DEPARTURES_SEPARATOR}`).join(''),
         }),
       },
     });
@@ -505,10 +499,14 @@ export class AccessKeyRotator extends Construct {
     // immutable and only ever added), as CDK's own Lazy values are produced once.
     if (this.registryCache?.count === this.registrations.length) return this.registryCache.document;
     const stack = Stack.of(this);
-    const resolved = stack.resolve(this.registrations.map((r) => r.entry)) as Registration[];
-    resolved.forEach((entry, i) => checkResolvedEntry(entry as unknown as Record<string, unknown>, this.registrations[i].secret.node.path));
+    const registrations = this.registrations.map((r) => r.entry);
+    // Resolved here for the checks and the digest only: the document keeps the tokens, so that CDK renders each
+    // reference in its final form (a user of another stack as the Fn::ImportValue of its export, not a GetAtt of a
+    // resource this stack does not have, which is what a resolution before CDK has found the references gives).
+    const resolved = stack.resolve(registrations) as Record<string, unknown>[];
+    resolved.forEach((entry, i) => checkResolvedEntry(entry, this.registrations[i].secret.node.path));
     const digest = createHash('sha256').update(JSON.stringify(resolved)).digest('hex');
-    const document = { version: REGISTRY_VERSION, digest, registrations: resolved };
+    const document = { version: REGISTRY_VERSION, digest, registrations };
     this.registryCache = { count: this.registrations.length, document };
     return document;
   }

@@ -310,9 +310,10 @@ export class RotatingAccessKey extends Construct {
    * policy would have to name it, in the secret's account (the README's
    * recipe "Another account reads the key" shows how). Where the accounts
    * cannot be compared at synth (an env-agnostic stack and a principal
-   * imported by ARN), aws-cdk-lib writes the secret's and the key's policies
-   * too; those statements carry the same limits (AWSCURRENT only; decrypting
-   * through Secrets Manager only).
+   * imported by ARN), aws-cdk-lib writes the secret's resource policy too;
+   * that statement carries the same limits (AWSCURRENT only). Decrypting is
+   * granted on the grantee's own policy only, never in the key's policy, which
+   * could not limit it to this secret.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const granteeAccount = grantee.grantPrincipal.principalAccount;
@@ -347,22 +348,21 @@ export class RotatingAccessKey extends Construct {
       resource: this.secret,
     }));
     if (!this.encryptionKey) return grant;
-    const viaSecretsManager = { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` };
-    const decrypt = iam.Grant.addToPrincipalOrResource({
+    // Decrypting goes on the grantee's own policy only, never on the key's: a key-policy statement naming the grantee
+    // would grant on its own, and could not be limited to this secret (naming the secret there makes the key and the
+    // secret refer to each other, a cycle), so it would open every secret the key encrypts. A grantee whose policy
+    // cannot be written (a role imported as immutable) gets no decrypt: the grant fails closed and says so.
+    return grant.combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [this.encryptionKey.keyArn],
-      // A key policy names its key as '*': its own ARN there would be a reference to itself.
-      resourceSelfArns: ['*'],
-      resource: this.encryptionKey,
       conditions: {
-        StringEquals: { ...viaSecretsManager, 'kms:EncryptionContext:SecretARN': this.secret.secretArn },
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+          'kms:EncryptionContext:SecretARN': this.secret.secretArn,
+        },
       },
-    });
-    // The key's policy, where it is written, limits decryption to Secrets Manager; naming the secret
-    // there too would make the key and the secret refer to each other (a cycle).
-    decrypt.resourceStatements.forEach(st => st.addConditions({ StringEquals: viaSecretsManager }));
-    return grant.combine(decrypt);
+    }));
   }
 
   /**

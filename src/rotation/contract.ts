@@ -271,9 +271,15 @@ export const RotationProperties = {
 } as const;
 
 export const DeparturesProperties = {
-  /** `<secret ARN> <user ARN>` of every registration, a line each (one string; a list of them is read too). */
+  /**
+   * `<secret ARN><DEPARTURE_FIELD_SEPARATOR><user ARN>` of every registration, ending in DEPARTURES_SEPARATOR each
+   * (one string; a list of them, as written before, is read too).
+   */
   REGISTRATIONS: 'Registrations',
 } as const;
+
+/** What separates a registration's two ARNs in the departures property: a space, which no ARN holds. */
+export const DEPARTURE_FIELD_SEPARATOR = ' ';
 
 /** Attributes of the departures resource: ARNs separated by DEPARTURES_SEPARATOR (a placeholder when none depart). */
 export const DeparturesAttributes = {
@@ -282,8 +288,9 @@ export const DeparturesAttributes = {
 } as const;
 
 /**
- * What separates the ARNs of a departures attribute (the template splits them with Fn::Split): a
- * line break, which no ARN holds. Not a comma: IAM user names and paths may hold commas.
+ * What separates the registrations of the departures property, and the ARNs of its attributes (the
+ * template splits them with Fn::Split): a line break, which no ARN holds. Not a comma: IAM user names
+ * and paths may hold commas.
  */
 export const DEPARTURES_SEPARATOR = '\n';
 

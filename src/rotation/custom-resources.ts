@@ -283,7 +283,7 @@ export class CustomResources {
     // One string, a line per registration (a list, as written before, is read too: the old properties of an upgrade).
     const list = (props: unknown) => {
       const v = (props as Props | undefined)?.[DeparturesProperties.REGISTRATIONS];
-      return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split('\n').filter((r) => r !== '') : [];
+      return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(DEPARTURES_SEPARATOR).filter((r) => r !== '') : [];
     };
     const gone = event.RequestType === 'Update' ? departing(list(event.OldResourceProperties), list(event.ResourceProperties)) : { secretArns: [], userArns: [] };
     const [, partition, , region] = this.options.stackId.split(':');

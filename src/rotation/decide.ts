@@ -9,7 +9,7 @@
  * a date from a tag can only postpone a transition, never bring it forward.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
-import { Registration, Removal } from './contract';
+import { DEPARTURE_FIELD_SEPARATOR, Registration, Removal } from './contract';
 import type { AccessKey, LastUse } from './gateway';
 import { ACTIVE, decodeFields, INACTIVE, KeyProgress, PreviousKeyHint, StagedKeys } from './model';
 
@@ -447,6 +447,6 @@ export function keysToRelease(keys: AccessKey[], heldKeyIds: string[], orphanKey
 /** Registrations as the departures resource lists them: `<secret ARN> <user ARN>`. */
 export function departing(oldRegistrations: string[], newRegistrations: string[]): { secretArns: string[]; userArns: string[] } {
   const kept = new Set(newRegistrations);
-  const gone = [...new Set(oldRegistrations)].filter((r) => !kept.has(r)).map((r) => r.split(' '));
+  const gone = [...new Set(oldRegistrations)].filter((r) => !kept.has(r)).map((r) => r.split(DEPARTURE_FIELD_SEPARATOR));
   return { secretArns: gone.map(([s]) => s), userArns: [...new Set(gone.map(([, u]) => u))] };
 }

@@ -338,3 +338,23 @@ describe('settings given as tokens are checked once CDK resolves them', () => {
     expect(rotation.Properties?.WindowHours).toBe(2);
   });
 });
+
+describe('a user defined in another stack of the app', () => {
+  test('GIVEN the user in a Users stack and its keys in a Keys stack WHEN synthesized THEN the registry names the user by the export CloudFormation resolves, like every other reference to it', () => {
+    const a = new App();
+    const users = new Stack(a, 'Users', { env: ENV });
+    const keys = new Stack(a, 'Keys', { env: ENV });
+    const user = new iam.User(users, 'Backup');
+    new RotatingAccessKey(keys, 'Key', { user });
+    const t = synth(a, keys);
+
+    const [, f] = ofType(t, 'AWS::Lambda::Function')[0];
+    const metadata = JSON.stringify(f.Metadata);
+    const [[, rotation]] = ofType(t, ROTATION_RESOURCE_TYPE);
+    const userArn = rotation.Properties?.UserArn as JsonObject;
+    expect(Object.keys(userArn)).toEqual(['Fn::ImportValue']);
+    expect(metadata).toContain(JSON.stringify(userArn));
+    // Nothing in the Keys stack refers to a resource of the Users stack by its logical id.
+    expect(metadata).not.toContain('"Fn::GetAtt"');
+  });
+});
