@@ -68,6 +68,9 @@ export function defaultClients(region?: string): AwsClients {
   };
 }
 
+/** Secrets Manager's quota of tags per secret (tags whose key starts with `aws:` are not counted). */
+const TAGS_PER_SECRET = 50;
+
 /** STS answers these while a new key has not yet propagated (or when the pair is wrong). */
 const NOT_ACCEPTED = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied', 'UnrecognizedClientException']);
 
@@ -167,9 +170,26 @@ export class AwsGateway implements Gateway {
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
-    await this.clients.secretsManager.send(new (secretsManagerSdk().TagResourceCommand)({
-      SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    try {
+      await this.clients.secretsManager.send(new (secretsManagerSdk().TagResourceCommand)({
+        SecretId: secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }));
+    } catch (e) {
+      throw await this.tagProblem(secretId, Object.keys(tags), e);
+    }
+  }
+
+  /** Why a TagResource failed, in words an operator can act on: most often the secret's tag quota. */
+  private async tagProblem(secretId: string, keys: string[], e: unknown): Promise<Error> {
+    if (isNotFound(e) || /AccessDenied/.test(errorName(e) ?? '')) return e as Error;
+    const existing = await this.describeSecret(secretId).then((d) => d.tags, () => undefined);
+    const added = existing ? keys.filter((k) => existing[k] === undefined) : [];
+    const counted = existing ? Object.keys(existing).filter((k) => !k.startsWith('aws:')).length : 0;
+    if (existing && added.length > 0 && counted + added.length > TAGS_PER_SECRET) {
+      return new Error(`tagging ${secretId} with ${added.join(', ')} failed: the secret has ${counted} tags and Secrets Manager allows `
+        + `${TAGS_PER_SECRET}; remove tags that are not this library's (${errorName(e)}: ${(e as Error).message})`);
+    }
+    return new Error(`tagging ${secretId} with ${keys.join(', ')} failed: ${errorName(e)}: ${(e as Error).message}`);
   }
 
   async untag(secretId: string, keys: string[]): Promise<void> {

@@ -322,7 +322,13 @@ export const Tags = {
   CURRENT_KEY: `${TAG_PREFIX}current-key`,
   /** Written by the rotation: the superseded key and when it was superseded (the lifecycle's cheap hint). */
   PREVIOUS_KEY: `${TAG_PREFIX}previous-key`,
-  /** Prefix of the tag, one per old key, where the lifecycle records its progress (`key/<access key id>`). */
+  /**
+   * Where the lifecycle records its progress on the old key it retires (`id=<access key id> deactivated-at=...`):
+   * one tag, whose key exists from the registration's deployment on, so that no tag quota can stop the function
+   * from writing its state. A record naming another key than the one being retired is ignored.
+   */
+  PROGRESS: `${TAG_PREFIX}progress`,
+  /** Prefix of the progress tags of earlier versions, one per old key (`key/<access key id>`): never read, removed when seen. */
   KEY_PROGRESS_PREFIX: `${TAG_PREFIX}key/`,
   /** Written by the function right after CreateAccessKey: the id of the key it is about to store. */
   CREATING: `${TAG_PREFIX}creating`,
@@ -334,10 +340,15 @@ export const Tags = {
   REVOKE: `${TAG_PREFIX}revoke`,
 } as const;
 
-/** Tag keys the function may write (`key/*`: the progress of each old key). */
-export const FUNCTION_TAGGED_KEYS = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.HOLD];
-/** Tag keys the function may remove; an operator's hold is not among them. */
+/** Tag keys the function may write. */
+export const FUNCTION_TAGGED_KEYS = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, Tags.PROGRESS, Tags.CREATING, Tags.ADOPTING, Tags.HOLD];
+/** Tag keys the function may remove (`key/*`: records of earlier versions); an operator's hold is not among them. */
 export const FUNCTION_UNTAGGED_KEYS = [Tags.PREVIOUS_KEY, `${Tags.KEY_PROGRESS_PREFIX}*`, Tags.CREATING, Tags.ADOPTING, Tags.REVOKE];
+/**
+ * The tags that hold the function's state, written (empty) when a registration is deployed: overwriting a
+ * tag key that exists counts against no quota, so a secret filled with others' tags cannot stop a rotation.
+ */
+export const STATE_TAG_KEYS = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, Tags.PROGRESS, Tags.CREATING, Tags.ADOPTING];
 
 /** How long an operator's revoke request stays good for the rotation it asks for. */
 export const REVOKE_REQUEST_TTL_SECONDS = HOUR;

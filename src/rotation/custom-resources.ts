@@ -21,7 +21,7 @@ import { RotatorContext } from './context';
 import {
   accountOf, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, EventType, placeholderSecretArn,
   placeholderUserArn, Registration,
-  Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, userNameOf,
+  Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, STATE_TAG_KEYS, userNameOf,
 } from './contract';
 import { departing, isRollback, keysToRelease, planRemoval, provenOrphan } from './decide';
 import { NotFound, PermissionDenied, RotationRules, StackResource } from './gateway';
@@ -174,6 +174,7 @@ export class CustomResources {
     }
     const physicalId = await this.physicalIdFor(event, registration);
     const rules = rulesOf(registration);
+    if (event.RequestType === 'Create') await this.stateTags(secretArn);
     if (event.RequestType === 'Create' || JSON.stringify(rulesOf(event.OldResourceProperties as Props)) !== JSON.stringify(rules)) {
       await this.configure(secretArn, functionArn, rules, registration.rotateOnDeploy);
       this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow: registration.rotateOnDeploy });
@@ -193,6 +194,16 @@ export class CustomResources {
   private async newPhysicalId(secretArn: string, userArn: string, removal: Removal): Promise<string> {
     const secret = await this.ctx.gateway.describeSecret(secretArn);
     return rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
+  }
+
+  /**
+   * The tags that hold the function's state, written empty where missing: once they exist, the function only
+   * overwrites them, which counts against no tag quota, so a secret filled with others' tags cannot stop a rotation.
+   */
+  private async stateTags(secretArn: string): Promise<void> {
+    const { tags } = await this.ctx.gateway.describeSecret(secretArn);
+    const missing = STATE_TAG_KEYS.filter((k) => tags[k] === undefined);
+    if (missing.length > 0) await this.ctx.gateway.tag(secretArn, Object.fromEntries(missing.map((k) => [k, ''])));
   }
 
   /** RotateSecret with this function; retried while IAM propagates permissions the same deployment just granted. */

@@ -292,22 +292,31 @@ export function retirableKey(input: Pick<LifecycleInput, 'config' | 'staged' | '
 
 /** How much earlier than IAM's creation of the current key a recorded promotion may be (clocks differ a little). */
 export const CLOCK_TOLERANCE_MS = 5 * 60 * MS;
+/**
+ * How much later than IAM's creation of the current key its promotion may be
+ * recorded: the four steps of one rotation, Secrets Manager's retries of them
+ * included. A record dated later is held to this bound.
+ */
+export const MAX_PROMOTION_DELAY_MS = DAY_MS;
 
 /**
  * When the old key was superseded, as far as can be proven: the tag's date,
- * but never earlier than IAM's creation of the current key (which happened
- * before its promotion), less a clock tolerance. Undefined when nothing bounds it yet.
+ * held between IAM's creation of the current key (which happened before its
+ * promotion, less a clock tolerance) and a day after it, so a tag can neither
+ * bring a transition forward nor put it off for good. Undefined when nothing
+ * bounds it yet.
  */
 export function supersededAt(input: LifecycleInput, accessKeyId: string): Date | undefined {
   const hinted = input.previousHint?.accessKeyId === accessKeyId ? input.previousHint.supersededAt : undefined;
   const created = input.keys?.find((k) => k.accessKeyId === input.staged.current)?.createdAt;
   // IAM no longer has the current key: nothing bounds the tag's date, so nothing is due on its word.
   if (input.keys && !created) return undefined;
-  const bound = created && new Date(created.getTime() - CLOCK_TOLERANCE_MS);
-  if (!hinted || !bound) return hinted ?? created;
-  return later(hinted, bound);
+  if (!created) return hinted;
+  if (!hinted) return created;
+  const low = created.getTime() - CLOCK_TOLERANCE_MS;
+  const high = created.getTime() + MAX_PROMOTION_DELAY_MS;
+  return new Date(Math.min(Math.max(hinted.getTime(), low), high));
 }
-
 
 /**
  * The one transition due for a secret's old key. From a listing (no `keys`)
@@ -315,49 +324,47 @@ export function supersededAt(input: LifecycleInput, accessKeyId: string): Date |
  * with the keys it decides. A missed run is caught up by the next one, one
  * step per run: a key is never deactivated and deleted in the same run, so the
  * reversible inactive period always lasts `deleteAfter` (a revoked key excepted).
+ *
+ * What others can write is weighed before anything else: a revoke (a label on
+ * AWSCURRENT) comes first, whatever the tags say; a date from a tag is held to
+ * IAM's dates; a record of a released hold counts only once the grace period
+ * is over; an operator's hold that keeps an active key past its grace period
+ * is recorded, with an event.
  */
 export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction {
   const id = retirableKey(input);
   if (!id) return { kind: 'none', reason: 'no old key to retire' };
-  const { config, progress } = input;
+  const { config } = input;
   const revoked = input.staged.revokedPredecessor && id === input.staged.previous;
-  // Recorded as deleted: like a hold, a tag can only keep the lifecycle from acting.
-  if (progress.deletedAt) return { kind: 'none', reason: `${id} is recorded as deleted` };
+  const held = input.hold !== undefined && holds(input.hold, id);
 
   if (!input.keys) {
-    // Deciding from the listing: hints can only postpone, so "not yet" by the hints is "not yet".
+    // Deciding from the listing: hints can only postpone, so "not yet" by the hints is "not yet"; a date from the future is no date.
     if (revoked) return { kind: 'read' };
-    if (input.hold !== undefined && holds(input.hold, id)) {
-      // Whether the held key is active again shows only in IAM.
-      return progress.deactivatedAt && !progress.heldAt ? { kind: 'read' } : { kind: 'none', reason: `held: ${input.hold}` };
-    }
-    if (progress.heldAt) return { kind: 'read' };
     const superseded = input.previousHint?.accessKeyId === id ? input.previousHint.supersededAt : undefined;
-    if (!superseded) return { kind: 'read' };
-    const due = plus(superseded, config.deactivateAfterSeconds);
-    if (progress.deactivatedAt) {
-      const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
-      return now >= deleteAt ? { kind: 'read' } : { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
-    }
-    const checkAt = usageCheckAt(config, superseded);
-    if (now >= due || (now >= checkAt && !progress.usageCheckedAt)) return { kind: 'read' };
-    return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
+    if (!superseded || superseded > now) return { kind: 'read' };
+    return planFromHints(input, superseded, held, now);
   }
 
   const key = input.keys.find((k) => k.accessKeyId === id);
   if (!key) return { kind: 'forget', accessKeyId: id };
   if (revoked) return { kind: 'delete-revoked', accessKeyId: id, wasActive: isActive(key) };
-  if (input.hold !== undefined && holds(input.hold, id)) {
-    if (progress.deactivatedAt && !progress.heldAt && key.status === ACTIVE) return { kind: 'record-hold', accessKeyId: id };
+  const superseded = supersededAt(input, id);
+  const due = superseded && plus(superseded, config.deactivateAfterSeconds);
+  let progress = input.progress;
+  if (held) {
+    // Active again after its deactivation, or kept active past its grace period: noted once, with an event.
+    const heldPastDue = !progress.deactivatedAt && due !== undefined && now >= due;
+    if (key.status === ACTIVE && !progress.heldAt && (progress.deactivatedAt || heldPastDue)) return { kind: 'record-hold', accessKeyId: id };
     return { kind: 'none', reason: `held: ${input.hold}` };
   }
-  // The hold on a key made active again was released: retire it anew, from now.
+  if (!superseded || !due) return { kind: 'none', reason: `no record of when ${id} was superseded` };
   if (progress.deactivatedAt && progress.heldAt) {
-    return key.status === ACTIVE ? { kind: 'deactivate', accessKeyId: id } : { kind: 'record-deactivation', accessKeyId: id };
+    // The hold on a key made active again was released: retire it anew, from now. Only a key whose grace period is
+    // over can have been deactivated by the lifecycle at all: a record that says otherwise was not written by it.
+    if (now >= due) return key.status === ACTIVE ? { kind: 'deactivate', accessKeyId: id } : { kind: 'record-deactivation', accessKeyId: id };
+    progress = { usageCheckedAt: progress.usageCheckedAt };
   }
-  const superseded = supersededAt(input, id);
-  if (!superseded) return { kind: 'none', reason: `no record of when ${id} was superseded` };
-  const due = plus(superseded, config.deactivateAfterSeconds);
 
   if (!progress.deactivatedAt) {
     if (key.status === INACTIVE) return { kind: 'record-deactivation', accessKeyId: id };
@@ -369,6 +376,24 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
   if (now < deleteAt) return { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
   return key.status === ACTIVE ? { kind: 'hold', accessKeyId: id } : { kind: 'delete', accessKeyId: id };
+}
+
+/** The listing's answer: `none` only when the hints prove nothing can be due yet (or a hold keeps it), else `read`. */
+function planFromHints(input: LifecycleInput, superseded: Date, held: boolean, now: Date): LifecycleAction {
+  const { config, progress } = input;
+  const due = plus(superseded, config.deactivateAfterSeconds);
+  if (held) {
+    // Whether the held key is active again (or still active past its grace period) shows only in IAM.
+    if (!progress.heldAt && (progress.deactivatedAt || now >= due)) return { kind: 'read' };
+    return { kind: 'none', reason: `held: ${input.hold}` };
+  }
+  if (progress.deactivatedAt && !progress.heldAt) {
+    const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
+    return now >= deleteAt ? { kind: 'read' } : { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
+  }
+  const checkAt = usageCheckAt(config, superseded);
+  if (now >= due || (now >= checkAt && !progress.usageCheckedAt)) return { kind: 'read' };
+  return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
 }
 
 /** A hold that names a key holds that key only; one without a name holds whichever key is previous. */

@@ -12,7 +12,7 @@ import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
 import { deactivationDueAt, LifecycleInput, planDeactivation, planLifecycle, retirableKey, supersededAt, usedAfterPromotion } from './decide';
 import type { ListedSecret, SecretDescription } from './gateway';
-import { formatKeyProgress, formatSeconds, INACTIVE, keyProgressTag, labelledKeys, stagedKeys, versionWithLabel } from './model';
+import { formatKeyProgress, formatSeconds, INACTIVE, labelledKeys, progressKeyOf, stagedKeys, versionWithLabel } from './model';
 import { lifecycleInput, readSecretState } from './state';
 
 export interface LifecycleSummary {
@@ -94,12 +94,12 @@ export class Lifecycle {
     const superseded = supersededAt(input, id);
     const { progress } = input;
     const detail = { secretArn: arn, userName, accessKeyId: id, owner: registration.owner };
-    // The lifecycle writes (and, once a key is forgotten, removes) only its own progress tag, and the hold: never the rotation's previous-key tag.
+    // The lifecycle writes its own progress tag and the hold; the rotation's previous-key tag only to empty it under ADOPT (see forget).
     const save = (p: typeof progress) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
 
     switch (action.kind) {
       case 'forget':
-        await this.forget(arn, secret, id, input, now);
+        await this.forget(arn, secret, id, input);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });
         return 'recorded';
       case 'record-deactivation':
@@ -114,13 +114,16 @@ export class Lifecycle {
         await save({ ...progress, heldAt: now });
         ctx.audit.record(EventType.HELD, {
           ...detail,
-          reason: `active again under the hold '${input.hold}'; when the hold is removed it is deactivated again and deleted `
-            + `${formatSeconds(config.deleteAfterSeconds)} later`,
+          reason: progress.deactivatedAt
+            ? `active again under the hold '${input.hold}'; when the hold is removed it is deactivated again and deleted `
+              + `${formatSeconds(config.deleteAfterSeconds)} later`
+            : `kept active past its grace period of ${formatSeconds(config.deactivateAfterSeconds)} by the hold '${input.hold}'; `
+              + 'when the hold is removed it is deactivated',
         });
         return 'held';
       case 'check-usage': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
+        if (use.gone) return this.forgotten(arn, secret, id, input, detail);
         if (usedAfterPromotion(superseded!, use.at)) {
           ctx.audit.record(EventType.STILL_IN_USE, {
             ...detail,
@@ -134,9 +137,9 @@ export class Lifecycle {
       }
       case 'deactivate': {
         const use = await ctx.gateway.lastUse(id);
-        if (use.gone) return this.forgotten(arn, secret, id, input, now, detail);
-        // A released hold is the operator's word: no postponement.
-        const plan = progress.heldAt || !superseded
+        if (use.gone) return this.forgotten(arn, secret, id, input, detail);
+        // A released hold may postpone too: only IAM's word on the key's use decides that, never a record.
+        const plan = !superseded
           ? { kind: 'deactivate' as const, stillInUse: false }
           : planDeactivation(config, superseded, progress.usageCheckedAt, use.at, now);
         if (plan.kind === 'postpone') {
@@ -157,12 +160,12 @@ export class Lifecycle {
             reason: `old key deactivated although it was used at ${use.at!.toISOString()}, after the new key was promoted`,
           });
         }
-        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret, id, input, now, detail);
+        if (!await ctx.gateway.setAccessKeyStatus(userName, id, INACTIVE)) return this.forgotten(arn, secret, id, input, detail);
         await save({ ...progress, deactivatedAt: now, heldAt: undefined });
         ctx.audit.record(EventType.DEACTIVATED, {
           ...detail,
-          reason: progress.heldAt ? 'deactivated again: the hold on it was released'
-            : `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended`,
+          reason: `grace period of ${formatSeconds(config.deactivateAfterSeconds)} after promotion ended`
+            + (progress.heldAt && progress.deactivatedAt ? '; its record says it was made active again under a hold, since released' : ''),
         });
         return 'deactivated';
       }
@@ -176,12 +179,12 @@ export class Lifecycle {
       }
       case 'delete':
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret, id, input, now);
+        await this.forget(arn, secret, id, input);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: `inactive for ${formatSeconds(config.deleteAfterSeconds)}`, wasActive: false });
         return 'deleted';
       case 'delete-revoked': {
         await ctx.gateway.deleteAccessKey(userName, id);
-        await this.forget(arn, secret, id, input, now);
+        await this.forget(arn, secret, id, input);
         const current = versionWithLabel(secret.versions, Stage.CURRENT);
         if (current) await ctx.gateway.removeLabel(arn, Stage.REVOKED_PREDECESSOR, current);
         ctx.audit.record(EventType.DELETED, {
@@ -194,36 +197,33 @@ export class Lifecycle {
     }
   }
 
-  private async forgotten(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date, detail: object): Promise<Outcome> {
-    await this.forget(arn, secret, id, input, now);
+  private async forgotten(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, detail: object): Promise<Outcome> {
+    await this.forget(arn, secret, id, input);
     this.ctx.audit.record(EventType.DELETED, { ...detail as { secretArn: string }, reason: 'key was already gone (deleted outside the lifecycle)' });
     return 'recorded';
   }
 
   /**
    * Nothing left to retire: the version's key label goes, which is the proof
-   * that the key is no longer one to retire. Its progress record then has
-   * nothing left to say and is removed (an UntagResource in place of a
-   * TagResource: the same one call), so the next rotation need not remove it
-   * and a secret never collects one tag per retired key. Only when something
-   * other than the label still names the key as the one to retire (under
-   * ADOPT, the previous-key tag) does the record stay, saying deleted. The
-   * previous-key record stays for the next rotation to replace (a rotation
-   * running now may have just written it).
+   * that the key is no longer one to retire, and its progress record is
+   * emptied (the tag itself stays, so that writing it again counts against no
+   * tag quota). Under ADOPT, where the previous-key tag alone names an adopted
+   * key, that tag is emptied in the same call: no record is left saying
+   * "deleted" for a reader to trust. A rotation running now may have just
+   * written a new previous-key tag; losing it costs nothing, since that key is
+   * AWSPREVIOUS's by its label and IAM dates it.
    *
    * A crash between the deletion and the label's removal leaves the label: the
-   * next run finds the key gone and forgets it then. A crash after the label's
-   * removal leaves a record no decision reads; the next rotation removes it.
-   * A key with no record (deleted by hand before any progress) costs no call.
+   * next run finds the key gone and forgets it then. A key with no record
+   * (deleted by hand before any progress) costs no tag call.
    */
-  private async forget(arn: string, secret: SecretDescription, id: string, input: LifecycleInput, now: Date): Promise<void> {
+  private async forget(arn: string, secret: SecretDescription, id: string, input: LifecycleInput): Promise<void> {
     const version = labelledKeys(secret.versions).get(id);
     if (version) await this.ctx.gateway.removeLabel(arn, id, version);
     const unlabelled = Object.fromEntries(Object.entries(secret.versions).map(([v, labels]) => [v, labels.filter((l) => l !== id)]));
-    if (retirableKey({ ...input, staged: stagedKeys(unlabelled) }) === id) {
-      await this.ctx.gateway.tag(arn, formatKeyProgress(id, { ...input.progress, deletedAt: now }));
-    } else if (secret.tags[keyProgressTag(id)] !== undefined) {
-      await this.ctx.gateway.untag(arn, [keyProgressTag(id)]);
-    }
+    const tags: Record<string, string> = {};
+    if (retirableKey({ ...input, staged: stagedKeys(unlabelled) }) === id) tags[Tags.PREVIOUS_KEY] = '';
+    if (progressKeyOf(secret.tags) === id) tags[Tags.PROGRESS] = '';
+    if (Object.keys(tags).length > 0) await this.ctx.gateway.tag(arn, tags);
   }
 }

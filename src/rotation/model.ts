@@ -156,17 +156,10 @@ export function formatPreviousKey(accessKeyId: string, supersededAt: Date): stri
   return encodeFields({ 'id': accessKeyId, 'superseded-at': supersededAt.toISOString() });
 }
 
-/** The tag holding the lifecycle's progress on one old key. */
-export function keyProgressTag(accessKeyId: string): string {
-  return `${Tags.KEY_PROGRESS_PREFIX}${accessKeyId}`;
-}
-
 /** How far the lifecycle has retired an old key, as recorded (hints, bounded before use). */
 export interface KeyProgress {
   readonly usageCheckedAt?: Date;
   readonly deactivatedAt?: Date;
-  /** Deleted (or found deleted): nothing left to retire. */
-  readonly deletedAt?: Date;
   /**
    * Found active again under a hold after its deactivation: once the hold is
    * released, the key is deactivated again and its retention starts over.
@@ -174,22 +167,28 @@ export interface KeyProgress {
   readonly heldAt?: Date;
 }
 
+/** The lifecycle's record of its progress on `accessKeyId`; a record of another key says nothing of this one. */
 export function parseKeyProgress(tags: Record<string, string>, accessKeyId: string): KeyProgress {
-  const f = decodeFields(tags[keyProgressTag(accessKeyId)]);
+  const f = decodeFields(tags[Tags.PROGRESS]);
+  if (f.id !== accessKeyId) return {};
   return {
     usageCheckedAt: hintDate(f['usage-checked-at']),
     deactivatedAt: hintDate(f['deactivated-at']),
-    deletedAt: hintDate(f['deleted-at']),
     heldAt: hintDate(f['held-at']),
   };
 }
 
+/** The key the progress record names, if any. */
+export function progressKeyOf(tags: Record<string, string>): string | undefined {
+  return decodeFields(tags[Tags.PROGRESS]).id;
+}
+
 export function formatKeyProgress(accessKeyId: string, progress: KeyProgress): Record<string, string> {
   return {
-    [keyProgressTag(accessKeyId)]: encodeFields({
+    [Tags.PROGRESS]: encodeFields({
+      'id': accessKeyId,
       'usage-checked-at': progress.usageCheckedAt?.toISOString(),
       'deactivated-at': progress.deactivatedAt?.toISOString(),
-      'deleted-at': progress.deletedAt?.toISOString(),
       'held-at': progress.heldAt?.toISOString(),
     }),
   };

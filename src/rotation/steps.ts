@@ -14,7 +14,7 @@ import {
 import { deactivationDueAt, holds, planCreate, provenOrphan, retirableKey, RetiringKey, revokeRequested, supersededAt } from './decide';
 import { AccessKey, KeyNotAccepted, SecretDescription } from './gateway';
 import {
-  ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, keyProgressTag,
+  ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, progressKeyOf,
   labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
   StoredCredentials, versionWithLabel,
 } from './model';
@@ -299,8 +299,10 @@ export class RotationSteps {
       ctx.audit.record(EventType.PROMOTED, { ...detail, accessKeyId: promoted, previousAccessKeyId: old, reason: 'new key is AWSCURRENT' });
       if (old) tags[Tags.PREVIOUS_KEY] = formatPreviousKey(old, now);
       else if (secret.tags[Tags.PREVIOUS_KEY] !== undefined) leftovers.push(Tags.PREVIOUS_KEY);
-      // Progress records of keys retired before this rotation are done with.
-      leftovers.push(...Object.keys(secret.tags).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX) && t !== keyProgressTag(old ?? '')));
+      // A progress record of a key retired before this rotation is done with (and records of earlier versions go).
+      const recorded = progressKeyOf(secret.tags);
+      if (recorded !== undefined && recorded !== old) tags[Tags.PROGRESS] = '';
+      leftovers.push(...Object.keys(secret.tags).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX)));
     }
     if (revoke && old) {
       const existed = await ctx.gateway.setAccessKeyStatus(userName, old, INACTIVE);

@@ -352,8 +352,8 @@ const ALLOWED: RequestSpec[] = [
   { given: "bob's secret and the previous-key state tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:previous-key'] } },
   { given: "alice's secret and the current-key and creating state tags", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:current-key', 'access-key-rotation:creating'] } },
   { given: "bob's secret and the creating state tag", action: 'secretsmanager:UntagResource', resource: BOB_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:creating'] } },
-  { given: "alice's secret and an old key's progress tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:key/AKIAOLDKEY0000000001'] } },
-  { given: "alice's secret and old keys' progress tags", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:key/AKIAOLDKEY0000000001', 'access-key-rotation:previous-key'] } },
+  { given: "alice's secret and the old key's progress tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:progress', 'access-key-rotation:previous-key'] } },
+  { given: "alice's secret and an earlier version's progress tags", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:key/AKIAOLDKEY0000000001', 'access-key-rotation:previous-key'] } },
   { given: 'the managed secrets to find', action: 'secretsmanager:ListSecrets', resource: '*' },
   { given: 'its failure metrics, in the library\'s namespace', action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'cdk-rotating-access-keys' } },
   { given: 'the default event bus', action: 'events:PutEvents', resource: DEFAULT_BUS, context: FROM_THIS_LIBRARY },
@@ -402,6 +402,7 @@ const DENIED: RequestSpec[] = [
   },
   { given: "alice's secret and the operator's hold tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:hold'] } },
   { given: "alice's secret and a look-alike of the progress tags", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:keys'] } },
+  { given: "alice's secret and an earlier version's progress tag", action: 'secretsmanager:TagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:key/AKIAOLDKEY0000000001'] } },
   { given: "alice's secret and the current-key tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: { 'aws:TagKeys': ['access-key-rotation:current-key'] } },
   {
     given: "carol's customer key, called directly rather than through Secrets Manager",

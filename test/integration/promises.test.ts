@@ -1,25 +1,43 @@
 /**
- * The promises of docs/SECURITY.md that a rotation keeps, through the
- * function exactly as it ships, against moto: a rotation never deletes or
- * deactivates an active key (a revoke excepted); when it would need to, it
- * fails before it changes anything, says which key and the way out, and lets
- * go of its attempt so that the next rotation can start.
+ * The promises of docs/SECURITY.md that the rotation and the lifecycle keep,
+ * through the function exactly as it ships, against moto:
+ *
+ * - a rotation never deletes or deactivates an active key (a revoke
+ *   excepted); when it would need to, it fails before it changes anything,
+ *   says which key and the way out, and lets go of its attempt so that the
+ *   next rotation can start;
+ * - tags can be read, never steer: what someone allowed to tag a registered
+ *   secret writes can neither bring a transition forward nor hide one, and a
+ *   revoke comes before any tag;
+ * - the tag quota cannot stop a rotation, and a tag write it refuses names the cause.
  */
-import { EventType, Stage } from '../../src/rotation/contract';
-import { buildBundle, fakeDateOnly, Handler, loadBundle } from '../support/bundle';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { EventType, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, Tags } from '../../src/rotation/contract';
+import { buildBundle, captureAnswers, fakeDateOnly, Handler, loadBundle } from '../support/bundle';
+import { CloudFormationDriver } from '../support/cloudformation';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
+import { MotoProxy } from '../support/moto-proxy';
 import { STEPS, World } from '../support/world';
 
 const DAY = 86_400_000;
 
+const HOUR = 3_600_000;
+
 let moto: MotoServer;
+let proxy: MotoProxy;
 let lines: string[];
 beforeAll(async () => {
   buildBundle();
   moto = await MotoServer.start();
+  // The function reaches AWS through a proxy that enforces what moto does not (the tag quota); fixtures go to moto.
+  proxy = await MotoProxy.start(moto.endpoint);
 });
-afterAll(async () => { await moto?.stop(); });
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
 beforeEach(async () => {
   await moto.reset();
   lines = [];
@@ -38,7 +56,7 @@ async function twoRotations() {
   const world = new World();
   await world.createUser('alice');
   const arn = await world.createManagedSecret('alice');
-  const handler: Handler = loadBundle();
+  const handler: Handler = loadBundle({ AWS_ENDPOINT_URL: proxy.endpoint });
   const rotate = async (token?: string) => {
     const t = token ?? await world.startRotation(arn);
     for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: t });
@@ -95,5 +113,124 @@ describe('a rotation never deletes an active key', () => {
     expect(await world.keyStatus('alice', current)).toBe('Inactive');
     expect(events(EventType.DELETED)).toEqual([expect.objectContaining({ accessKeyId: previous, wasActive: true, reason: expect.stringMatching(/emergency revoke/) })]);
     await expectInvariants(world, arn, 'alice');
+  });
+});
+
+/** Someone allowed to tag the registered secret (and nothing else) writes library tags. */
+async function forge(world: World, arn: string, tags: Record<string, string>): Promise<void> {
+  await world.secretsManager.send(new TagResourceCommand({ SecretId: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+}
+
+describe('tags can be read, never steer', () => {
+  test.each([
+    ['today\'s progress tag', (id: string, at: string) => ({ [Tags.PROGRESS]: `id=${id} deactivated-at=${at} held-at=${at}` })],
+    ['an earlier version\'s per-key tag', (id: string, at: string) => ({ [`${Tags.KEY_PROGRESS_PREFIX}${id}`]: `deactivated-at=${at} held-at=${at}` })],
+  ])('GIVEN the previous key in its grace period WHEN a tagger forges, in %s, a record of its deactivation and of a released hold THEN it is deactivated no earlier than its grace period allows', async (_, record) => {
+    fakeDateOnly(Date.now());
+    const { world, arn, handler, previous } = await twoRotations();
+    await forge(world, arn, record(previous, new Date().toISOString()));
+
+    jest.setSystemTime(Date.now() + HOUR);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deactivated: 0, failed: 0 });
+    expect(await world.keyStatus('alice', previous)).toBe('Active');
+
+    jest.setSystemTime(Date.now() + 7 * DAY);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deactivated: 1, failed: 0 });
+    expect(events(EventType.DEACTIVATED)).toEqual([expect.objectContaining({ accessKeyId: previous, reason: expect.stringMatching(/grace period of 7 days/) })]);
+  });
+
+  test.each([
+    ['today\'s progress tag', (id: string, at: string) => ({ [Tags.PROGRESS]: `id=${id} deleted-at=${at}` })],
+    ['an earlier version\'s per-key tag', (id: string, at: string) => ({ [`${Tags.KEY_PROGRESS_PREFIX}${id}`]: `deleted-at=${at}` })],
+  ])('GIVEN an emergency revoke WHEN a tagger forges, in %s, a record that the revoked key was deleted, and it is made active again THEN the next lifecycle run deletes it anyway', async (_, record) => {
+    const { world, arn, handler, current } = await twoRotations();
+    const token = await world.revoke(arn, new Date());
+    for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: token });
+    expect(await world.keyStatus('alice', current)).toBe('Inactive');
+    await forge(world, arn, record(current, new Date().toISOString()));
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: current, Status: 'Active' }));
+
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deleted: 1, failed: 0 });
+    expect(await world.keyStatus('alice', current)).toBeUndefined();
+  });
+
+  test('GIVEN a forged record that the previous key was deleted WHEN its grace period ends THEN it is deactivated: retirement is not silently stopped', async () => {
+    fakeDateOnly(Date.now());
+    const { world, arn, handler, previous } = await twoRotations();
+    await forge(world, arn, { [Tags.PROGRESS]: `id=${previous} deleted-at=${new Date().toISOString()}` });
+
+    jest.setSystemTime(Date.now() + 7 * DAY + HOUR);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deactivated: 1, failed: 0 });
+    expect(await world.keyStatus('alice', previous)).toBe('Inactive');
+  });
+
+  test('GIVEN a previous-key tag forged to date the promotion a year ahead WHEN the lifecycle runs THEN the date is held to a day after IAM created the current key', async () => {
+    fakeDateOnly(Date.now());
+    const { world, arn, handler, previous } = await twoRotations();
+    await forge(world, arn, { [Tags.PREVIOUS_KEY]: `id=${previous} superseded-at=${new Date(Date.now() + 365 * DAY).toISOString()}` });
+
+    jest.setSystemTime(Date.now() + 7 * DAY + HOUR);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deactivated: 0, failed: 0 });
+    jest.setSystemTime(Date.now() + DAY);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ deactivated: 1, failed: 0 });
+    expect(await world.keyStatus('alice', previous)).toBe('Inactive');
+  });
+
+  test('GIVEN a hold that keeps the previous key active past its grace period THEN the lifecycle says so once, in an event naming the hold, and leaves the key active', async () => {
+    fakeDateOnly(Date.now());
+    const { world, arn, handler, previous } = await twoRotations();
+    await forge(world, arn, { [Tags.HOLD]: 'by=mallory' });
+
+    jest.setSystemTime(Date.now() + 7 * DAY + HOUR);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ held: 1, deactivated: 0, failed: 0 });
+    jest.setSystemTime(Date.now() + HOUR);
+    expect(await handler({ action: 'lifecycle' })).toMatchObject({ held: 0, deactivated: 0, failed: 0 });
+
+    expect(await world.keyStatus('alice', previous)).toBe('Active');
+    expect(events(EventType.HELD)).toEqual([expect.objectContaining({ accessKeyId: previous, reason: expect.stringMatching(/past its grace period .*by=mallory/) })]);
+  });
+});
+
+describe('the tag quota', () => {
+  test('GIVEN a deployed registration whose secret someone fills to Secrets Manager\'s 50 tags THEN rotations and the lifecycle go on, and a tag write the quota refuses names the cause', async () => {
+    fakeDateOnly(Date.now());
+    const world = new World();
+    const functionArn = await world.rotationFunctionArn();
+    await world.createUser('alice');
+    const arn = await world.createManagedSecret('alice', { removal: Removal.RETAIN });
+    const handler = loadBundle({ AWS_ENDPOINT_URL: proxy.endpoint });
+    const invoke = (event: unknown) => handler(event, { invokedFunctionArn: functionArn });
+    const cfn = new CloudFormationDriver(moto.cloudFormation, invoke, captureAnswers().answers);
+    moto.cloudFormation.begin('CREATE_IN_PROGRESS');
+    expect(await cfn.create('aliceRotation', ROTATION_RESOURCE_TYPE, {
+      [RotationProperties.SECRET]: arn,
+      [RotationProperties.USER]: world.userArn('alice'),
+      [RotationProperties.REMOVAL]: Removal.RETAIN,
+      [RotationProperties.SCHEDULE]: 'rate(30 days)',
+    })).toMatchObject({ Status: 'SUCCESS' });
+    moto.cloudFormation.status = 'CREATE_COMPLETE';
+    const filler = Object.fromEntries(Array.from({ length: 50 - Object.keys(await world.tags(arn)).length }, (_, i) => [`team:${i}`, 'x']));
+    await forge(world, arn, filler);
+    expect(Object.keys(await world.tags(arn))).toHaveLength(50);
+    const rotate = async () => {
+      const token = (await world.pendingToken(arn)) ?? await world.startRotation(arn);
+      for (const step of STEPS) await invoke({ Step: step, SecretId: arn, ClientRequestToken: token });
+    };
+
+    await rotate();
+    await rotate();
+    const previous = (await world.stages(arn))[Stage.PREVIOUS]!;
+    jest.setSystemTime(Date.now() + 7 * DAY + HOUR);
+    expect(await invoke({ action: 'lifecycle' })).toMatchObject({ deactivated: 1, failed: 0 });
+    await expectInvariants(world, arn, 'alice');
+
+    // Made active again by hand: at its deletion time the lifecycle would set a hold, a tag the secret has no room for.
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: previous, Status: 'Active' }));
+    jest.setSystemTime(Date.now() + 15 * DAY);
+    await expect(invoke({ action: 'lifecycle' })).rejects.toThrow(/1 secret\(s\) failed/);
+    expect(events(EventType.LIFECYCLE_FAILED)).toEqual([expect.objectContaining({
+      reason: expect.stringMatching(new RegExp(`${Tags.HOLD}.*the secret has 50 tags and Secrets Manager allows 50; remove tags that are not this library's`)),
+    })]);
+    expect(await world.keyStatus('alice', previous)).toBe('Active');
   });
 });

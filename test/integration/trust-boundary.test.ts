@@ -177,7 +177,7 @@ describe('finding 3: a foreign secret steers the function', () => {
     const bobCurrent = (await world.keys('bob')).map((k) => k.accessKeyId);
     const foreign = await world.createSecret('mallory/decoy', 'bob', {
       [Tags.PREVIOUS_KEY]: `id=${bobCurrent[1]} superseded-at=1970-01-01T00:00:00.000Z`,
-      [`${Tags.KEY_PROGRESS_PREFIX}${bobCurrent[1]}`]: 'deactivated-at=1970-01-01T00:00:00.000Z',
+      [Tags.PROGRESS]: `id=${bobCurrent[1]} deactivated-at=1970-01-01T00:00:00.000Z`,
       'access-key-rotation:user': 'bob',
     });
     await world.secretsManager.send(new PutResourcePolicyCommand({
@@ -215,7 +215,7 @@ describe('finding 4: tags are trusted as configuration and state', () => {
     for (const victim of [bobKey, aliceCurrent]) {
       await tag(world, alice, {
         [Tags.PREVIOUS_KEY]: `id=${victim} superseded-at=1970-01-01T00:00:00.000Z`,
-        [`${Tags.KEY_PROGRESS_PREFIX}${victim}`]: 'deactivated-at=1970-01-01T00:00:00.000Z',
+        [Tags.PROGRESS]: `id=${victim} deactivated-at=1970-01-01T00:00:00.000Z`,
       });
       await invoke({ action: 'lifecycle' });
     }
@@ -228,7 +228,7 @@ describe('finding 4: tags are trusted as configuration and state', () => {
     const previous = (await world.stages(alice)).AWSPREVIOUS!;
     await tag(world, alice, { [Tags.PREVIOUS_KEY]: `id=${previous} superseded-at=1970-01-01T00:00:00.000Z` });
     expect(await invoke({ action: 'lifecycle' })).toMatchObject({ deactivated: 0, deleted: 0, failed: 0 });
-    await tag(world, alice, { [`${Tags.KEY_PROGRESS_PREFIX}${previous}`]: 'deactivated-at=1970-01-01T00:00:00.000Z' });
+    await tag(world, alice, { [Tags.PROGRESS]: `id=${previous} deactivated-at=1970-01-01T00:00:00.000Z` });
     expect(await invoke({ action: 'lifecycle' })).toMatchObject({ deactivated: 0, deleted: 0, failed: 0 });
 
     expect(await snapshot()).toEqual(before);

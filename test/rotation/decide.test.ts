@@ -6,14 +6,14 @@
  */
 import * as fc from 'fast-check';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { Removal } from '../../src/rotation/contract';
+import { Removal, Tags } from '../../src/rotation/contract';
 import {
   CLOCK_TOLERANCE_MS, CreateInput, CreatePlan, deactivationDueAt, departing, isRollback, keysToRelease, LifecycleAction, LifecycleInput,
   MAX_KEYS_PER_USER, OrphanEvidence, planCreate, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput, RetirementConfig,
-  retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
+  MAX_PROMOTION_DELAY_MS, retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
 } from '../../src/rotation/decide';
 import type { AccessKey } from '../../src/rotation/gateway';
-import { ACTIVE, INACTIVE, KeyProgress, StagedKeys } from '../../src/rotation/model';
+import { ACTIVE, INACTIVE, KeyProgress, parseKeyProgress, StagedKeys } from '../../src/rotation/model';
 
 const USER = 'alice';
 const CURRENT = 'AKIACURRENT000000001';
@@ -449,24 +449,32 @@ describe('planLifecycle with the keys (deciding)', () => {
       expect(decide({ staged: staged({ previous: undefined }) }, DUE)).toEqual({ kind: 'none', reason: 'no old key to retire' });
     });
 
-    test('GIVEN an old key recorded as deleted WHEN the lifecycle runs long after THEN nothing is done', () => {
-      expect(decide(progress({ deactivatedAt: DEACTIVATED, deletedAt: DELETE_AT }), at(DELETE_AT, 30 * DAY))).toEqual({ kind: 'none', reason: `${PREVIOUS} is recorded as deleted` });
+    test('GIVEN an old key\'s progress recorded for another key WHEN the lifecycle decides THEN that record says nothing of this key', () => {
+      const other = parseKeyProgress({ [Tags.PROGRESS]: `id=${OLDER} deactivated-at=${DEACTIVATED.toISOString()}` }, PREVIOUS);
+      expect(other).toEqual({});
+      expect(decide({ progress: other }, at(DUE, HOUR))).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
     });
 
     test.each([
       ['before the usage check', at(CHECK_AT, HOUR), {}],
-      ['after the due time', at(DUE, DAY), {}],
+      ['after the due time, its hold recorded', at(DUE, DAY), { heldAt: at(DUE, HOUR) }],
       ['after the deletion time', at(DELETE_AT, DAY), { deactivatedAt: DEACTIVATED }],
     ])('GIVEN an operator hold, %s, WHEN the lifecycle runs THEN nothing is done and the reason names the hold', (_, now, p) => {
       expect(decide({ ...progress(p), hold: 're-activated by bob' }, now)).toEqual({ kind: 'none', reason: expect.stringContaining('re-activated by bob') });
     });
 
+    test('GIVEN an operator hold keeping an active key past its grace period WHEN the lifecycle runs THEN the hold is recorded once (with an event), never the key deactivated', () => {
+      expect(decide({ hold: 'kept by bob' }, at(DUE, DAY))).toEqual({ kind: 'record-hold', accessKeyId: PREVIOUS });
+      expect(decide({ hold: 'kept by bob', progress: { heldAt: at(DUE, DAY) } }, at(DUE, 2 * DAY))).toMatchObject({ kind: 'none' });
+    });
+
     test('GIVEN an empty operator hold WHEN the lifecycle runs after the due time THEN the hold still applies', () => {
-      expect(decide({ hold: '' }, at(DUE, DAY)).kind).toBe('none');
+      expect(decide({ hold: '' }, at(DUE, DAY)).kind).toBe('record-hold');
+      expect(decide({ hold: '', progress: { heldAt: at(DUE, HOUR) } }, at(DUE, DAY)).kind).toBe('none');
     });
 
     test('GIVEN a hold that names the old key WHEN the lifecycle runs after the due time THEN the key is held', () => {
-      expect(decide({ hold: `id=${PREVIOUS} re-activated outside the lifecycle` }, at(DUE, DAY)).kind).toBe('none');
+      expect(decide({ hold: `id=${PREVIOUS} re-activated outside the lifecycle`, progress: { heldAt: at(DUE, HOUR) } }, at(DUE, DAY)).kind).toBe('none');
     });
 
     test('GIVEN a hold that names an older key WHEN a newer old key is due THEN the hold does not keep the newer key active', () => {
@@ -540,9 +548,16 @@ describe('planLifecycle with the keys (deciding)', () => {
       expect(decide({ progress: { deactivatedAt: DEACTIVATED }, keys: keysWith(INACTIVE), hold: '' }, at(DELETE_AT, DAY)).kind).toBe('none');
     });
 
-    test('GIVEN a hold on a key never deactivated WHEN the lifecycle runs after the due time THEN nothing is recorded (release resumes the grace period\'s end)', () => {
-      expect(decide({ hold: `id=${PREVIOUS}` }, at(DUE, DAY)).kind).toBe('none');
-      expect(decide({}, at(DUE, DAY))).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
+    test('GIVEN a hold on a key never deactivated WHEN its grace period ends THEN the hold is recorded, and its release resumes the grace period\'s end', () => {
+      expect(decide({ hold: `id=${PREVIOUS}` }, at(DUE, DAY))).toEqual({ kind: 'record-hold', accessKeyId: PREVIOUS });
+      expect(decide({ progress: { heldAt: at(DUE, DAY) } }, at(DUE, 2 * DAY))).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
+    });
+
+    test('GIVEN a forged record of a released hold (deactivated and held) on a key in its grace period WHEN the lifecycle runs THEN nothing is brought forward', () => {
+      const forged = { deactivatedAt: at(SUPERSEDED, HOUR), heldAt: at(SUPERSEDED, 2 * HOUR) };
+      expect(decide({ progress: forged }, at(SUPERSEDED, 3 * HOUR))).toMatchObject({ kind: 'none', reason: 'grace period' });
+      expect(decide({ progress: forged }, at(CHECK_AT, HOUR))).toEqual({ kind: 'check-usage', accessKeyId: PREVIOUS });
+      expect(decide({ progress: forged }, DUE)).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
     });
   });
 
@@ -573,9 +588,11 @@ describe('planLifecycle with the keys (deciding)', () => {
       expect(decide({ previousHint: hint, keys: [active(PREVIOUS)] }, at(SUPERSEDED, HOUR)).kind).not.toBe('deactivate');
     });
 
-    test('GIVEN a hint dating the supersession in the future WHEN the lifecycle runs THEN deactivation waits for it (a tag may postpone)', () => {
+    test('GIVEN a hint dating the supersession far in the future WHEN the lifecycle runs THEN it is held to a day after IAM created the current key: a tag postpones by a day at most', () => {
       const hint = { accessKeyId: PREVIOUS, supersededAt: at(SUPERSEDED, 100 * DAY) };
-      expect(decide({ previousHint: hint }, at(DUE, DAY)).kind).toBe('none');
+      const latest = at(CURRENT_CREATED, MAX_PROMOTION_DELAY_MS + 7 * DAY);
+      expect(decide({ previousHint: hint, progress: { usageCheckedAt: CHECK_AT } }, at(latest, -1)).kind).toBe('none');
+      expect(decide({ previousHint: hint }, latest)).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
     });
 
     test('GIVEN the key found inactive without a record WHEN the lifecycle runs THEN the deactivation is recorded (deleted deleteAfter later)', () => {
@@ -677,8 +694,9 @@ describe('planLifecycle from a listing (no keys: deciding whether to read)', () 
     expect(list({ progress: { deactivatedAt: DEACTIVATED } }, at(DELETE_AT, -1))).toEqual({ kind: 'none', reason: 'inactive, retained', nextAt: DELETE_AT });
   });
 
-  test('GIVEN a hold WHEN listed long after the due time THEN nothing is read', () => {
-    expect(list({ hold: 'x' }, at(DUE, 100 * DAY)).kind).toBe('none');
+  test('GIVEN a hold WHEN listed long after the due time THEN it is read once, to record the hold, and then no more', () => {
+    expect(list({ hold: 'x' }, at(DUE, 100 * DAY))).toEqual({ kind: 'read' });
+    expect(list({ hold: 'x', progress: { heldAt: at(DUE, HOUR) } }, at(DUE, 100 * DAY)).kind).toBe('none');
   });
 
   test('GIVEN a hold on a key the lifecycle deactivated and no hold recorded WHEN listed THEN it is read (to record the hold if the key is active again)', () => {
@@ -690,8 +708,8 @@ describe('planLifecycle from a listing (no keys: deciding whether to read)', () 
     expect(list({ progress: { deactivatedAt: DEACTIVATED, heldAt: at(DEACTIVATED, HOUR) } }, at(DEACTIVATED, 2 * HOUR))).toEqual({ kind: 'read' });
   });
 
-  test('GIVEN a key recorded as deleted WHEN listed THEN nothing is read', () => {
-    expect(list({ progress: { deletedAt: DELETE_AT } }, at(DUE, 100 * DAY)).kind).toBe('none');
+  test('GIVEN a previous-key tag dated in the future WHEN listed THEN it is read (a date from the future is no date)', () => {
+    expect(list({ previousHint: { accessKeyId: PREVIOUS, supersededAt: at(DUE, 365 * DAY) } }, at(SUPERSEDED, HOUR))).toEqual({ kind: 'read' });
   });
 });
 
@@ -1024,7 +1042,7 @@ const lifecycleInputArb = fc.record({
   progress: fc.record({
     usageCheckedAt: optional(timeArb),
     deactivatedAt: optional(timeArb),
-    deletedAt: fc.option(timeArb, { nil: undefined, freq: 5 }),
+    heldAt: fc.option(timeArb, { nil: undefined, freq: 5 }),
   }),
   hold: fc.option(fc.oneof(fc.string(), fc.constantFrom(...KEY_IDS).map((id) => `id=${id}`)), { nil: undefined, freq: 5 }),
 }).map((g): LifecycleInput => {
@@ -1063,10 +1081,15 @@ describe('planLifecycle properties', () => {
     }), { numRuns: 1000 });
   });
 
-  test('GIVEN any labels, keys and tags WHEN the listing says nothing is due THEN deciding with the keys at the same time makes no transition (hints only postpone)', () => {
+  // The listing has no IAM dates: a previous-key tag dating the promotion more than a day after IAM created the current key
+  // (which only a forged tag does) postpones what the listing reads; deciding holds it to that day.
+  test('GIVEN any labels, keys and tags WHEN the listing says nothing is due THEN deciding with the keys at the same time makes no transition, unless the tag dates the promotion past the bound IAM sets', () => {
     fc.assert(fc.property(lifecycleInputArb, timeArb, (input, now) => {
       const listed = planLifecycle({ ...input, keys: undefined }, now);
       fc.pre(listed.kind === 'none');
+      const created = input.keys!.find((k) => k.accessKeyId === input.staged.current)!.createdAt!;
+      const hinted = input.previousHint?.supersededAt;
+      fc.pre(!hinted || hinted.getTime() <= created.getTime() + MAX_PROMOTION_DELAY_MS);
       const decided = planLifecycle(input, now);
       if (!NO_TRANSITION.has(decided.kind)) throw new Error(`the listing said ${JSON.stringify(listed)} but deciding at the same time says ${JSON.stringify(decided)}`);
     }), { numRuns: 2000 });
@@ -1121,8 +1144,14 @@ describe('planLifecycle properties', () => {
       runs.forEach((now, run) => {
         const previousKey = { accessKeyId: PREVIOUS, status, createdAt: new Date(T0 - 30 * DAY) };
         const keys = [active(CURRENT, new Date(T0 - 60 * SECOND)), ...(present ? [previousKey] : [])];
+        // Once deleted, the key is forgotten: its label goes (and with it the proof that it is the key to retire), and
+        // under ADOPT the previous-key tag is emptied as well.
         const action = planLifecycle({
-          config: c, staged: staged(), previousHint: { accessKeyId: PREVIOUS, supersededAt: new Date(T0) }, progress, keys,
+          config: c,
+          staged: staged(present ? {} : { previous: undefined }),
+          previousHint: present ? { accessKeyId: PREVIOUS, supersededAt: new Date(T0) } : undefined,
+          progress,
+          keys,
         }, now);
         if (action.kind === 'none') return;
         if (action.kind !== 'check-usage' && action.kind !== 'deactivate' && action.kind !== 'delete') throw new Error(`unexpected ${action.kind}`);
@@ -1133,7 +1162,7 @@ describe('planLifecycle properties', () => {
           status = INACTIVE;
         }
         if (action.kind === 'delete') {
-          progress = { ...progress, deletedAt: now };
+          progress = {};
           present = false;
         }
       });

@@ -1,23 +1,24 @@
 /**
  * What the lifecycle's deletion of an old key leaves on the secret, and what
- * it costs (issue 9): under FAIL and DELETE_INACTIVE the key label's removal is the
- * proof that the key is retired, so the key's progress record is removed in
- * the same one call that used to write `deleted-at`, and the next rotation has
- * nothing left to untag; under ADOPT the previous-key tag still names the key,
- * so the record stays (saying deleted) until that rotation removes it. A crash
- * at any point of the deletion converges: on the next lifecycle run, or at the
- * latest on the next rotation, with no extra call in the run that did not crash.
+ * it costs: the key label's removal is the proof that the key is retired, and
+ * the progress record is emptied in one TagResource (the tag stays, so no tag
+ * quota can stop the next write); under ADOPT, where the previous-key tag
+ * alone names an adopted key, that tag is emptied in the same call, so nothing
+ * is left saying "deleted" for a reader to trust. The next rotation has
+ * nothing left to untag. A crash at any point of the deletion converges: on
+ * the next lifecycle run, or at the latest on the next rotation, with no extra
+ * call in the run that did not crash.
  */
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { EventType, Stage, Tags } from '../../src/rotation/contract';
-import { keyProgressTag, parseKeyProgress } from '../../src/rotation/model';
+import { EventType, Stage } from '../../src/rotation/contract';
+import { parseKeyProgress, parsePreviousKeyHint, progressKeyOf } from '../../src/rotation/model';
 import { readSecretState } from '../../src/rotation/state';
 import { GatewayMethod } from '../support/fake-aws';
 import { DAY, fakeRotatorForAlice } from '../support/fake-rotator';
 
 
 /** The gateway calls of one lifecycle deletion: the run's listing, the re-read, the deletion, the label, the record, the event. */
-const DELETION: GatewayMethod[] = ['listSecrets', 'describeSecret', 'listAccessKeys', 'deleteAccessKey', 'removeLabel', 'untag', 'putEvents'];
+const DELETION: GatewayMethod[] = ['listSecrets', 'describeSecret', 'listAccessKeys', 'deleteAccessKey', 'removeLabel', 'tag', 'putEvents'];
 /** A rotation's gateway calls in steady state: as the first and the second rotation's, no UntagResource. */
 const ROTATION: GatewayMethod[] = [
   'describeSecret', 'listAccessKeys', 'createAccessKey', 'tag', 'putEvents', 'putPendingValue',
@@ -38,7 +39,8 @@ function setUp(policy: ForeignKeyPolicy = ForeignKeyPolicy.FAIL) {
   const lifecycle = () => calls(() => rotator.lifecycle());
   const advance = (days: number) => advanceMs(days * DAY);
   const tags = () => fake.inspectSecret(arn).tags;
-  const progressRecords = () => Object.keys(tags()).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX));
+  /** The key the progress record names (none once it is emptied). */
+  const progressRecords = () => [progressKeyOf(tags())].filter((id) => id !== undefined);
   const labelled = (id: string) => fake.inspectSecret(arn).versions.some((v) => v.labels.includes(id));
   /** Two rotations, then weeks: the usage check and the deactivation of the first key; its deletion is due. */
   const untilDeletionDue = async () => {
@@ -60,7 +62,7 @@ function setUp(policy: ForeignKeyPolicy = ForeignKeyPolicy.FAIL) {
 
 describe('the deletion of an old key, under FAIL and DELETE_INACTIVE', () => {
   test.each([ForeignKeyPolicy.FAIL, ForeignKeyPolicy.DELETE_INACTIVE])(
-    'GIVEN %s WHEN the lifecycle deletes the old key THEN its label and its progress record go in as many calls as before, and the next rotation makes no UntagResource',
+    'GIVEN %s WHEN the lifecycle deletes the old key THEN its label goes and its progress record is emptied in as many calls as before, and the next rotation makes no UntagResource',
     async (policy) => {
       const { fake, rotate, lifecycle, advance, progressRecords, labelled, events, untilDeletionDue } = setUp(policy);
       const old = await untilDeletionDue();
@@ -111,19 +113,19 @@ describe('the deletion of an old key, under FAIL and DELETE_INACTIVE', () => {
 });
 
 describe('the deletion of an old key, under ADOPT', () => {
-  test('GIVEN ADOPT WHEN the lifecycle deletes the old key THEN its record says deleted (the previous-key tag still names it), and the next rotation removes it', async () => {
-    const { clock, rotate, lifecycle, advance, tags, labelled, events, untilDeletionDue } = setUp(ForeignKeyPolicy.ADOPT);
+  test('GIVEN ADOPT WHEN the lifecycle deletes the old key THEN the previous-key tag and the record are emptied in one call, and the next rotation has nothing to untag', async () => {
+    const { rotate, lifecycle, advance, tags, labelled, events, untilDeletionDue } = setUp(ForeignKeyPolicy.ADOPT);
     const old = await untilDeletionDue();
 
-    expect(await lifecycle()).toEqual(DELETION.map((m) => (m === 'untag' ? 'tag' : m)));
+    expect(await lifecycle()).toEqual(DELETION);
     expect(labelled(old)).toBe(false);
-    expect(parseKeyProgress(tags(), old).deletedAt).toEqual(clock());
-    // Recorded as deleted: the listing alone rules every transition out.
+    expect(parsePreviousKeyHint(tags())).toBeUndefined();
+    expect(progressKeyOf(tags())).toBeUndefined();
+    // Nothing names a key to retire: the listing alone rules every transition out.
     expect(await lifecycle()).toEqual(['listSecrets']);
 
     advance(8);
-    expect(await rotate()).toEqual([...ROTATION, 'untag']);
-    expect(tags()[keyProgressTag(old)]).toBeUndefined();
+    expect(await rotate()).toEqual(ROTATION);
     expect(events(EventType.LIFECYCLE_FAILED)).toEqual([]);
   });
 });
@@ -146,19 +148,19 @@ describe('a crash in the middle of a deletion', () => {
     expect(await rotate()).toEqual(ROTATION);
   });
 
-  test('GIVEN the run dies after the label went, before the record goes THEN nothing is left to retire, and the next rotation removes the record', async () => {
+  test('GIVEN the run dies after the label went, before the record is emptied THEN nothing is left to retire, and the next rotation empties the record', async () => {
     const { fake, rotator, rotate, lifecycle, advance, tags, progressRecords, labelled, untilDeletionDue } = setUp();
     const old = await untilDeletionDue();
-    fake.failOnce('untag', 'before');
+    fake.failOnce('tag', 'before');
     expect((await rotator.lifecycle()).failed).toBe(1);
     expect(labelled(old)).toBe(false);
-    expect(progressRecords()).toEqual([keyProgressTag(old)]);
-    expect(parseKeyProgress(tags(), old).deletedAt).toBeUndefined();
+    expect(progressRecords()).toEqual([old]);
+    expect(parseKeyProgress(tags(), old).deactivatedAt).toBeDefined();
 
     // The record names a key no label names any more: no decision reads it, nothing is due.
     expect(await lifecycle()).toEqual(['listSecrets']);
     advance(8);
-    expect(await rotate()).toEqual([...ROTATION, 'untag']);
+    expect(await rotate()).toEqual(ROTATION);
     expect(progressRecords()).toEqual([]);
   });
 });

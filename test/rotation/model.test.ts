@@ -8,7 +8,7 @@ import { Stage, Tags } from '../../src/rotation/contract';
 import type { VersionLabels } from '../../src/rotation/gateway';
 import {
   ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatRevokeRequest, formatSeconds,
-  hintDate, keyAtStage, keyOfVersion, KeyProgress, keyProgressTag, labelledKeys, parseCreatingMarker, parseCredentials, parseCurrentKeyHint,
+  hintDate, keyAtStage, keyOfVersion, KeyProgress, labelledKeys, parseCreatingMarker, parseCredentials, parseCurrentKeyHint, progressKeyOf,
   parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys, versionWithLabel,
 } from '../../src/rotation/model';
 
@@ -209,33 +209,35 @@ describe('previous-key tag (the rotation\'s hint)', () => {
   });
 });
 
-describe('progress tags of old keys (the lifecycle\'s hints)', () => {
+describe('the progress tag of the old key (the lifecycle\'s hints)', () => {
   const progress: KeyProgress = {
     usageCheckedAt: new Date('2024-03-04T12:00:00.000Z'),
     deactivatedAt: new Date('2024-03-08T00:00:00.001Z'),
-    deletedAt: new Date('2024-03-22T00:00:00.000Z'),
+    heldAt: new Date('2024-03-22T00:00:00.000Z'),
   };
 
-  test('GIVEN an old key WHEN its progress tag is named THEN it is key/<access key id> under the library\'s prefix', () => {
-    expect(keyProgressTag(PREVIOUS)).toBe(`access-key-rotation:key/${PREVIOUS}`);
-    expect(keyProgressTag(PREVIOUS).startsWith(Tags.KEY_PROGRESS_PREFIX)).toBe(true);
+  test('GIVEN an old key WHEN its progress is formatted THEN it is one tag of the library\'s, naming the key', () => {
+    expect(Object.keys(formatKeyProgress(PREVIOUS, progress))).toEqual(['access-key-rotation:progress']);
+    expect(Object.keys(formatKeyProgress(PREVIOUS, progress))).toEqual([Tags.PROGRESS]);
   });
 
   test('GIVEN a key at the end of its lifecycle WHEN formatted and parsed THEN every time comes back unchanged', () => {
     const tags = formatKeyProgress(PREVIOUS, progress);
     expect(tags).toEqual({
-      [keyProgressTag(PREVIOUS)]: 'usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=2024-03-08T00:00:00.001Z deleted-at=2024-03-22T00:00:00.000Z',
+      [Tags.PROGRESS]: `id=${PREVIOUS} usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=2024-03-08T00:00:00.001Z held-at=2024-03-22T00:00:00.000Z`,
     });
     expect(parseKeyProgress(tags, PREVIOUS)).toEqual(progress);
+    expect(progressKeyOf(tags)).toBe(PREVIOUS);
   });
 
-  test('GIVEN a key with no progress WHEN formatted and parsed THEN its tag is empty and nothing is recorded', () => {
-    expect(formatKeyProgress(PREVIOUS, {})).toEqual({ [keyProgressTag(PREVIOUS)]: '' });
-    expect(parseKeyProgress({}, PREVIOUS)).toEqual({ usageCheckedAt: undefined, deactivatedAt: undefined, deletedAt: undefined });
+  test('GIVEN a key with no progress WHEN formatted and parsed THEN its tag names it and nothing is recorded', () => {
+    expect(formatKeyProgress(PREVIOUS, {})).toEqual({ [Tags.PROGRESS]: `id=${PREVIOUS}` });
+    expect(parseKeyProgress({}, PREVIOUS)).toEqual({});
+    expect(parseKeyProgress({ [Tags.PROGRESS]: '' }, PREVIOUS)).toEqual({});
   });
 
   test('GIVEN any progress WHEN formatted and parsed THEN it comes back unchanged, in a value Secrets Manager accepts', () => {
-    const progressArb = fc.record({ usageCheckedAt: optionalTime, deactivatedAt: optionalTime, deletedAt: optionalTime });
+    const progressArb = fc.record({ usageCheckedAt: optionalTime, deactivatedAt: optionalTime, heldAt: optionalTime });
     fc.assert(fc.property(keyIdArb, progressArb, (id, p) => {
       const tags = formatKeyProgress(id, p);
       expect(Object.values(tags)[0]).toMatch(TAG_VALUE);
@@ -248,7 +250,7 @@ describe('progress tags of old keys (the lifecycle\'s hints)', () => {
   });
 
   test('GIVEN a progress tag with an invalid time WHEN parsed THEN that time is ignored and the others kept', () => {
-    const tags = { [keyProgressTag(PREVIOUS)]: 'usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=soon deleted-at=' };
+    const tags = { [Tags.PROGRESS]: `id=${PREVIOUS} usage-checked-at=2024-03-04T12:00:00.000Z deactivated-at=soon held-at=` };
     expect(parseKeyProgress(tags, PREVIOUS)).toEqual({ usageCheckedAt: new Date('2024-03-04T12:00:00.000Z') });
   });
 });

@@ -30,7 +30,7 @@ import {
 import { rotationPhysicalId } from '../../src/rotation/custom-resources';
 import { CLOCK_TOLERANCE_MS } from '../../src/rotation/decide';
 import {
-  decodeFields, formatRevokeRequest, keyProgressTag, parseCredentials, parseCurrentKeyHint, parseKeyProgress, parsePreviousKeyHint, StoredCredentials,
+  decodeFields, formatRevokeRequest, parseCredentials, parseCurrentKeyHint, parseKeyProgress, parsePreviousKeyHint, progressKeyOf, StoredCredentials,
 } from '../../src/rotation/model';
 import { StaticRegistrySource } from '../../src/rotation/registry';
 import { Rotator } from '../../src/rotation/rotator';
@@ -422,15 +422,13 @@ const currentLabels = (sys: System) => sys.fake.inspectSecret(sys.arn).versions.
 const keyAt = (sys: System, label: string) => sys.fake.keyLabelAt(sys.arn, label);
 
 /**
- * The lifecycle's record that it forgot a key (deleted it, or found it gone), at `now`. The key's label goes in
- * either case; under ADOPT the previous-key tag still names the key, so its progress says deleted at `now`; under
- * the other policies the label alone named it as the key to retire, so its progress record is removed (no rotation
- * then has to remove it, and the secret does not collect one tag per retired key).
+ * The lifecycle's record that it forgot a key (deleted it, or found it gone): the key's label goes, its progress
+ * record is emptied, and under ADOPT (where the previous-key tag alone can name a key to retire) that tag too.
  */
-function forgottenAt(sys: System, tags: Record<string, string>, accessKeyId: string, now: Date): boolean {
+function forgotten(sys: System, tags: Record<string, string>, accessKeyId: string): boolean {
   if (sys.fake.inspectSecret(sys.arn).versions.some((v) => v.labels.includes(accessKeyId))) return false;
-  if (sys.config.policy === ForeignKeyPolicy.ADOPT) return parseKeyProgress(tags, accessKeyId).deletedAt?.getTime() === now.getTime();
-  return tags[keyProgressTag(accessKeyId)] === undefined;
+  if (sys.config.policy === ForeignKeyPolicy.ADOPT && parsePreviousKeyHint(tags)?.accessKeyId === accessKeyId) return false;
+  return progressKeyOf(tags) !== accessKeyId;
 }
 
 /** What must hold after every command. */
@@ -489,18 +487,16 @@ function checkInvariants(sys: System): void {
     const hint = parsePreviousKeyHint(tags);
     for (const key of keys) {
       if (key.accessKeyId === current?.accessKeyId) continue;
-      if (hint?.accessKeyId !== key.accessKeyId || parseKeyProgress(tags, key.accessKeyId).deletedAt) {
+      if (hint?.accessKeyId !== key.accessKeyId && !hintLostToRace(sys, hint?.accessKeyId, key.accessKeyId)) {
         fail(`key ${key.accessKeyId} is not the previous key the lifecycle retires`, ctx());
       }
     }
-    // Progress records do not pile up towards Secrets Manager's 50-tag limit: the previous key's, and at most one
-    // the next rotation removes (an older key's, left by a fault, a race with a revoke, or under ADOPT its deletion).
+    // Progress records do not pile up towards Secrets Manager's 50-tag limit: one tag, naming the key it is about.
     const records = Object.keys(tags).filter((t) => t.startsWith(Tags.KEY_PROGRESS_PREFIX));
-    if (records.length > 2) fail(`${records.length} progress records: ${records.join(', ')}`, ctx());
+    if (records.length > 0) fail(`progress records of an earlier version: ${records.join(', ')}`, ctx());
     if (hint) {
       const progress = parseKeyProgress(tags, hint.accessKeyId);
       const key = sys.key(hint.accessKeyId);
-      if (progress.deletedAt && key) fail(`previous key ${hint.accessKeyId} is recorded as deleted but exists`, ctx());
       if (progress.deactivatedAt && key && key.status !== 'Inactive' && !sys.reactivated.has(key.accessKeyId)) {
         fail(`previous key ${hint.accessKeyId} is recorded as deactivated but is ${key.status}`, ctx());
       }
@@ -641,17 +637,24 @@ async function rotation(sys: System, options: { revoke: boolean; fault?: Fault; 
     const deletedByLifecycle = revoked && !sys.key(oldCurrent.accessKeyId);
     if (keyAt(sys, Stage.PREVIOUS) !== oldCurrent.accessKeyId && !deletedByLifecycle) fail('AWSPREVIOUS is not labelled with the replaced key', ctx());
     const hint = parsePreviousKeyHint(tags);
-    if (hint?.accessKeyId !== oldCurrent.accessKeyId) fail('tag previous-key does not name the replaced key', ctx());
+    // Under ADOPT, forgetting the revoked key empties the previous-key tag too.
+    const forgottenByLifecycle = deletedByLifecycle && hint === undefined && sys.config.policy === ForeignKeyPolicy.ADOPT;
+    if (hint?.accessKeyId !== oldCurrent.accessKeyId && !forgottenByLifecycle && !hintLostToRace(sys, hint?.accessKeyId, oldCurrent.accessKeyId)) {
+      fail('tag previous-key does not name the replaced key', ctx());
+    }
     const status = sys.key(oldCurrent.accessKeyId)?.status;
     const progress = parseKeyProgress(tags, oldCurrent.accessKeyId);
     if (revoked) {
-      // Deactivated at once; a concurrent lifecycle run may have deleted it already (and recorded that instead).
-      const forgotten = progress.deletedAt || tags[keyProgressTag(oldCurrent.accessKeyId)] === undefined;
-      if (status === 'Active' || !(progress.deactivatedAt || (status === undefined && forgotten))) fail('revoke left the replaced key active', ctx());
+      // Deactivated at once; a concurrent lifecycle run may have deleted it already (and recorded that instead), or
+      // written its record of the key it was retiring over the revoke's (the one progress tag): the revoke label,
+      // not the record, has the revoked key deleted at the next run.
+      const gone = progressKeyOf(tags) !== oldCurrent.accessKeyId;
+      const overwritten = sys.phase === 'concurrent' && status === 'Inactive';
+      if (status === 'Active' || !(progress.deactivatedAt || overwritten || (status === undefined && gone))) fail('revoke left the replaced key active', ctx());
     } else {
       if (status !== 'Active') fail('the replaced key was retired without its grace period', ctx());
       // Progress of the replaced key can only be there when someone wrote it from outside.
-      if (!sys.tagsForged && (progress.deactivatedAt || progress.deletedAt || progress.usageCheckedAt)) fail('the replaced key has progress recorded already', ctx());
+      if (!sys.tagsForged && (progress.deactivatedAt || progress.usageCheckedAt)) fail('the replaced key has progress recorded already', ctx());
     }
   }
   if (!fired(sys, firedBefore)) {
@@ -661,6 +664,15 @@ async function rotation(sys: System, options: { revoke: boolean; fault?: Fault; 
     if (revoked && oldCurrent && !events.some((e) => e.type === EventType.REVOKED && e.accessKeyId === oldCurrent.accessKeyId)) fail('no Access Key Revoked event', ctx());
   }
   return 'done';
+}
+
+/**
+ * Under ADOPT, a lifecycle run that forgets an adopted key empties the previous-key tag (no record then says
+ * "deleted" for anyone to trust); a rotation finishing between that run's read and its write loses its own
+ * previous-key tag to it. Nothing is lost by it: the replaced key is AWSPREVIOUS's by its label, and IAM dates it.
+ */
+function hintLostToRace(sys: System, hinted: string | undefined, accessKeyId: string): boolean {
+  return sys.phase === 'concurrent' && sys.config.policy === ForeignKeyPolicy.ADOPT && hinted === undefined && keyAt(sys, Stage.PREVIOUS) === accessKeyId;
 }
 
 /** A rotation's refusal to delete an active old key to make room (only a revoke may). */
@@ -785,31 +797,34 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
   const holdNames = tagsBefore[Tags.HOLD] === undefined ? undefined : decodeFields(tagsBefore[Tags.HOLD]).id ?? '*';
   const held = holdNames === '*' || holdNames === before?.accessKeyId;
   const same = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
-  if (before && !before.deletedAt && held && !revokedBefore && keyBefore && before.accessKeyId !== keyAt(sys, Stage.CURRENT)) {
-    // Held: the key is left as it is; a key active again after its deactivation has the hold recorded, once.
+  const at = (from: Date, days: number) => new Date(from.getTime() + days * DAY);
+  const superseded = before && before.supersededAt && currentCreated
+    ? new Date(Math.max(before.supersededAt.getTime(), currentCreated.getTime() - CLOCK_TOLERANCE_MS)) : undefined;
+  if (before && held && !revokedBefore && keyBefore && before.accessKeyId !== keyAt(sys, Stage.CURRENT)) {
+    // Held: the key is left as it is; a key active again after its deactivation, or kept active past its grace period,
+    // has the hold recorded, once.
     if (key?.status !== keyBefore.status) fail('a held key was changed', ctx());
-    const recordHold = before.deactivatedAt && !before.heldAt && keyBefore.status === 'Active';
+    const pastDue = superseded !== undefined && now >= at(superseded, sys.config.deactivateAfterDays);
+    const recordHold = (before.deactivatedAt || pastDue) && !before.heldAt && keyBefore.status === 'Active';
     if (recordHold ? !same(after?.heldAt, now) : !same(after?.heldAt, before.heldAt)) fail('the hold on a re-activated key was not recorded as it should', ctx());
     return;
   }
-  if (!before || before.deletedAt || held || before.accessKeyId === keyAt(sys, Stage.CURRENT)) return;
-  const at = (from: Date, days: number) => new Date(from.getTime() + days * DAY);
+  if (!before || held || before.accessKeyId === keyAt(sys, Stage.CURRENT)) return;
   const unchanged = () => JSON.stringify(after) === JSON.stringify(before) && key?.status === keyBefore?.status;
 
   if (!keyBefore) {
     // Deleted by hand: forgotten by the first run that reads it (a run that does not read it changes nothing).
-    if (after?.deletedAt && !same(after.deletedAt, now)) fail('a key deleted by hand is recorded with a wrong time', ctx());
-    if (!unchanged() && !forgottenAt(sys, tagsAfter, before.accessKeyId, now)) fail('a key deleted by hand was not forgotten as it should', ctx());
+    if (!unchanged() && !forgotten(sys, tagsAfter, before.accessKeyId)) fail('a key deleted by hand was not forgotten as it should', ctx());
     return;
   }
   if (revokedBefore) {
     // An emergency revoke: the predecessor goes at the first run, and the revoke label with it.
     if (key) fail('a revoked key survived a lifecycle run', ctx());
-    if (!forgottenAt(sys, tagsAfter, before.accessKeyId, now)) fail('the revoked key\'s deletion is not recorded', ctx());
+    if (!forgotten(sys, tagsAfter, before.accessKeyId)) fail('the revoked key\'s deletion is not recorded', ctx());
     if (sys.fake.inspectSecret(sys.arn).versions.some((v) => v.labels.includes(Stage.REVOKED_PREDECESSOR))) fail('the revoke label remains', ctx());
     return;
   }
-  const superseded = new Date(Math.max(before.supersededAt!.getTime(), currentCreated!.getTime() - CLOCK_TOLERANCE_MS));
+  if (!superseded) fail('nothing dates the old key\'s supersession', ctx());
   const usedAfterPromotion = keyBefore.lastUsed !== undefined && keyBefore.lastUsed > superseded;
   const warned = events.some((e) => e.type === EventType.STILL_IN_USE && e.accessKeyId === before.accessKeyId);
 
@@ -822,7 +837,7 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
       if (read ? !same(after?.deactivatedAt, now) || key?.status !== 'Inactive' : !unchanged()) fail('an unrecorded deactivation was not recorded', ctx());
     } else if (now >= due) {
       if (!same(after?.deactivatedAt, now)) fail('deactivation was due and did not happen', ctx());
-      if (key?.status !== 'Inactive' || after?.deletedAt) fail('the key due for deactivation is not inactive', ctx());
+      if (key?.status !== 'Inactive') fail('the key due for deactivation is not inactive', ctx());
       if (usedAfterPromotion && !warned) fail('a still-used key was deactivated without an Access Key Still In Use event', { events, ...ctx() });
     } else if (now >= check && !before.usageCheckedAt) {
       if (!same(after?.usageCheckedAt, now)) fail('the usage check was due and did not happen', ctx());
@@ -845,7 +860,7 @@ async function tick(sys: System, ms: number, fault?: Fault): Promise<void> {
       if (key?.status !== 'Active') fail('a re-activated key was changed instead of held', ctx());
     } else {
       if (key) fail('deletion was due and the key still exists', ctx());
-      if (!forgottenAt(sys, tagsAfter, before.accessKeyId, now)) fail('deletion was due and is not recorded', ctx());
+      if (!forgotten(sys, tagsAfter, before.accessKeyId)) fail('deletion was due and is not recorded', ctx());
     }
   }
 }
@@ -913,8 +928,8 @@ function tagEdit(sys: System, edit: TagEdit): void {
     case 'previous-key': write({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${d0}` }); break;
     case 'progress': {
       // `pick` chooses which of the three fields are written (each one in two of every four values).
-      const fields = [`usage-checked-at=${d0}`, `deactivated-at=${d1}`, `deleted-at=${d2}`].filter((_, i) => Math.floor(edit.pick / 2 ** i) % 2 === 1);
-      write({ [keyProgressTag(id)]: fields.join(' ') });
+      const fields = [`usage-checked-at=${d0}`, `deactivated-at=${d1}`, `held-at=${d2}`].filter((_, i) => Math.floor(edit.pick / 2 ** i) % 2 === 1);
+      write({ [Tags.PROGRESS]: [`id=${id}`, ...fields].join(' ') });
       break;
     }
     case 'creating': write({ [Tags.CREATING]: `id=${id} since=${d0}` }); break;
@@ -943,7 +958,7 @@ async function foreignSecret(sys: System): Promise<void> {
   const victim = keyAt(sys, Stage.CURRENT) ?? sys.bystanderKey;
   const tags = {
     [Tags.PREVIOUS_KEY]: `id=${victim} superseded-at=${FAR_PAST.toISOString()}`,
-    [keyProgressTag(victim)]: `usage-checked-at=${FAR_PAST.toISOString()} deactivated-at=${FAR_PAST.toISOString()}`,
+    [Tags.PROGRESS]: `id=${victim} usage-checked-at=${FAR_PAST.toISOString()} deactivated-at=${FAR_PAST.toISOString()} held-at=${FAR_PAST.toISOString()}`,
     [Tags.CREATING]: `id=${victim} since=${sys.clock.now().toISOString()}`,
     [Tags.ADOPTING]: victim,
     [Tags.REVOKE]: formatRevokeRequest(sys.clock.now()),

@@ -5,15 +5,21 @@
  * - Faults moto cannot produce (access denied, throttling), at the wire: the
  *   chosen actions get the error AWS would send — JSON for Secrets
  *   Manager-style protocols, XML for IAM, STS and CloudFormation.
- * - One documented behaviour of Secrets Manager that moto lacks: RotateSecret
+ * - Documented behaviours of Secrets Manager that moto lacks: RotateSecret
  *   with no RotationLambdaARN rotates with the function already configured
  *   (moto instead forgets the function and moves AWSCURRENT to an empty
- *   version). The proxy adds the configured function to such a request.
+ *   version), so the proxy adds the configured function to such a request;
+ *   and the quota of 50 tags per secret (keys starting with `aws:` not
+ *   counted), which moto does not enforce: a TagResource that would pass it is
+ *   refused, as Secrets Manager refuses it.
  *
  * Every other request is forwarded unchanged.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+
+/** Secrets Manager's quota of tags per secret. */
+const TAGS_PER_SECRET = 50;
 
 export interface Fault {
   /** The error code AWS sends (`AccessDenied`, `AccessDeniedException`, `Throttling`...). */
@@ -73,6 +79,19 @@ export class MotoProxy {
     }
     const headers = Object.fromEntries(Object.entries(req.headers)
       .filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+    if (target === 'secretsmanager.TagResource') {
+      const request = JSON.parse(body.toString() || '{}') as { SecretId: string; Tags: { Key: string }[] };
+      const described = await fetch(`${this.upstream}/`, {
+        method: 'POST', headers: { ...headers, 'x-amz-target': 'secretsmanager.DescribeSecret' }, body: JSON.stringify({ SecretId: request.SecretId }),
+      });
+      const existing = described.ok ? ((await described.json() as { Tags?: { Key: string }[] }).Tags ?? []).map((t) => t.Key) : [];
+      const after = new Set([...existing, ...request.Tags.map((t) => t.Key)].filter((k) => !k.startsWith('aws:')));
+      if (after.size > TAGS_PER_SECRET) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ValidationException' });
+        res.end(JSON.stringify({ __type: 'ValidationException', message: `Number of tags exceeds the limit of ${TAGS_PER_SECRET}` }));
+        return;
+      }
+    }
     if (target === 'secretsmanager.RotateSecret') {
       const request = JSON.parse(body.toString() || '{}');
       if (!request.RotationLambdaARN) {

@@ -14,6 +14,15 @@ import * as path from 'path';
 import { CloudFormationStandIn } from './cloudformation';
 
 let active: CloudFormationStandIn | undefined;
+let activeServer: MotoServer | undefined;
+
+/**
+ * Moves IAM's clock (keys' creation and last use) to a simulated time, when
+ * the running server has a settable clock; otherwise IAM keeps real time.
+ */
+export function syncIamClock(at: Date): void {
+  activeServer?.trySetClock(at);
+}
 
 /** The CloudFormation stand-in of the running AWS stand-in (one per test file or demo). */
 export function activeCloudFormation(): CloudFormationStandIn {
@@ -58,6 +67,7 @@ export class MotoServer {
     child.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
     const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start(), clockFile);
     active = server.cloudFormation;
+    activeServer = server;
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) {
@@ -93,6 +103,13 @@ export class MotoServer {
     private readonly clockFile?: string,
   ) {}
 
+  /** Sets IAM's clock when this server has one; returns whether it did. */
+  trySetClock(at: Date): boolean {
+    if (!this.clockFile) return false;
+    writeFileSync(this.clockFile, at.toISOString());
+    return true;
+  }
+
   /** The time IAM stamps keys' creation and last use with (a server started with `clock: true`). */
   setClock(at: Date): void {
     if (!this.clockFile) throw new Error('this moto server was started without a settable clock: MotoServer.start({ clock: true })');
@@ -102,6 +119,8 @@ export class MotoServer {
   /** Forgets every resource and every recorded request; Lambda functions are registered without Docker. */
   async reset(): Promise<void> {
     this.cloudFormation.reset();
+    // IAM back on real time until a simulated clock moves it.
+    if (this.clockFile) writeFileSync(this.clockFile, '');
     await this.post('/moto-api/reset', undefined);
     await this.post('/moto-api/config', { lambda: { use_docker: false } });
     await this.post('/moto-api/recorder/reset-recording', undefined);
@@ -130,6 +149,7 @@ export class MotoServer {
   async stop(): Promise<void> {
     await this.cloudFormation.stop();
     if (active === this.cloudFormation) active = undefined;
+    if (activeServer === this) activeServer = undefined;
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGTERM');

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { FUNCTION_LOGICAL_ID } from './cloudformation';
-import { activeCloudFormation } from './moto';
+import { activeCloudFormation, syncIamClock } from './moto';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import { AwsClients, AwsGateway, defaultClients } from '../../src/rotation/aws';
 import { Defaults, Env, Registration, secretDescription, Stage, Tags } from '../../src/rotation/contract';
@@ -23,15 +23,20 @@ import { Rotator, RotatorOptions } from '../../src/rotation/rotator';
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
 
+/**
+ * Simulated time for the function under test; IAM follows it (keys' creation
+ * and last use) when moto runs with a settable clock (`MotoServer.start({ clock: true })`).
+ */
 export class SimulatedClock {
   constructor(private current: Date) {}
   now = (): Date => new Date(this.current);
   advance(ms: number): Date {
-    this.current = new Date(this.current.getTime() + ms);
+    this.set(new Date(this.current.getTime() + ms));
     return this.now();
   }
   set(at: Date): void {
     this.current = new Date(at);
+    syncIamClock(this.current);
   }
 }
 
