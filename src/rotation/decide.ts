@@ -47,10 +47,35 @@ export interface CreateInput {
   /** Keys proven to be orphans of an interrupted attempt of this rotation (see `provenOrphan`). */
   readonly orphanKeyIds: string[];
   readonly policy: ForeignKeyPolicy;
+  /**
+   * An operator's emergency revoke: every older key goes now, active or not
+   * (the current one is deactivated when the new key is promoted).
+   */
+  readonly revoke?: boolean;
+  /** What the lifecycle says of the key it retires, for the way out a refused rotation names. */
+  readonly retiring?: RetiringKey;
+}
+
+/** The old key the lifecycle retires, as far as the rotation needs to say why it cannot make room yet. */
+export interface RetiringKey {
+  readonly accessKeyId: string;
+  /** When its grace period ends and the lifecycle deactivates it. */
+  readonly deactivationDueAt?: Date;
+  /** An operator's hold keeps the lifecycle off it. */
+  readonly held?: boolean;
 }
 
 export type CreatePlan =
-  | { readonly kind: 'fail'; readonly reason: string; readonly accessKeyIds: string[] }
+  | {
+    readonly kind: 'fail';
+    readonly reason: string;
+    readonly accessKeyIds: string[];
+    /**
+     * The rotation cannot go ahead until time (or an operator) retires an old
+     * key: the attempt is given up, so that Secrets Manager can start the next one.
+     */
+    readonly abandon?: boolean;
+  }
   | {
     readonly kind: 'create';
     /** Deleted, in order, before the new key is created. */
@@ -65,7 +90,11 @@ export type CreatePlan =
  * Every key is the current key, a key the secret holds (superseded), an
  * orphan (proven: see `provenOrphan`), or foreign — made outside this library,
  * handled by `policy`. The current key is never deleted; an active foreign key
- * is never deleted at all.
+ * is never deleted at all; and no other active key is deleted to make room
+ * either, except by a revoke: an old key still in its grace period (or made
+ * active again under a hold) is retired by the lifecycle's timeline only, so
+ * a rotation that would need its slot fails before it changes anything,
+ * naming the key and the way out.
  */
 export function planCreate(input: CreateInput): CreatePlan {
   const adopt = input.policy === ForeignKeyPolicy.ADOPT;
@@ -135,38 +164,49 @@ export function planCreate(input: CreateInput): CreatePlan {
     }
   }
 
-  // Make room: IAM allows two keys; the new one needs a free slot. The oldest
-  // generation goes first (the previous key, then older held keys, then an
-  // adopted key); never the current key.
+  // Make room: IAM allows two keys; the new one needs a free slot. An inactive
+  // key goes first, and among equals the oldest generation (the previous key,
+  // then older held keys, then an adopted key); never the current key.
   const deleted = new Set(deletions.map((d) => d.accessKeyId));
   const remaining = input.keys.filter((k) => !deleted.has(k.accessKeyId));
-  const rank = (id: string) => (previous.has(id) ? 0 : held.has(id) ? 1 : 2);
-  const sacrificable = remaining.filter((k) => k.accessKeyId !== input.currentKeyId).sort((a, b) => rank(a.accessKeyId) - rank(b.accessKeyId));
+  const rank = (k: AccessKey) => (isActive(k) ? 3 : 0) + (previous.has(k.accessKeyId) ? 0 : held.has(k.accessKeyId) ? 1 : 2);
+  const sacrificable = remaining.filter((k) => k.accessKeyId !== input.currentKeyId).sort((a, b) => rank(a) - rank(b));
   while (remaining.length >= MAX_KEYS_PER_USER) {
     const victim = sacrificable.shift();
     if (!victim) {
       // Unreachable with IAM's limit of two and one current key, kept as a guard.
       return { kind: 'fail', reason: `user ${input.userName} has no free access key slot`, accessKeyIds: remaining.map((k) => k.accessKeyId) };
     }
-    if (!held.has(victim.accessKeyId) && isActive(victim)) {
-      // A key no version holds is known to be ours only from tags (an adopted key): deleting it while
-      // active could be an outage for whoever uses it, so it must be deactivated first.
-      return {
-        kind: 'fail',
-        reason: `user ${input.userName} has no free access key slot: the active key ${victim.accessKeyId} is held by no version `
-          + 'of the secret, and making room would mean deleting it at once; deactivate it first (it is then deleted to make room)',
-        accessKeyIds: [victim.accessKeyId],
-      };
+    if (isActive(victim) && !input.revoke) {
+      // Held by a version, or the key the lifecycle retires: time (or releasing a hold) makes room, so the attempt is given up.
+      // An adopted key no version holds waits for an operator to deactivate it, and the retry then goes ahead.
+      const retired = held.has(victim.accessKeyId) || input.retiring?.accessKeyId === victim.accessKeyId;
+      return { kind: 'fail', reason: stillActive(input, victim.accessKeyId, held.has(victim.accessKeyId)), accessKeyIds: [victim.accessKeyId], abandon: retired };
     }
     deletions.push({
       accessKeyId: victim.accessKeyId,
-      reason: 'superseded key deleted to make room for the new key (IAM allows two per user)',
+      reason: input.revoke ? 'older key deleted at once by an emergency revoke, to make room for the new key (IAM allows two per user)'
+        : 'superseded key deleted to make room for the new key (IAM allows two per user)',
       wasActive: isActive(victim),
     });
     remaining.splice(remaining.indexOf(victim), 1);
     if (victim.accessKeyId === adoptKeyId) adoptKeyId = undefined;
   }
   return { kind: 'create', deletions, adoptKeyId };
+}
+
+/** Why a rotation cannot make room: the old key in the way is still active, and how to get it out of the way. */
+function stillActive(input: CreateInput, accessKeyId: string, held: boolean): string {
+  const retiring = input.retiring?.accessKeyId === accessKeyId ? input.retiring : undefined;
+  const why = retiring?.held ? 'an operator\'s hold keeps it active'
+    : retiring?.deactivationDueAt ? `its grace period ends at ${retiring.deactivationDueAt.toISOString()}, when the lifecycle deactivates it`
+      : held ? 'the lifecycle has not deactivated it yet'
+        : 'it is held by no version of the secret (an adopted key), so it is known to be this secret\'s from tags only';
+  const wait = retiring?.held ? 'release the hold (the lifecycle then deactivates it)'
+    : retiring?.deactivationDueAt ? 'rotate after it is deactivated'
+      : 'deactivate it first';
+  return `user ${input.userName} has no free access key slot: the old key ${accessKeyId} is still active (${why}), `
+    + `and a rotation never deletes an active key; ${wait}, or revoke (which replaces the current key and deletes ${accessKeyId} at once)`;
 }
 
 export interface OrphanEvidence {
@@ -332,7 +372,7 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
 }
 
 /** A hold that names a key holds that key only; one without a name holds whichever key is previous. */
-function holds(hold: string, accessKeyId: string): boolean {
+export function holds(hold: string, accessKeyId: string): boolean {
   const named = decodeFields(hold).id;
   return named === undefined || named === accessKeyId;
 }

@@ -11,13 +11,14 @@ import { RotatorContext, readCredentials } from './context';
 import {
   accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, Stage, Tags, userNameOf,
 } from './contract';
-import { planCreate, provenOrphan, revokeRequested } from './decide';
-import { KeyNotAccepted, SecretDescription } from './gateway';
+import { deactivationDueAt, holds, planCreate, provenOrphan, retirableKey, RetiringKey, revokeRequested, supersededAt } from './decide';
+import { AccessKey, KeyNotAccepted, SecretDescription } from './gateway';
 import {
   ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, keyProgressTag,
   labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
   StoredCredentials, versionWithLabel,
 } from './model';
+import { lifecycleInput } from './state';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 const STEPS: readonly string[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
@@ -132,6 +133,12 @@ export class RotationSteps {
       const evidence = { markerId: marker, key: markedKey, heldKeyIds: [...held.keys()], lastUse, attemptStartedAt };
       if (provenOrphan(evidence)) orphanKeyIds.push(markedKey.accessKeyId);
     }
+    const now = ctx.clock();
+    const request = parseRevokeRequest(secret.tags);
+    const revoke = revokeRequested(request, now, REVOKE_REQUEST_TTL_SECONDS);
+    if (request !== undefined && !revoke) {
+      ctx.logger.warn('a revoke request was ignored: it is older than an hour, from the future, or malformed', { secretId: secret.arn, request: secret.tags[Tags.REVOKE] });
+    }
     const plan = planCreate({
       userName,
       keys,
@@ -142,8 +149,15 @@ export class RotationSteps {
       previousHint: parsePreviousKeyHint(secret.tags)?.accessKeyId,
       orphanKeyIds,
       policy: registration.foreignKeyPolicy,
+      revoke,
+      retiring: retiringKey(registration, secret, keys),
     });
-    if (plan.kind === 'fail') throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
+    if (plan.kind === 'fail') {
+      // An AWSPENDING version left on an empty placeholder makes Secrets Manager refuse every later rotation of the secret:
+      // when the way out is to wait (or to release a hold), the attempt lets go of it, and the next rotation can start.
+      if (plan.abandon) await ctx.gateway.removeLabel(secret.arn, Stage.PENDING, token);
+      throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
+    }
 
     const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     for (const d of plan.deletions) {
@@ -151,13 +165,6 @@ export class RotationSteps {
       ctx.audit.record(EventType.DELETED, { ...detail, accessKeyId: d.accessKeyId, reason: d.reason, wasActive: d.wasActive });
       const version = held.get(d.accessKeyId);
       if (version) await ctx.gateway.removeLabel(secret.arn, d.accessKeyId, version);
-    }
-
-    const now = ctx.clock();
-    const request = parseRevokeRequest(secret.tags);
-    const revoke = revokeRequested(request, now, REVOKE_REQUEST_TTL_SECONDS);
-    if (request !== undefined && !revoke) {
-      ctx.logger.warn('a revoke request was ignored: it is older than an hour, from the future, or malformed', { secretId: secret.arn, request: secret.tags[Tags.REVOKE] });
     }
 
     const created = await ctx.gateway.createAccessKey(userName);
@@ -311,6 +318,19 @@ export class RotationSteps {
     await ctx.gateway.tag(secret.arn, tags);
     if (leftovers.length > 0) await ctx.gateway.untag(secret.arn, leftovers);
   }
+}
+
+/** The old key the lifecycle retires, with when its grace period ends (as the lifecycle proves it) and whether a hold keeps it. */
+function retiringKey(registration: Registration, secret: SecretDescription, keys: AccessKey[]): RetiringKey | undefined {
+  const input = lifecycleInput(registration, secret, keys);
+  const id = retirableKey(input);
+  if (!id) return undefined;
+  const superseded = supersededAt(input, id);
+  return {
+    accessKeyId: id,
+    deactivationDueAt: superseded && deactivationDueAt(registration, superseded),
+    held: input.hold !== undefined && holds(input.hold, id),
+  };
 }
 
 function requirePending(secret: SecretDescription, token: string): void {

@@ -7,7 +7,7 @@
  * grow to pay for it. The registry read of a cold start is counted apart.
  */
 import { Tags } from '../../src/rotation/contract';
-import { buildBundle, loadBundle } from '../support/bundle';
+import { buildBundle, fakeDateOnly, loadBundle } from '../support/bundle';
 import { MotoServer } from '../support/moto';
 import { MotoProxy } from '../support/moto-proxy';
 import { STEPS, World } from '../support/world';
@@ -65,16 +65,6 @@ test(`GIVEN the shipped bundle WHEN a secret rotates twice THEN each rotation ma
   expect(moto.cloudFormation.calls).toEqual(['DescribeStackResource']);
 });
 
-/** The simulated time of the steady state: only `Date` is faked, so the SDK's timers, moto and the proxy run as they do. */
-function fakeDateOnly(now: number): void {
-  jest.useFakeTimers({
-    now,
-    doNotFake: [
-      'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback',
-      'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout',
-    ],
-  });
-}
 const DAY = 86_400_000;
 
 test(`GIVEN the shipped bundle WHEN the lifecycle has deleted the previous key THEN the next rotation (the steady state) makes at most ${BUDGET} AWS calls, and the deletion no more than before`, async () => {

@@ -102,12 +102,13 @@ describe('further rotations', () => {
     expect((await world.tags(arn))[Tags.PREVIOUS_KEY]).toBe(`id=${first} superseded-at=${promotedAt.toISOString()}`);
   });
 
-  test('GIVEN two keys WHEN a third rotation comes before the lifecycle retired the oldest THEN the oldest is deleted to make room', async () => {
+  test('GIVEN two keys, the oldest deactivated WHEN a third rotation comes before the lifecycle deleted it THEN the oldest is deleted to make room', async () => {
     const { world, arn, h, check } = await setup();
     await rotate(world, h.rotator, arn);
     const first = (await world.credentials(arn, 'AWSCURRENT'))!.accessKeyId;
     await rotate(world, h.rotator, arn);
     const second = (await world.credentials(arn, 'AWSCURRENT'))!.accessKeyId;
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: first, Status: 'Inactive' }));
 
     await rotate(world, h.rotator, arn, check);
 
@@ -116,7 +117,7 @@ describe('further rotations', () => {
     expect(keys).not.toContain(first);
     expect((await world.stages(arn)).AWSPREVIOUS).toBe(second);
     expect(details(h)).toContainEqual(expect.objectContaining({
-      accessKeyId: first, wasActive: true, reason: expect.stringContaining('make room'),
+      accessKeyId: first, wasActive: false, reason: expect.stringContaining('make room'),
     }));
   });
 });

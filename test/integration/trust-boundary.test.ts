@@ -237,6 +237,9 @@ describe('finding 4: tags are trusted as configuration and state', () => {
   test('GIVEN Alice\'s secret tagged with user=bob (the old design\'s configuration) THEN the rotation still makes Alice\'s key for Alice\'s secret', async () => {
     const { world, alice, invoke, before } = await account();
     await tag(world, alice, { 'access-key-rotation:user': 'bob', 'access-key-rotation:foreign-keys': 'ADOPT', 'access-key-rotation:deactivate-after-seconds': '99999999999999999999' });
+    // The previous key's grace period is over (the lifecycle deactivated it), so the rotation may make room.
+    const previous = (await world.stages(alice)).AWSPREVIOUS!;
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: previous, Status: 'Inactive' }));
     const token = await world.startRotation(alice);
     for (const step of STEPS) await invoke({ Step: step, SecretId: alice, ClientRequestToken: token });
 

@@ -64,9 +64,37 @@ describe('planCreate', () => {
       expect(expectCreate(plan({ keys: [active(CURRENT)], currentKeyId: CURRENT })).deletions).toEqual([]);
     });
 
-    test('GIVEN the current key and an active previous key WHEN a rotation plans THEN the previous key is deleted to make room, reported as active', () => {
-      const p = expectCreate(plan({ keys: [active(CURRENT), active(PREVIOUS)], currentKeyId: CURRENT, previousKeyId: PREVIOUS }));
-      expect(p.deletions).toEqual([{ accessKeyId: PREVIOUS, reason: expect.stringMatching(/make room/), wasActive: true }]);
+    test('GIVEN the current key and an active previous key WHEN a rotation plans THEN it fails before deleting anything, naming the key and the way out', () => {
+      const p = expectFail(plan({ keys: [active(CURRENT), active(PREVIOUS)], currentKeyId: CURRENT, previousKeyId: PREVIOUS }));
+      expect(p).toMatchObject({ accessKeyIds: [PREVIOUS], abandon: true });
+      expect(p.reason).toMatch(new RegExp(`old key ${PREVIOUS} is still active .*a rotation never deletes an active key.*or revoke`));
+    });
+
+    test('GIVEN the previous key in its grace period WHEN a rotation plans THEN the failure says when the lifecycle deactivates it', () => {
+      const due = new Date('2025-03-08T00:00:00.000Z');
+      const p = expectFail(plan({
+        keys: [active(CURRENT), active(PREVIOUS)],
+        currentKeyId: CURRENT,
+        previousKeyId: PREVIOUS,
+        retiring: { accessKeyId: PREVIOUS, deactivationDueAt: due },
+      }));
+      expect(p.reason).toContain(`its grace period ends at ${due.toISOString()}, when the lifecycle deactivates it`);
+      expect(p.reason).toContain('rotate after it is deactivated');
+    });
+
+    test('GIVEN the previous key active again under an operator\'s hold WHEN a rotation plans THEN it fails, saying to release the hold', () => {
+      const p = expectFail(plan({
+        keys: [active(CURRENT), active(PREVIOUS)],
+        currentKeyId: CURRENT,
+        previousKeyId: PREVIOUS,
+        retiring: { accessKeyId: PREVIOUS, held: true },
+      }));
+      expect(p.reason).toMatch(/an operator's hold keeps it active.*release the hold/);
+    });
+
+    test('GIVEN an emergency revoke and an active previous key WHEN a rotation plans THEN the revoke deletes it at once, reported as active', () => {
+      const p = expectCreate(plan({ keys: [active(CURRENT), active(PREVIOUS)], currentKeyId: CURRENT, previousKeyId: PREVIOUS, revoke: true }));
+      expect(p.deletions).toEqual([{ accessKeyId: PREVIOUS, reason: expect.stringMatching(/emergency revoke.*make room/), wasActive: true }]);
     });
 
     test('GIVEN the current key and an inactive previous key WHEN a rotation plans THEN the previous key is deleted, reported as inactive', () => {
@@ -83,9 +111,14 @@ describe('planCreate', () => {
       expect(expectCreate(plan({ keys: [active(PREVIOUS)], previousKeyId: PREVIOUS })).deletions).toEqual([]);
     });
 
-    test('GIVEN two held keys and no current key WHEN a rotation plans THEN exactly one of them is deleted, the previous one first', () => {
-      const p = expectCreate(plan({ keys: [active(OLDER), active(PREVIOUS)], previousKeyId: PREVIOUS, heldKeyIds: [OLDER] }));
+    test('GIVEN two inactive held keys and no current key WHEN a rotation plans THEN exactly one of them is deleted, the previous one first', () => {
+      const p = expectCreate(plan({ keys: [inactive(OLDER), inactive(PREVIOUS)], previousKeyId: PREVIOUS, heldKeyIds: [OLDER] }));
       expect(deletedIds(p)).toEqual([PREVIOUS]);
+    });
+
+    test('GIVEN an active previous key and an inactive older held key WHEN a rotation plans THEN the inactive one makes room', () => {
+      const p = expectCreate(plan({ keys: [inactive(OLDER), active(PREVIOUS)], previousKeyId: PREVIOUS, heldKeyIds: [OLDER] }));
+      expect(deletedIds(p)).toEqual([OLDER]);
     });
 
     test('GIVEN keys held by versions and a FAIL policy WHEN a rotation plans THEN none of them is foreign', () => {
@@ -886,6 +919,15 @@ const foreignKeys = (input: CreateInput) =>
   input.keys.filter((k) => !input.heldKeyIds.includes(k.accessKeyId) && !input.orphanKeyIds.includes(k.accessKeyId));
 
 describe('planCreate properties', () => {
+  test('GIVEN any keys, labels, hints and policy WHEN a rotation that is not a revoke plans THEN no active key is deleted but a proven orphan', () => {
+    fc.assert(fc.property(createInputArb(), (input) => {
+      const deleted = deletedIds(planCreate(input));
+      for (const key of input.keys.filter((k) => k.status === ACTIVE && !input.orphanKeyIds.includes(k.accessKeyId))) {
+        expect(deleted).not.toContain(key.accessKeyId);
+      }
+    }), RUNS);
+  });
+
   test('GIVEN any keys, labels, hints and policy WHEN a rotation plans THEN the current key is never deleted', () => {
     fc.assert(fc.property(createInputArb(), (input) => {
       if (input.currentKeyId) expect(deletedIds(planCreate(input))).not.toContain(input.currentKeyId);

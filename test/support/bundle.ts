@@ -62,3 +62,18 @@ export function captureAnswers(): { answers: Answer[]; elsewhere: string[] } {
   });
   return { answers, elsewhere };
 }
+
+/**
+ * Simulated time for the shipped function, whose clock is `new Date()`: only
+ * `Date` is faked (advance it with `jest.setSystemTime`), so the SDK's timers,
+ * moto and the stand-ins run as they do. End it with `jest.useRealTimers()`.
+ */
+export function fakeDateOnly(now: number): void {
+  jest.useFakeTimers({
+    now,
+    doNotFake: [
+      'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback',
+      'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout',
+    ],
+  });
+}
