@@ -12,6 +12,7 @@ import { CliAws } from './cli-aws';
 import { CheckedKey, checkKey } from './credentials';
 import { CliError, ExitCode } from './errors';
 import { describeStack, Locator, Managed, stackName, Target, TRUSTED_STACKS_ENV } from './locate';
+import { forecastRotation, KeyFate } from './plan';
 import { findServing, Serving } from './served';
 import { Defaults, Stage, Tags } from '../rotation/contract';
 import type { SecretDescription } from '../rotation/gateway';
@@ -46,6 +47,8 @@ export interface ChangeResult {
   readonly stack: string;
   readonly accessKeyId?: string;
   readonly message: string;
+  /** rotate and revoke: what happens to each of the user's keys, and to the new one. */
+  readonly plan?: KeyFate[];
 }
 
 // ---- status ------------------------------------------------------------------------
@@ -140,33 +143,56 @@ export class Operator {
 
   // ---- rotate and revoke ---------------------------------------------------------------
 
-  /** Secrets Manager rotates now, with the secret's own function and schedule. */
+  /**
+   * Secrets Manager rotates now, with the secret's own function and schedule.
+   * The state is read first and the function's own rule (`planCreate`) says
+   * what happens to each key: a rotation it would refuse is refused here,
+   * before anything starts, with the way out.
+   */
   async rotate(target: Target, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, rotating } = await this.read(target);
-    this.refuseDuringRotation(rotating, m);
-    const base = this.base('rotate', m);
-    const then = `a new key becomes current; the old one is deactivated ${days(m.registration.deactivateAfterSeconds)} later`;
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would start a rotation of ${m.userName}'s key ${where(m)}: ${then}` };
-    await this.aws.rotateNow(m.registration.secretArn);
-    return { ...base, dryRun: false, changed: true, message: `a rotation of ${m.userName}'s key starts now ${where(m)}: ${then}` };
+    return this.startRotation('rotate', target, options);
   }
 
-  /** Rotates now and deactivates the old key at once (deleted at the next lifecycle run). */
+  /**
+   * Rotates now as an emergency revoke: the old key in the way is deleted at
+   * once, active or not, and the current key is deactivated as soon as the
+   * new one is made current (deleted at the next lifecycle run).
+   */
   async revoke(target: Target, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state, secret, rotating } = await this.read(target);
+    return this.startRotation('revoke', target, options);
+  }
+
+  private async startRotation(command: 'rotate' | 'revoke', target: Target, options: ChangeOptions): Promise<ChangeResult> {
+    const revoke = command === 'revoke';
+    const { m, state, input, secret, rotating } = await this.read(target);
     this.refuseDuringRotation(rotating, m);
+    const now = this.now();
     const current = state.keys.find((k) => k.role === 'current')?.accessKeyId;
-    const base = { ...this.base('revoke', m), accessKeyId: current };
-    // A revoke is the way out of a leak: what other secrets say can warn, never stop it (a look-alike could otherwise keep a leaked key alive).
-    const alsoServed = current ? (await findServing(this.aws, [current], secret)).serving.filter((x) => x.secretArn !== secret.arn) : [];
-    const what = `revoke ${m.userName}'s current key ${current ?? '(none yet)'} ${where(m)}: a new key becomes current and the old one is deactivated at once, `
-      + 'then deleted at the next lifecycle run; every consumer must read the new key from the secret'
-      + alsoServed.map((x) => `; ${x.accessKeyId} is also ${x.stage} of secret ${x.secretName}, whose consumers lose it too`).join('');
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would ${what}` };
-    await this.confirm(what, 'Revoke', m, options);
-    await this.aws.tag(m.registration.secretArn, { [Tags.REVOKE]: formatRevokeRequest(this.now()) });
+    const forecast = forecastRotation(m.registration, state, secret, input, now, revoke);
+    if (forecast.kind === 'refused') {
+      throw new CliError(ExitCode.REFUSED, `${revoke ? 'a revoke' : 'a rotation'} of ${m.userName}'s key ${where(m)} would fail before changing anything: `
+        + `${forecast.reason}; nothing was started`);
+    }
+    // What other library secrets say of the keys it turns off can warn, never stop it: a look-alike could otherwise keep a leaked key alive.
+    const turnedOff = [...forecast.deleted, ...(revoke && current ? [current] : [])];
+    const others = turnedOff.length === 0 ? [] : (await findServing(this.aws, turnedOff, secret)).serving.filter((x) => x.secretArn !== secret.arn);
+    const plan: KeyFate[] = forecast.keys.map((k) => {
+      const also = others.filter((x) => x.accessKeyId === k.accessKeyId).map((x) => `; it is also ${x.stage} of secret ${x.secretName}, whose consumers lose it too`);
+      return { ...k, then: k.then + also.join('') };
+    });
+    const base = { ...this.base(command, m), ...(revoke ? { accessKeyId: current } : {}), plan };
+    const what = revoke
+      ? `revoke ${m.userName}'s current key ${current ?? '(none yet)'} ${where(m)}: every consumer must read the new key from the secret`
+      : `rotate ${m.userName}'s key ${where(m)}`;
+    const details = plan.map((k) => `  ${k.accessKeyId ?? 'a new key'} (${k.stage === 'new' ? 'created by the rotation' : `${k.status}, ${k.stage}`}): ${k.then}`);
+    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: [`would ${what}`, ...details].join('\n') };
+    await this.confirm(what, revoke ? 'Revoke' : 'Rotate', m, options, details);
+    if (revoke) await this.aws.tag(m.registration.secretArn, { [Tags.REVOKE]: formatRevokeRequest(now) });
     await this.aws.rotateNow(m.registration.secretArn);
-    return { ...base, dryRun: false, changed: true, message: `revoked ${where(m)}: the rotation started; ${current ?? 'no key'} is deactivated when it finishes` };
+    const started = revoke
+      ? `revoked ${where(m)}: the rotation started; ${current ?? 'no key'} is deactivated when it finishes`
+      : `a rotation of ${m.userName}'s key starts now ${where(m)}`;
+    return { ...base, dryRun: false, changed: true, message: [started, ...details].join('\n') };
   }
 
   // ---- the console's key actions ------------------------------------------------------------
@@ -339,12 +365,13 @@ export class Operator {
   }
 
   /** Asks on a terminal (the question names the user, the secret and the stack); without one, refuses unless --yes. */
-  private async confirm(what: string, verb: string, m: Managed, options: ChangeOptions): Promise<void> {
+  private async confirm(what: string, verb: string, m: Managed, options: ChangeOptions, details: string[] = []): Promise<void> {
     if (options.yes) return;
     if (!this.io.interactive) {
-      throw new CliError(ExitCode.REFUSED, `this command needs a confirmation to ${what}: run it in a terminal, or pass --yes; nothing was changed`);
+      throw new CliError(ExitCode.REFUSED, `this command needs a confirmation to ${what}${details.length ? ' (--dry-run says what happens to each key)' : ''}: `
+        + 'run it in a terminal, or pass --yes; nothing was changed');
     }
-    const answer = (await this.io.ask(`${what}.\n${confirmationContext(m)}\n${verb}? [y/N] `)).trim().toLowerCase();
+    const answer = (await this.io.ask([`${what}${details.length ? ':' : '.'}`, ...details, confirmationContext(m), `${verb}? [y/N] `].join('\n'))).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') throw new CliError(ExitCode.REFUSED, 'not confirmed; nothing was changed');
   }
 }

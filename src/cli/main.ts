@@ -107,11 +107,13 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 not found or not managed, 4 access denied,
     });
 
   changing(program.command('rotate'))
-    .description('rotate now: Secrets Manager runs the rotation with the secret\'s function; the old key follows its lifecycle')
+    .description('rotate now: says what happens to each key (the old key in the way is deleted at once if inactive; if it is still active the '
+      + 'rotation is refused, naming the way out), asks, then Secrets Manager runs the rotation with the secret\'s function')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.rotate(target(o), o)));
 
   changing(program.command('revoke'))
-    .description('rotate now and deactivate the old key at once (deleted at the next lifecycle run): for a leaked key')
+    .description('rotate now as an emergency, for a leaked key: the old key in the way is deleted at once, active or not, and the current key '
+      + 'is deactivated as soon as the new one is current (deleted at the next lifecycle run); says what happens to each key, and asks')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.revoke(target(o), o)));
 
   changing(program.command('deactivate'))

@@ -9,6 +9,7 @@ import { execFileSync } from 'child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import {
   CreateSecretCommand, PutSecretValueCommand, RotateSecretCommand, TagResourceCommand, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -17,7 +18,9 @@ import { fromProcess } from '@aws-sdk/credential-provider-process';
 import { CliAws } from '../../src/cli/cli-aws';
 import { Io, Operator } from '../../src/cli/commands';
 import { Locator } from '../../src/cli/locate';
-import { Env, Tags } from '../../src/rotation/contract';
+import { utc } from '../../src/cli/plan';
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
+import { Env, Registration, Tags } from '../../src/rotation/contract';
 import { buildBundle } from '../support/bundle';
 import { CLI, CliOptions, runCli } from '../support/cli';
 import { FUNCTION_LOGICAL_ID } from '../support/cloudformation';
@@ -53,13 +56,13 @@ interface Deployed {
 }
 
 /** Users with a managed secret each, registered, the function deployed, and the first key made (the rotation at deploy). */
-async function deploy(users: { name: string; path?: string; owner?: string }[], rotations = 1): Promise<Deployed> {
+async function deploy(users: { name: string; path?: string; owner?: string; config?: Partial<Registration> }[], rotations = 1): Promise<Deployed> {
   const world = new World();
   const h = makeRotator({ clock: new SimulatedClock(new Date()) });
   const arns: Record<string, string> = {};
   for (const u of users) {
     await world.createUser(u.name, u.path);
-    arns[u.name] = await world.createManagedSecret(u.name, u.owner ? { owner: u.owner } : {});
+    arns[u.name] = await world.createManagedSecret(u.name, { ...u.config, ...(u.owner ? { owner: u.owner } : {}) });
   }
   await world.deployFunction();
   for (const u of users) for (let i = 0; i < rotations; i++) await rotate(world, h.rotator, arns[u.name]);
@@ -161,8 +164,8 @@ describe('rotate and revoke', () => {
     const d = await deploy([{ name: 'alice' }]);
     const before = await d.world.stages(d.arns.alice);
 
-    const r = await d.cli(['rotate', '--user', 'alice']);
-    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('a rotation of alice\'s key starts now') });
+    const r = await d.cli(['rotate', '--user', 'alice', '--yes']);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^a rotation of alice's key starts now \(stack Stack, secret access-keys\/alice-\w{6}\)\n/) });
     await d.finishRotation('alice');
 
     const after = await d.world.stages(d.arns.alice);
@@ -173,16 +176,30 @@ describe('rotate and revoke', () => {
     expect(call.body).toMatchObject({ SecretId: d.arns.alice });
   });
 
-  test('GIVEN --dry-run THEN nothing starts', async () => {
+  test('GIVEN --dry-run THEN it says what happens to each key, with dates, and nothing starts', async () => {
     const d = await deploy([{ name: 'alice' }]);
+    const current = (await d.world.stages(d.arns.alice)).AWSCURRENT!;
+    const deactivated = new Date(d.h.clock.now().getTime() + 7 * DAY);
     const r = await d.cli(['rotate', '--user', 'alice', '--dry-run', '--output', 'json']);
-    expect(json(r.stdout)).toMatchObject({
+    expect(json(r.stdout)).toEqual({
       command: 'rotate',
       dryRun: true,
       changed: false,
+      secretArn: d.arns.alice,
       userName: 'alice',
       stack: moto.cloudFormation.stackId,
-      message: expect.stringMatching(/^would start a rotation of alice's key \(stack Stack, secret access-keys\/alice-\w{6}\): a new key becomes current/),
+      plan: [
+        { status: 'new', stage: 'new', then: 'created, tested, and made current (AWSCURRENT)' },
+        {
+          accessKeyId: current,
+          status: 'Active',
+          stage: 'current',
+          then: `becomes the previous key: active for 7 days more (until about ${utc(deactivated)}), then deactivated, `
+            + `and deleted 14 days later (about ${utc(new Date(deactivated.getTime() + 14 * DAY))})`,
+        },
+      ],
+      message: expect.stringMatching(new RegExp('^would rotate alice\'s key \\(stack Stack, secret access-keys/alice-\\w{6}\\)\n'
+        + `  a new key \\(created by the rotation\\): created, tested, and made current \\(AWSCURRENT\\)\n  ${current} \\(Active, current\\): becomes the previous key`)),
     });
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
     const revoke = await d.cli(['revoke', '--user', 'alice', '--dry-run']);
@@ -233,6 +250,111 @@ describe('rotate and revoke', () => {
       stderr: expect.stringMatching(/^error: this command needs a confirmation to revoke alice's current key AKIA\w+ \(stack Stack, secret access-keys\/alice-\w{6}\): .*run it in a terminal, or pass --yes/),
     });
     expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.REVOKE);
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+  });
+});
+
+describe('rotate and revoke say what happens to each key, and refuse what the function would refuse', () => {
+  test('GIVEN an inactive old key WHEN rotate THEN it says the old key is deleted at once and when its retention would have ended; the rotation does just that', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await d.world.stages(d.arns.alice);
+    d.h.clock.advance(8 * DAY);
+    await d.h.rotator.lifecycle(); // the grace period is over: deactivated
+    const retention = json((await d.cli(['status', '--output', 'json'])).stdout).secrets[0].next;
+    expect(retention).toMatchObject({ action: 'delete', accessKeyId: old, due: false });
+
+    const r = await d.cli(['rotate', '--user', 'alice', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`\n  ${old} (Inactive, previous): deleted at once to make room (IAM allows two keys per user); `
+      + `its retention would have ended ${utc(new Date(retention.at))}\n`);
+    expect(r.stdout).toContain(`\n  ${current} (Active, current): becomes the previous key: active for 7 days more`);
+
+    expect((await d.cli(['rotate', '--user', 'alice', '--yes'])).code).toBe(0);
+    await d.finishRotation('alice');
+    expect(await d.world.keyStatus('alice', old!)).toBeUndefined();
+    expect(await d.world.stages(d.arns.alice)).toMatchObject({ AWSPREVIOUS: current });
+    expect(await d.world.keyStatus('alice', current!)).toBe('Active');
+  });
+
+  test('GIVEN an old key still in its grace period WHEN rotate THEN it is refused (exit 7) before anything starts, naming the key, the date it is deactivated and the ways out', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
+    for (const args of [['--yes'], ['--dry-run']]) {
+      const r = await d.cli(['rotate', '--user', 'alice', ...args]);
+      expect(r).toMatchObject({ code: 7, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp('^error: a rotation of alice\'s key \\(stack Stack, secret access-keys/alice-\\w{6}\\) would fail before changing anything: '
+        + `user alice has no free access key slot: the old key ${old} is still active \\(its grace period ends at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, when the lifecycle deactivates it\\), `
+        + `and a rotation never deletes an active key; rotate after it is deactivated, or revoke \\(which replaces the current key and deletes ${old} at once\\); nothing was started\n$`));
+    }
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+    expect(await d.world.keyStatus('alice', old)).toBe('Active');
+  });
+
+  test('GIVEN an old key active again under an operator\'s hold WHEN rotate THEN it is refused, saying to release the hold', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    d.h.clock.advance(8 * DAY);
+    await d.h.rotator.lifecycle();
+    expect((await d.cli(['activate', '--user', 'alice'])).code).toBe(0);
+    const r = await d.cli(['rotate', '--user', 'alice', '--yes']);
+    expect(r).toMatchObject({ code: 7, stderr: expect.stringContaining('is still active (an operator\'s hold keeps it active), and a rotation never deletes an active key; release the hold') });
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+  });
+
+  test('GIVEN a key made by hand WHEN rotate THEN the registration\'s foreignKeyPolicy decides: FAIL refuses naming it, DELETE_INACTIVE says an inactive one is deleted', async () => {
+    const d = await deploy([{ name: 'alice' }, { name: 'bob', config: { foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE } }]);
+    const handMade = await d.world.createForeignKey('alice');
+    expect(await d.cli(['rotate', '--user', 'alice', '--yes'])).toMatchObject({
+      code: 7,
+      stderr: expect.stringContaining(`would fail before changing anything: user alice has access keys this library did not create: ${handMade.accessKeyId} (Active); `
+        + 'delete them, or choose a foreign key policy (DELETE_INACTIVE, ADOPT); nothing was started'),
+    });
+    const bobs = await d.world.createForeignKey('bob');
+    await d.world.iam.send(new UpdateAccessKeyCommand({ UserName: 'bob', AccessKeyId: bobs.accessKeyId, Status: 'Inactive' }));
+    expect((await d.cli(['rotate', '--user', 'bob', '--dry-run'])).stdout)
+      .toContain(`  ${bobs.accessKeyId} (Inactive, foreign): deleted at once: an inactive key this library did not create, which foreignKeyPolicy DELETE_INACTIVE deletes`);
+  });
+
+  test('GIVEN an old key in its grace period WHEN revoke THEN it says that key is deleted at once though active and the current key is deactivated when the new one is current; the revoke does that', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const { AWSCURRENT: leaked, AWSPREVIOUS: old } = await d.world.stages(d.arns.alice);
+    const plan = json((await d.cli(['revoke', '--user', 'alice', '--dry-run', '--output', 'json'])).stdout).plan;
+    expect(plan).toHaveLength(3);
+    expect(plan[0]).toEqual({ status: 'new', stage: 'new', then: 'created, tested, and made current (AWSCURRENT)' });
+    expect(plan).toEqual(expect.arrayContaining([
+      { accessKeyId: old, status: 'Active', stage: 'previous', then: 'deleted at once by the revoke, though active, to make room (IAM allows two keys per user)' },
+      {
+        accessKeyId: leaked,
+        status: 'Active',
+        stage: 'current',
+        then: 'becomes the previous key and is deactivated as soon as the new key is made current, then deleted at the next lifecycle run',
+      },
+    ]));
+    expect((await d.cli(['revoke', '--user', 'alice', '--yes'])).code).toBe(0);
+    await d.finishRotation('alice');
+    expect(await d.world.keyStatus('alice', old!)).toBeUndefined();
+    expect(await d.world.keyStatus('alice', leaked!)).toBe('Inactive');
+  });
+
+  test('GIVEN rotate without --yes WHEN there is no terminal THEN it refuses (exit 7); on a terminal it asks, listing each key\'s fate and the stack', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    const current = (await d.world.stages(d.arns.alice)).AWSCURRENT!;
+    expect(await d.cli(['rotate', '--user', 'alice'])).toMatchObject({
+      code: 7,
+      stderr: expect.stringMatching(/^error: this command needs a confirmation to rotate alice's key \(stack Stack, secret access-keys\/alice-\w{6}\) \(--dry-run says what happens to each key\): run it in a terminal, or pass --yes/),
+    });
+    const questions: string[] = [];
+    const io: Io = { interactive: true, out: () => undefined, err: () => undefined, ask: async (q) => { questions.push(q); return ''; } };
+    const aws = CliAws.connect({});
+    await expect(new Operator(aws, new Locator(aws), io, d.h.clock.now).rotate({ user: 'alice' }, {})).rejects.toMatchObject({ exitCode: 7 });
+    expect(questions[0].split('\n')).toEqual([
+      expect.stringMatching(/^rotate alice's key \(stack Stack, secret access-keys\/alice-\w{6}\):$/),
+      '  a new key (created by the rotation): created, tested, and made current (AWSCURRENT)',
+      expect.stringMatching(`^  ${current} \\(Active, current\\): becomes the previous key: active for 7 days more`),
+      '  user:   arn:aws:iam::123456789012:user/alice',
+      `  secret: ${d.arns.alice}`,
+      `  stack:  Stack (${moto.cloudFormation.stackId})`,
+      'Rotate? [y/N] ',
+    ]);
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
   });
 });
