@@ -202,7 +202,7 @@ export class Operator {
     const { m, state, secret } = await this.read(target);
     const key = this.pick(state, keyId, (k) => k.role === 'previous' && k.status !== INACTIVE, 'an active old key');
     const base = { ...this.base('deactivate', m), accessKeyId: key.accessKeyId };
-    if (key.status === INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already inactive` };
+    if (key.status === INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already inactive ${where(m)}` };
     await this.refuseServed([key.accessKeyId], m, secret);
     const after = key.role === 'previous'
       ? `the lifecycle deletes it ${days(m.registration.deleteAfterSeconds)} after its grace period ends, unless it is made active again`
@@ -226,7 +226,7 @@ export class Operator {
       throw new CliError(ExitCode.REFUSED, `${key.accessKeyId} was revoked: the lifecycle deletes it at its next run whether it is active or not. `
         + 'Consumers must use the current key');
     }
-    if (key.status !== INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already active` };
+    if (key.status !== INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already active ${where(m)}` };
     const hold = key.role !== 'current' && key.role !== 'pending';
     const what = `activate ${m.userName}'s ${key.role} key ${key.accessKeyId} ${where(m)}`
       + (hold ? `, holding the lifecycle off it (tag ${Tags.HOLD}) until you run release` : '');
@@ -288,7 +288,7 @@ export class Operator {
       ...base,
       dryRun: false,
       changed: deleted,
-      message: deleted ? `deleted ${key.accessKeyId} ${where(m)}` : `${key.accessKeyId} was already gone`,
+      message: deleted ? `deleted ${key.accessKeyId} ${where(m)}` : `${key.accessKeyId} was already gone ${where(m)}`,
     };
   }
 
