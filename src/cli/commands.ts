@@ -3,15 +3,20 @@
  * the trust model allows, decided from the same read model as the rotation
  * function (`readSecretState`), so the operator and the automation never
  * disagree on what a state means. Every command that changes something reads
- * first, refuses what is unsafe, asks for confirmation, and with --dry-run
- * changes nothing.
+ * first, refuses what is unsafe (a key any library secret serves is never
+ * turned off: `served.ts`), asks for confirmation naming the user, the secret
+ * and the stack, and with --dry-run changes nothing.
  */
 import { PromisePool } from '@supercharge/promise-pool';
 import { CliAws } from './cli-aws';
+import { CheckedKey, checkKey } from './credentials';
 import { CliError, ExitCode } from './errors';
-import { Locator, Managed, Target } from './locate';
+import { describeStack, Locator, Managed, stackName, Target, TRUSTED_STACKS_ENV } from './locate';
+import { forecastRotation, KeyFate } from './plan';
+import { findServing, Serving } from './served';
 import { Defaults, Stage, Tags } from '../rotation/contract';
-import { encodeFields, formatRevokeRequest, INACTIVE, parseCredentials } from '../rotation/model';
+import type { SecretDescription } from '../rotation/gateway';
+import { encodeFields, formatRevokeRequest, INACTIVE } from '../rotation/model';
 import { KeyState, nextTransition, NextTransition, readSecretState, SecretState } from '../rotation/state';
 
 /** How the CLI talks to the person (or script) running it. */
@@ -38,8 +43,12 @@ export interface ChangeResult {
   readonly changed: boolean;
   readonly secretArn: string;
   readonly userName: string;
+  /** The stack whose registry the secret was found in (its id, or the name the operator gave). */
+  readonly stack: string;
   readonly accessKeyId?: string;
   readonly message: string;
+  /** rotate and revoke: what happens to each of the user's keys, and to the new one. */
+  readonly plan?: KeyFate[];
 }
 
 // ---- status ------------------------------------------------------------------------
@@ -134,52 +143,75 @@ export class Operator {
 
   // ---- rotate and revoke ---------------------------------------------------------------
 
-  /** Secrets Manager rotates now, with the secret's own function and schedule. */
+  /**
+   * Secrets Manager rotates now, with the secret's own function and schedule.
+   * The state is read first and the function's own rule (`planCreate`) says
+   * what happens to each key: a rotation it would refuse is refused here,
+   * before anything starts, with the way out.
+   */
   async rotate(target: Target, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, rotating } = await this.read(target);
-    this.refuseDuringRotation(rotating, m);
-    const base = { command: 'rotate', secretArn: m.registration.secretArn, userName: m.userName };
-    const then = `a new key becomes current; the old one is deactivated ${days(m.registration.deactivateAfterSeconds)} later`;
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would start a rotation of ${m.userName}'s key: ${then}` };
-    await this.aws.rotateNow(m.registration.secretArn);
-    return { ...base, dryRun: false, changed: true, message: `a rotation of ${m.userName}'s key starts now: ${then}` };
+    return this.startRotation('rotate', target, options);
   }
 
-  /** Rotates now and deactivates the old key at once (deleted at the next lifecycle run). */
+  /**
+   * Rotates now as an emergency revoke: the old key in the way is deleted at
+   * once, active or not, and the current key is deactivated as soon as the
+   * new one is made current (deleted at the next lifecycle run).
+   */
   async revoke(target: Target, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state, rotating } = await this.read(target);
+    return this.startRotation('revoke', target, options);
+  }
+
+  private async startRotation(command: 'rotate' | 'revoke', target: Target, options: ChangeOptions): Promise<ChangeResult> {
+    const revoke = command === 'revoke';
+    const { m, state, input, secret, rotating } = await this.read(target);
     this.refuseDuringRotation(rotating, m);
+    const now = this.now();
     const current = state.keys.find((k) => k.role === 'current')?.accessKeyId;
-    const base = { command: 'revoke', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: current };
-    const what = `revoke ${m.userName}'s current key ${current ?? '(none yet)'}: a new key becomes current and the old one is deactivated at once, `
-      + 'then deleted at the next lifecycle run; every consumer must read the new key from the secret';
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would ${what}` };
-    await this.confirm(`${what}. Revoke?`, options);
-    await this.aws.tag(m.registration.secretArn, { [Tags.REVOKE]: formatRevokeRequest(this.now()) });
+    const forecast = forecastRotation(m.registration, state, secret, input, now, revoke);
+    if (forecast.kind === 'refused') {
+      throw new CliError(ExitCode.REFUSED, `${revoke ? 'a revoke' : 'a rotation'} of ${m.userName}'s key ${where(m)} would fail before changing anything: `
+        + `${forecast.reason}; nothing was started`);
+    }
+    // What other library secrets say of the keys it turns off can warn, never stop it: a look-alike could otherwise keep a leaked key alive.
+    const turnedOff = [...forecast.deleted, ...(revoke && current ? [current] : [])];
+    const others = turnedOff.length === 0 ? [] : (await findServing(this.aws, turnedOff, secret)).serving.filter((x) => x.secretArn !== secret.arn);
+    const plan: KeyFate[] = forecast.keys.map((k) => {
+      const also = others.filter((x) => x.accessKeyId === k.accessKeyId).map((x) => `; it is also ${x.stage} of secret ${x.secretName}, whose consumers lose it too`);
+      return { ...k, then: k.then + also.join('') };
+    });
+    const base = { ...this.base(command, m), ...(revoke ? { accessKeyId: current } : {}), plan };
+    const what = revoke
+      ? `revoke ${m.userName}'s current key ${current ?? '(none yet)'} ${where(m)}: every consumer must read the new key from the secret`
+      : `rotate ${m.userName}'s key ${where(m)}`;
+    const details = plan.map((k) => `  ${k.accessKeyId ?? 'a new key'} (${k.stage === 'new' ? 'created by the rotation' : `${k.status}, ${k.stage}`}): ${k.then}`);
+    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: [`would ${what}`, ...details].join('\n') };
+    await this.confirm(what, revoke ? 'Revoke' : 'Rotate', m, options, details);
+    if (revoke) await this.aws.tag(m.registration.secretArn, { [Tags.REVOKE]: formatRevokeRequest(now) });
     await this.aws.rotateNow(m.registration.secretArn);
-    return { ...base, dryRun: false, changed: true, message: `revoked: the rotation started; ${current ?? 'no key'} is deactivated when it finishes` };
+    const started = revoke
+      ? `revoked ${where(m)}: the rotation started; ${current ?? 'no key'} is deactivated when it finishes`
+      : `a rotation of ${m.userName}'s key starts now ${where(m)}`;
+    return { ...base, dryRun: false, changed: true, message: [started, ...details].join('\n') };
   }
 
   // ---- the console's key actions ------------------------------------------------------------
 
-  /** Make inactive: the old key by default; the current key only with --force. */
+  /** Make inactive: the old key by default; never a key a library secret serves. */
   async deactivate(target: Target, keyId: string | undefined, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state } = await this.read(target);
+    const { m, state, secret } = await this.read(target);
     const key = this.pick(state, keyId, (k) => k.role === 'previous' && k.status !== INACTIVE, 'an active old key');
-    const base = { command: 'deactivate', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: key.accessKeyId };
-    if (key.status === INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already inactive` };
-    if ((key.role === 'current' || key.role === 'pending') && !options.force) {
-      throw new CliError(ExitCode.REFUSED, `${key.accessKeyId} is ${m.userName}'s ${key.role} key: deactivating it stops every consumer. `
-        + 'To replace it, run revoke; to deactivate it anyway, add --force');
-    }
+    const base = { ...this.base('deactivate', m), accessKeyId: key.accessKeyId };
+    if (key.status === INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already inactive ${where(m)}` };
+    await this.refuseServed([key.accessKeyId], m, secret);
     const after = key.role === 'previous'
       ? `the lifecycle deletes it ${days(m.registration.deleteAfterSeconds)} after its grace period ends, unless it is made active again`
-      : 'nothing rotates it back: activate it again or rotate';
-    const what = `deactivate ${m.userName}'s ${key.role} key ${key.accessKeyId}; ${after}`;
+      : 'nothing makes it active again: activate it if something still needs it';
+    const what = `deactivate ${m.userName}'s ${key.role} key ${key.accessKeyId} ${where(m)}; ${after}`;
     if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would ${what}` };
-    await this.confirm(`${what}. Deactivate?`, options);
+    await this.confirm(what, 'Deactivate', m, options);
     await this.aws.setAccessKeyStatus(m.userName, key.accessKeyId, 'Inactive');
-    return { ...base, dryRun: false, changed: true, message: `deactivated ${key.accessKeyId}; ${after}` };
+    return { ...base, dryRun: false, changed: true, message: `deactivated ${key.accessKeyId} ${where(m)}; ${after}` };
   }
 
   /**
@@ -189,14 +221,14 @@ export class Operator {
   async activate(target: Target, keyId: string | undefined, options: ChangeOptions): Promise<ChangeResult> {
     const { m, state, input } = await this.read(target);
     const key = this.pick(state, keyId, (k) => k.role === 'previous' && k.status === INACTIVE, 'an inactive old key');
-    const base = { command: 'activate', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: key.accessKeyId };
+    const base = { ...this.base('activate', m), accessKeyId: key.accessKeyId };
     if (input.staged.revokedPredecessor && key.accessKeyId === input.staged.previous) {
       throw new CliError(ExitCode.REFUSED, `${key.accessKeyId} was revoked: the lifecycle deletes it at its next run whether it is active or not. `
         + 'Consumers must use the current key');
     }
-    if (key.status !== INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already active` };
+    if (key.status !== INACTIVE) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${key.accessKeyId} is already active ${where(m)}` };
     const hold = key.role !== 'current' && key.role !== 'pending';
-    const what = `activate ${m.userName}'s ${key.role} key ${key.accessKeyId}`
+    const what = `activate ${m.userName}'s ${key.role} key ${key.accessKeyId} ${where(m)}`
       + (hold ? `, holding the lifecycle off it (tag ${Tags.HOLD}) until you run release` : '');
     if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would ${what}` };
     if (hold) {
@@ -205,14 +237,14 @@ export class Operator {
       await this.aws.tag(m.registration.secretArn, { [Tags.HOLD]: value.length <= 256 ? value : encodeFields({ 'id': key.accessKeyId, 'held-at': this.now().toISOString() }) });
     }
     await this.aws.setAccessKeyStatus(m.userName, key.accessKeyId, 'Active');
-    return { ...base, dryRun: false, changed: true, message: `activated ${key.accessKeyId}${hold ? '; held until release' : ''}` };
+    return { ...base, dryRun: false, changed: true, message: `activated ${key.accessKeyId} ${where(m)}${hold ? '; held until release' : ''}` };
   }
 
   /** Removes the hold: the lifecycle resumes (a key active again is deactivated anew, then deleted later). */
   async release(target: Target, options: ChangeOptions): Promise<ChangeResult> {
     const { m, state, input } = await this.read(target);
-    const base = { command: 'release', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: state.retiring?.accessKeyId };
-    if (state.hold === undefined) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${m.userName}'s secret has no hold` };
+    const base = { ...this.base('release', m), accessKeyId: state.retiring?.accessKeyId };
+    if (state.hold === undefined) return { ...base, dryRun: !!options.dryRun, changed: false, message: `${m.userName}'s secret has no hold ${where(m)}` };
     const id = state.retiring?.accessKeyId;
     const key = state.keys.find((k) => k.accessKeyId === id);
     const progress = input.progress;
@@ -223,50 +255,55 @@ export class Operator {
     const after = key && key.status !== INACTIVE && progress.deactivatedAt
       ? `${id} is deactivated again at the next lifecycle run and deleted ${days(m.registration.deleteAfterSeconds)} later`
       : 'the lifecycle resumes at its next run';
-    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would remove the hold '${state.hold}'; ${after}` };
+    if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would remove the hold '${state.hold}' ${where(m)}; ${after}` };
     await this.aws.untag(m.registration.secretArn, [Tags.HOLD]);
-    return { ...base, dryRun: false, changed: true, message: `released; ${after}` };
+    return { ...base, dryRun: false, changed: true, message: `released ${where(m)}; ${after}` };
   }
 
   /**
    * Delete (cannot be undone): an inactive key after a confirmation; an active
-   * key only with --force and the key id typed as a second confirmation.
+   * key only with --force and the key id typed as a second confirmation;
+   * never a key a library secret serves.
    */
   async delete(target: Target, keyId: string | undefined, options: ChangeOptions): Promise<ChangeResult> {
-    const { m, state } = await this.read(target);
+    const { m, state, secret } = await this.read(target);
     const key = this.pick(state, keyId, (k) => k.role === 'previous' && k.status === INACTIVE, 'an inactive old key');
-    const base = { command: 'delete', secretArn: m.registration.secretArn, userName: m.userName, accessKeyId: key.accessKeyId };
+    const base = { ...this.base('delete', m), accessKeyId: key.accessKeyId };
+    await this.refuseServed([key.accessKeyId], m, secret);
     const active = key.status !== INACTIVE;
     if (active && !options.force) {
-      throw new CliError(ExitCode.REFUSED, `${key.accessKeyId} is active${key.role === 'current' ? ` and is ${m.userName}'s current key` : ''}: `
-        + 'deactivate it first and check nothing breaks, or add --force (you will be asked to type the key id)');
+      throw new CliError(ExitCode.REFUSED, `${key.accessKeyId} is active: deactivate it first and check nothing breaks, `
+        + 'or add --force (you will be asked to type the key id)');
     }
-    const what = `delete ${m.userName}'s ${active ? 'ACTIVE ' : ''}${key.role} key ${key.accessKeyId}; this cannot be undone`
-      + (key.role === 'current' ? ', and every consumer of the secret stops working until the next rotation' : '');
+    const what = `delete ${m.userName}'s ${active ? 'ACTIVE ' : ''}${key.role} key ${key.accessKeyId} ${where(m)}; this cannot be undone`;
     if (options.dryRun) return { ...base, dryRun: true, changed: false, message: `would ${what}` };
     if (active) {
-      const typed = await this.io.ask(`${what}.\nType the key id to delete it: `);
+      const typed = await this.io.ask(`${what}.\n${confirmationContext(m)}\nType the key id to delete it: `);
       if (typed.trim() !== key.accessKeyId) throw new CliError(ExitCode.REFUSED, 'not confirmed: the key id typed does not match; nothing was deleted');
     } else {
-      await this.confirm(`${what}. Delete?`, options);
+      await this.confirm(what, 'Delete', m, options);
     }
     const deleted = await this.aws.deleteAccessKey(m.userName, key.accessKeyId);
-    return { ...base, dryRun: false, changed: deleted, message: deleted ? `deleted ${key.accessKeyId}` : `${key.accessKeyId} was already gone` };
+    return {
+      ...base,
+      dryRun: false,
+      changed: deleted,
+      message: deleted ? `deleted ${key.accessKeyId} ${where(m)}` : `${key.accessKeyId} was already gone ${where(m)}`,
+    };
   }
 
   // ---- credentials for consumers ----------------------------------------------------------
 
-  /** The current key, as `GetSecretValue` of AWSCURRENT gives it (the one read `grantRead` allows). */
-  async currentKey(secretId: string): Promise<{ accessKeyId: string; secretAccessKey: string; userName: string }> {
+  /**
+   * The current key, as `GetSecretValue` of AWSCURRENT gives it (the one read
+   * `grantRead` allows), every field checked against IAM's formats;
+   * `expectedUser` when the registration is known.
+   */
+  async currentKey(secretId: string, expectedUser?: string): Promise<CheckedKey> {
     const { arn, value } = await this.aws.currentValue(secretId);
-    let creds;
-    try {
-      creds = parseCredentials(value, `the AWSCURRENT version of ${arn}`);
-    } catch (e) {
-      throw new CliError(ExitCode.NOT_FOUND, `${(e as Error).message}: is ${secretId} a secret of cdk-rotating-access-keys?`);
-    }
-    if (!creds) throw new CliError(ExitCode.NOT_FOUND, `secret ${secretId} holds no key yet: its first rotation has not run`);
-    return creds;
+    const key = checkKey(value, `the AWSCURRENT version of ${arn}`, expectedUser);
+    if (!key) throw new CliError(ExitCode.NOT_FOUND, `secret ${secretId} holds no key yet: its first rotation has not run`);
+    return key;
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -275,7 +312,32 @@ export class Operator {
   private async read(target: Target) {
     const m = await this.locator.one(target);
     const { state, input, secret } = await readSecretState(this.aws, m.registration, this.now());
-    return { m, state, input, rotating: rotationInProgress(secret.versions) };
+    return { m, state, input, secret, rotating: rotationInProgress(secret.versions) };
+  }
+
+  private base(command: string, m: Managed) {
+    return { command, secretArn: m.registration.secretArn, userName: m.userName, stack: m.stack };
+  }
+
+  /**
+   * Refuses, whatever --force says, when a key is AWSCURRENT or AWSPENDING of
+   * a library secret. When ListSecrets is denied, only the operator's own
+   * secret can be checked: said on stderr.
+   */
+  private async refuseServed(keyIds: string[], m: Managed, secret: SecretDescription): Promise<void> {
+    const check = await findServing(this.aws, keyIds, secret);
+    if (!check.listed) {
+      this.io.err(`warning: secretsmanager:ListSecrets was denied, so only secret ${secretName(secret.arn)} was checked for ${keyIds.join(', ')}: `
+        + `other secrets of this library that serve it cannot be seen; pin the stacks you trust (${TRUSTED_STACKS_ENV})\n`);
+    }
+    const found: Serving | undefined = check.serving[0];
+    if (!found) return;
+    const own = found.secretArn === secret.arn;
+    throw new CliError(ExitCode.REFUSED, `${found.accessKeyId} is ${found.stage} of secret ${found.secretName}`
+      + `${own ? ` (${m.userName}'s ${found.stage === Stage.CURRENT ? 'current' : 'pending'} key, stack ${stackName(m.stack)})` : ''}: `
+      + 'a key a secret of this library serves is never turned off by this CLI, whatever --force says; '
+      + (own ? 'to replace it, run revoke' : `find which stack registers ${found.secretName} (status --secret-id ${found.secretArn}) before touching this key`)
+      + '; nothing was changed');
   }
 
   /** The key named, which must be one of the user's; without a name, the one `fits`. */
@@ -302,14 +364,30 @@ export class Operator {
     }
   }
 
-  private async confirm(question: string, options: ChangeOptions): Promise<void> {
+  /** Asks on a terminal (the question names the user, the secret and the stack); without one, refuses unless --yes. */
+  private async confirm(what: string, verb: string, m: Managed, options: ChangeOptions, details: string[] = []): Promise<void> {
     if (options.yes) return;
     if (!this.io.interactive) {
-      throw new CliError(ExitCode.REFUSED, 'this command needs a confirmation: run it in a terminal, or pass --yes; nothing was changed');
+      throw new CliError(ExitCode.REFUSED, `this command needs a confirmation to ${what}${details.length ? ' (--dry-run says what happens to each key)' : ''}: `
+        + 'run it in a terminal, or pass --yes; nothing was changed');
     }
-    const answer = (await this.io.ask(`${question} [y/N] `)).trim().toLowerCase();
+    const answer = (await this.io.ask([`${what}${details.length ? ':' : '.'}`, ...details, confirmationContext(m), `${verb}? [y/N] `].join('\n'))).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') throw new CliError(ExitCode.REFUSED, 'not confirmed; nothing was changed');
   }
+}
+
+/** `(stack <name>, secret <name>)`: where a command acts, in every message. */
+function where(m: Managed): string {
+  return `(stack ${stackName(m.stack)}, secret ${secretName(m.registration.secretArn)})`;
+}
+
+/** The lines a confirmation shows before its question: the user, the secret and the stack, in full. */
+function confirmationContext(m: Managed): string {
+  return `  user:   ${m.registration.userArn}\n  secret: ${m.registration.secretArn}\n  stack:  ${describeStack(m.stack)}`;
+}
+
+function secretName(arn: string): string {
+  return arn.split(':secret:')[1] ?? arn;
 }
 
 /** A version labelled AWSPENDING that is not AWSCURRENT: Secrets Manager is rotating the secret. */

@@ -39,6 +39,11 @@ const BAD_CREDENTIALS = new Set([
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ThrottledException']);
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchEntity', 'NoSuchEntityException']);
 
+/** Whether AWS denied the call. */
+export function isAccessDenied(e: unknown): boolean {
+  return DENIED.has((e as { name?: string })?.name ?? '');
+}
+
 /** The action an AWS error was raised by, as IAM names it (set by the CLI's clients), if known. */
 export function actionOf(e: unknown): string | undefined {
   const message = (e as Error)?.message ?? '';

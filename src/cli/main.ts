@@ -10,9 +10,10 @@ import * as readline from 'readline';
 import { Command, CommanderError, Option } from 'commander';
 import { CliAws } from './cli-aws';
 import { ChangeOptions, ChangeResult, Io, Operator } from './commands';
+import { checkProfileName, EXPORT_FORMATS, ExportFormat, exportCredentials, PROFILE_NAME_TEXT } from './credentials';
 import { classify, CliError, ExitCode } from './errors';
-import { Locator, Target } from './locate';
-import { changeText, EXPORT_FORMATS, ExportFormat, exportCredentials, statusTable } from './render';
+import { Locator, stackName, Target, TRUSTED_STACKS_ENV, trustedStacks } from './locate';
+import { changeText, statusTable } from './render';
 
 /** For simulations and tests only: the time the CLI takes as now (ISO 8601). Credential expirations always use the real clock. */
 export const CLOCK_ENV = 'ROTATING_ACCESS_KEYS_NOW';
@@ -49,11 +50,12 @@ function common(cmd: Command): Command {
     .addOption(new Option('--output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table'));
 }
 
+/** The options of every command that finds a registration: the user, the secret, the stack. */
 function targeted(cmd: Command): Command {
   return common(cmd)
-    .option('--user <name>', 'the IAM user whose key it is')
+    .option('--user <name>', 'the IAM user whose key it is (any case: IAM\'s names are case-insensitive)')
     .option('--secret-id <id>', 'the secret\'s name or ARN')
-    .option('--stack <name>', 'the stack that registered it (name or id)');
+    .option('--stack <name>', `the stack that registered it (name or id): only its registry is trusted; within ${TRUSTED_STACKS_ENV} when that is set`);
 }
 
 function changing(cmd: Command): Command {
@@ -69,7 +71,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let code: number = ExitCode.OK;
   const connect = (o: CommonOptions) => {
     const aws = CliAws.connect({ profile: o.profile, region: o.region, endpointUrl: o.endpointUrl });
-    const locator = new Locator(aws);
+    const locator = new Locator(aws, trustedStacks(process.env[TRUSTED_STACKS_ENV]));
     return { aws, locator, operator: new Operator(aws, locator, io, clock()) };
   };
   const printChange = (o: CommonOptions, result: ChangeResult) => {
@@ -81,7 +83,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       + 'make inactive or active, delete, and hand the current key to consumers.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `
+Environment:
+  ${TRUSTED_STACKS_ENV}  the stacks the CLI trusts, by name or id, separated by commas: only their
+      registries are read, and a secret registered through any other stack is refused (exit 7)
+  ${CLOCK_ENV}  for simulations: the time the CLI takes as now (ISO 8601)
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 not found or not managed, 4 access denied,
+  5 no or rejected credentials, 6 throttled, 7 refused or not confirmed (nothing was changed)`);
 
   targeted(program.command('status'))
     .description('every managed key: user, secret, key id, IAM status, stage, age, last use, and the next transition with its date')
@@ -97,17 +107,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     });
 
   changing(program.command('rotate'))
-    .description('rotate now: Secrets Manager runs the rotation with the secret\'s function; the old key follows its lifecycle')
+    .description('rotate now: says what happens to each key (the old key in the way is deleted at once if inactive; if it is still active the '
+      + 'rotation is refused, naming the way out), asks, then Secrets Manager runs the rotation with the secret\'s function')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.rotate(target(o), o)));
 
   changing(program.command('revoke'))
-    .description('rotate now and deactivate the old key at once (deleted at the next lifecycle run): for a leaked key')
+    .description('rotate now as an emergency, for a leaked key: the old key in the way is deleted at once, active or not, and the current key '
+      + 'is deactivated as soon as the new one is current (deleted at the next lifecycle run); says what happens to each key, and asks')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.revoke(target(o), o)));
 
   changing(program.command('deactivate'))
-    .description('make a key inactive (default: the old key); the current key only with --force')
+    .description('make a key inactive (default: the old key); never a key that a secret of this library holds as AWSCURRENT or AWSPENDING')
     .option('--key-id <id>', 'the access key id; default: the old (previous) key')
-    .option('--force', 'allow deactivating the current key')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.deactivate(target(o), o.keyId, o)));
 
   changing(program.command('activate'))
@@ -121,30 +132,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.release(target(o), o)));
 
   changing(program.command('delete'))
-    .description('delete a key for good: an inactive key (default: the old key); an active one only with --force and the key id typed')
+    .description('delete a key for good: an inactive key (default: the old key); an active one only with --force and the key id typed; '
+      + 'never a key that a secret of this library holds as AWSCURRENT or AWSPENDING')
     .option('--key-id <id>', 'the access key id; default: the old (previous) key')
-    .option('--force', 'allow deleting an active key (asks for the key id to be typed)')
+    .option('--force', 'allow deleting an active key that no secret serves (asks for the key id to be typed)')
     .action(async (o: ChangeCommandOptions) => printChange(o, await connect(o).operator.delete(target(o), o.keyId, o)));
 
   targeted(program.command('export'))
-    .description('the current key as shell exports, an ~/.aws/credentials profile, the console\'s key-file CSV, or credential_process JSON')
+    .description('the current key as shell exports, an ~/.aws/credentials profile, the console\'s key-file CSV, or credential_process JSON; '
+      + 'every field is checked against IAM\'s formats and quoted for the format, and a value that fails is refused (exit 7), writing nothing')
     .addOption(new Option('--format <format>', 'what to write').choices(EXPORT_FORMATS).makeOptionMandatory())
     .option('--out <file>', 'write to this new file (created with mode 0600) instead of stdout')
-    .option('--profile-name <name>', 'the profile\'s name in the credentials format; default: the user name')
+    .option('--profile-name <name>', `the profile's name in the credentials format (${PROFILE_NAME_TEXT}); default: the user name`)
     .action(async (o: TargetOptions & { format: ExportFormat; out?: string; profileName?: string }) => {
       const { operator, locator } = connect(o);
-      const secretId = o.secretId ?? (await locator.one(target(o))).registration.secretArn;
-      const creds = await operator.currentKey(secretId);
-      const text = exportCredentials(o.format, creds, {
-        profileName: o.profileName ?? creds.userName,
-        expiration: new Date(Date.now() + 60 * 60_000),
-      });
+      if (o.profileName !== undefined) checkProfileName(o.profileName, '--profile-name');
+      // With --secret-id alone, only the secret is read (what grantRead allows); otherwise its registration names the user.
+      const m = o.secretId && !o.user && !o.stack ? undefined : await locator.one(target(o));
+      const creds = await operator.currentKey(m?.registration.secretArn ?? o.secretId!, m?.userName);
+      const profileName = o.format === 'credentials' ? checkProfileName(o.profileName ?? creds.userName, 'the user name') : '';
+      const text = exportCredentials(o.format, creds, { profileName, expiration: new Date(Date.now() + 60 * 60_000) });
       if (!o.out) {
         io.out(text);
         return;
       }
       writeNewFile(o.out, text);
-      io.err(`wrote the current key of ${creds.userName} (${creds.accessKeyId}) to ${o.out} (mode 0600)\n`);
+      io.err(`wrote the current key of ${creds.userName} (${creds.accessKeyId}${m ? `, stack ${stackName(m.stack)}` : ''}) to ${o.out} (mode 0600)\n`);
     });
 
   common(program.command('credential-process'))

@@ -1,7 +1,7 @@
 /**
  * What the CLI prints: a table for people (cli-table3, no colours, so it
- * reads the same in a terminal, a log and a ticket), JSON for scripts, and
- * the credential formats tools already read.
+ * reads the same in a terminal, a log and a ticket) and JSON for scripts.
+ * The credential formats for consumers are `credentials.ts`'s.
  */
 import Table from 'cli-table3';
 import type { ChangeResult, SecretView, StatusReport } from './commands';
@@ -76,29 +76,4 @@ export function statusTable(report: StatusReport): string {
 
 export function changeText(result: ChangeResult): string {
   return `${result.dryRun ? '(dry run) ' : ''}${result.message}`;
-}
-
-export type ExportFormat = 'env' | 'credentials' | 'csv' | 'credential-process';
-export const EXPORT_FORMATS: ExportFormat[] = ['env', 'credentials', 'csv', 'credential-process'];
-
-export interface Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
-
-/** The current key in a format a tool reads. */
-export function exportCredentials(format: ExportFormat, creds: Credentials, options: { profileName: string; expiration: Date }): string {
-  switch (format) {
-    case 'env':
-      return `export AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`;
-    case 'credentials':
-      return `[${options.profileName}]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`;
-    case 'csv':
-      // The columns of the IAM console's "Download .csv file".
-      return `Access key ID,Secret access key\n${creds.accessKeyId},${creds.secretAccessKey}\n`;
-    case 'credential-process':
-      return `${JSON.stringify({
-        Version: 1, AccessKeyId: creds.accessKeyId, SecretAccessKey: creds.secretAccessKey, Expiration: options.expiration.toISOString(),
-      })}\n`;
-  }
 }

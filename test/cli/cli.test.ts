@@ -5,18 +5,28 @@
  * command's happy path, --dry-run changing nothing, the documented JSON, the
  * refusals, the confirmations, and every error's exit code and one line.
  */
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { CreateSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateSecretCommand, PutSecretValueCommand, RotateSecretCommand, TagResourceCommand, UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
-import { Tags } from '../../src/rotation/contract';
+import { CliAws } from '../../src/cli/cli-aws';
+import { Io, Operator } from '../../src/cli/commands';
+import { Locator } from '../../src/cli/locate';
+import { utc } from '../../src/cli/plan';
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
+import { Env, Registration, Tags } from '../../src/rotation/contract';
 import { buildBundle } from '../support/bundle';
 import { CLI, CliOptions, runCli } from '../support/cli';
+import { FUNCTION_LOGICAL_ID } from '../support/cloudformation';
 import { MotoServer } from '../support/moto';
 import { MotoProxy } from '../support/moto-proxy';
-import { DAY, Harness, HOUR, makeRotator, rotate, SimulatedClock, STEPS, World } from '../support/world';
+import { DAY, Harness, HOUR, makeRotator, registration, rotate, SimulatedClock, STEPS, World } from '../support/world';
 
 let moto: MotoServer;
 let proxy: MotoProxy;
@@ -46,13 +56,13 @@ interface Deployed {
 }
 
 /** Users with a managed secret each, registered, the function deployed, and the first key made (the rotation at deploy). */
-async function deploy(users: { name: string; path?: string; owner?: string }[], rotations = 1): Promise<Deployed> {
+async function deploy(users: { name: string; path?: string; owner?: string; config?: Partial<Registration> }[], rotations = 1): Promise<Deployed> {
   const world = new World();
   const h = makeRotator({ clock: new SimulatedClock(new Date()) });
   const arns: Record<string, string> = {};
   for (const u of users) {
     await world.createUser(u.name, u.path);
-    arns[u.name] = await world.createManagedSecret(u.name, u.owner ? { owner: u.owner } : {});
+    arns[u.name] = await world.createManagedSecret(u.name, { ...u.config, ...(u.owner ? { owner: u.owner } : {}) });
   }
   await world.deployFunction();
   for (const u of users) for (let i = 0; i < rotations; i++) await rotate(world, h.rotator, arns[u.name]);
@@ -154,8 +164,8 @@ describe('rotate and revoke', () => {
     const d = await deploy([{ name: 'alice' }]);
     const before = await d.world.stages(d.arns.alice);
 
-    const r = await d.cli(['rotate', '--user', 'alice']);
-    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('a rotation of alice\'s key starts now') });
+    const r = await d.cli(['rotate', '--user', 'alice', '--yes']);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^a rotation of alice's key starts now \(stack Stack, secret access-keys\/alice-\w{6}\)\n/) });
     await d.finishRotation('alice');
 
     const after = await d.world.stages(d.arns.alice);
@@ -166,15 +176,30 @@ describe('rotate and revoke', () => {
     expect(call.body).toMatchObject({ SecretId: d.arns.alice });
   });
 
-  test('GIVEN --dry-run THEN nothing starts', async () => {
+  test('GIVEN --dry-run THEN it says what happens to each key, with dates, and nothing starts', async () => {
     const d = await deploy([{ name: 'alice' }]);
+    const current = (await d.world.stages(d.arns.alice)).AWSCURRENT!;
+    const deactivated = new Date(d.h.clock.now().getTime() + 7 * DAY);
     const r = await d.cli(['rotate', '--user', 'alice', '--dry-run', '--output', 'json']);
-    expect(json(r.stdout)).toMatchObject({
+    expect(json(r.stdout)).toEqual({
       command: 'rotate',
       dryRun: true,
       changed: false,
+      secretArn: d.arns.alice,
       userName: 'alice',
-      message: 'would start a rotation of alice\'s key: a new key becomes current; the old one is deactivated 7 days later',
+      stack: moto.cloudFormation.stackId,
+      plan: [
+        { status: 'new', stage: 'new', then: 'created, tested, and made current (AWSCURRENT)' },
+        {
+          accessKeyId: current,
+          status: 'Active',
+          stage: 'current',
+          then: `becomes the previous key: active for 7 days more (until about ${utc(deactivated)}), then deactivated, `
+            + `and deleted 14 days later (about ${utc(new Date(deactivated.getTime() + 14 * DAY))})`,
+        },
+      ],
+      message: expect.stringMatching(new RegExp('^would rotate alice\'s key \\(stack Stack, secret access-keys/alice-\\w{6}\\)\n'
+        + `  a new key \\(created by the rotation\\): created, tested, and made current \\(AWSCURRENT\\)\n  ${current} \\(Active, current\\): becomes the previous key`)),
     });
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
     const revoke = await d.cli(['revoke', '--user', 'alice', '--dry-run']);
@@ -187,7 +212,7 @@ describe('rotate and revoke', () => {
     const d = await deploy([{ name: 'alice' }], 2);
     const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
     await d.cli(['deactivate', '--user', 'alice', '--yes']);
-    expect((await d.cli(['activate', '--user', 'alice', '--dry-run'])).stdout).toContain(`(dry run) would activate alice's previous key ${old}, holding`);
+    expect((await d.cli(['activate', '--user', 'alice', '--dry-run'])).stdout).toContain(`(dry run) would activate alice's previous key ${old} (stack Stack, secret access-keys/alice-`);
     expect(await d.world.keyStatus('alice', old)).toBe('Inactive');
     expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.HOLD);
     await d.cli(['activate', '--user', 'alice']);
@@ -217,11 +242,119 @@ describe('rotate and revoke', () => {
     expect(await d.world.keyStatus('alice', leaked)).toBeUndefined();
   });
 
-  test('GIVEN revoke without --yes and no terminal THEN it asks for confirmation and changes nothing (exit 7)', async () => {
+  test('GIVEN revoke without --yes and no terminal THEN it refuses (exit 7), saying what it would have asked, stack included, and changes nothing', async () => {
     const d = await deploy([{ name: 'alice' }]);
     const r = await d.cli(['revoke', '--user', 'alice']);
-    expect(r).toMatchObject({ code: 7, stderr: expect.stringContaining('needs a confirmation: run it in a terminal, or pass --yes') });
+    expect(r).toMatchObject({
+      code: 7,
+      stderr: expect.stringMatching(/^error: this command needs a confirmation to revoke alice's current key AKIA\w+ \(stack Stack, secret access-keys\/alice-\w{6}\): .*run it in a terminal, or pass --yes/),
+    });
     expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.REVOKE);
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+  });
+});
+
+describe('rotate and revoke say what happens to each key, and refuse what the function would refuse', () => {
+  test('GIVEN an inactive old key WHEN rotate THEN it says the old key is deleted at once and when its retention would have ended; the rotation does just that', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await d.world.stages(d.arns.alice);
+    d.h.clock.advance(8 * DAY);
+    await d.h.rotator.lifecycle(); // the grace period is over: deactivated
+    const retention = json((await d.cli(['status', '--output', 'json'])).stdout).secrets[0].next;
+    expect(retention).toMatchObject({ action: 'delete', accessKeyId: old, due: false });
+
+    const r = await d.cli(['rotate', '--user', 'alice', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`\n  ${old} (Inactive, previous): deleted at once to make room (IAM allows two keys per user); `
+      + `its retention would have ended ${utc(new Date(retention.at))}\n`);
+    expect(r.stdout).toContain(`\n  ${current} (Active, current): becomes the previous key: active for 7 days more`);
+
+    expect((await d.cli(['rotate', '--user', 'alice', '--yes'])).code).toBe(0);
+    await d.finishRotation('alice');
+    expect(await d.world.keyStatus('alice', old!)).toBeUndefined();
+    expect(await d.world.stages(d.arns.alice)).toMatchObject({ AWSPREVIOUS: current });
+    expect(await d.world.keyStatus('alice', current!)).toBe('Active');
+  });
+
+  test('GIVEN an old key still in its grace period WHEN rotate THEN it is refused (exit 7) before anything starts, naming the key, the date it is deactivated and the ways out', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
+    for (const args of [['--yes'], ['--dry-run']]) {
+      const r = await d.cli(['rotate', '--user', 'alice', ...args]);
+      expect(r).toMatchObject({ code: 7, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp('^error: a rotation of alice\'s key \\(stack Stack, secret access-keys/alice-\\w{6}\\) would fail before changing anything: '
+        + `user alice has no free access key slot: the old key ${old} is still active \\(its grace period ends at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, when the lifecycle deactivates it\\), `
+        + `and a rotation never deletes an active key; rotate after it is deactivated, or revoke \\(which replaces the current key and deletes ${old} at once\\); nothing was started\n$`));
+    }
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+    expect(await d.world.keyStatus('alice', old)).toBe('Active');
+  });
+
+  test('GIVEN an old key active again under an operator\'s hold WHEN rotate THEN it is refused, saying to release the hold', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    d.h.clock.advance(8 * DAY);
+    await d.h.rotator.lifecycle();
+    expect((await d.cli(['activate', '--user', 'alice'])).code).toBe(0);
+    const r = await d.cli(['rotate', '--user', 'alice', '--yes']);
+    expect(r).toMatchObject({ code: 7, stderr: expect.stringContaining('is still active (an operator\'s hold keeps it active), and a rotation never deletes an active key; release the hold') });
+    expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
+  });
+
+  test('GIVEN a key made by hand WHEN rotate THEN the registration\'s foreignKeyPolicy decides: FAIL refuses naming it, DELETE_INACTIVE says an inactive one is deleted', async () => {
+    const d = await deploy([{ name: 'alice' }, { name: 'bob', config: { foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE } }]);
+    const handMade = await d.world.createForeignKey('alice');
+    expect(await d.cli(['rotate', '--user', 'alice', '--yes'])).toMatchObject({
+      code: 7,
+      stderr: expect.stringContaining(`would fail before changing anything: user alice has access keys this library did not create: ${handMade.accessKeyId} (Active); `
+        + 'delete them, or choose a foreign key policy (DELETE_INACTIVE, ADOPT); nothing was started'),
+    });
+    const bobs = await d.world.createForeignKey('bob');
+    await d.world.iam.send(new UpdateAccessKeyCommand({ UserName: 'bob', AccessKeyId: bobs.accessKeyId, Status: 'Inactive' }));
+    expect((await d.cli(['rotate', '--user', 'bob', '--dry-run'])).stdout)
+      .toContain(`  ${bobs.accessKeyId} (Inactive, foreign): deleted at once: an inactive key this library did not create, which foreignKeyPolicy DELETE_INACTIVE deletes`);
+  });
+
+  test('GIVEN an old key in its grace period WHEN revoke THEN it says that key is deleted at once though active and the current key is deactivated when the new one is current; the revoke does that', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const { AWSCURRENT: leaked, AWSPREVIOUS: old } = await d.world.stages(d.arns.alice);
+    const plan = json((await d.cli(['revoke', '--user', 'alice', '--dry-run', '--output', 'json'])).stdout).plan;
+    expect(plan).toHaveLength(3);
+    expect(plan[0]).toEqual({ status: 'new', stage: 'new', then: 'created, tested, and made current (AWSCURRENT)' });
+    expect(plan).toEqual(expect.arrayContaining([
+      { accessKeyId: old, status: 'Active', stage: 'previous', then: 'deleted at once by the revoke, though active, to make room (IAM allows two keys per user)' },
+      {
+        accessKeyId: leaked,
+        status: 'Active',
+        stage: 'current',
+        then: 'becomes the previous key and is deactivated as soon as the new key is made current, then deleted at the next lifecycle run',
+      },
+    ]));
+    expect((await d.cli(['revoke', '--user', 'alice', '--yes'])).code).toBe(0);
+    await d.finishRotation('alice');
+    expect(await d.world.keyStatus('alice', old!)).toBeUndefined();
+    expect(await d.world.keyStatus('alice', leaked!)).toBe('Inactive');
+  });
+
+  test('GIVEN rotate without --yes WHEN there is no terminal THEN it refuses (exit 7); on a terminal it asks, listing each key\'s fate and the stack', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    const current = (await d.world.stages(d.arns.alice)).AWSCURRENT!;
+    expect(await d.cli(['rotate', '--user', 'alice'])).toMatchObject({
+      code: 7,
+      stderr: expect.stringMatching(/^error: this command needs a confirmation to rotate alice's key \(stack Stack, secret access-keys\/alice-\w{6}\) \(--dry-run says what happens to each key\): run it in a terminal, or pass --yes/),
+    });
+    const questions: string[] = [];
+    const io: Io = { interactive: true, out: () => undefined, err: () => undefined, ask: async (q) => { questions.push(q); return ''; } };
+    const aws = CliAws.connect({});
+    await expect(new Operator(aws, new Locator(aws), io, d.h.clock.now).rotate({ user: 'alice' }, {})).rejects.toMatchObject({ exitCode: 7 });
+    expect(questions[0].split('\n')).toEqual([
+      expect.stringMatching(/^rotate alice's key \(stack Stack, secret access-keys\/alice-\w{6}\):$/),
+      '  a new key (created by the rotation): created, tested, and made current (AWSCURRENT)',
+      expect.stringMatching(`^  ${current} \\(Active, current\\): becomes the previous key: active for 7 days more`),
+      '  user:   arn:aws:iam::123456789012:user/alice',
+      `  secret: ${d.arns.alice}`,
+      `  stack:  Stack (${moto.cloudFormation.stackId})`,
+      'Rotate? [y/N] ',
+    ]);
     expect(await d.world.pendingToken(d.arns.alice)).toBeUndefined();
   });
 });
@@ -246,14 +379,19 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     expect((await d.h.rotator.lifecycle()).deleted).toBe(1);
   });
 
-  test('GIVEN the current key WHEN deactivate names it THEN it is refused (exit 7) unless --force', async () => {
+  test('GIVEN the current key WHEN deactivate or delete names it THEN it is refused (exit 7) naming the secret and the stage, --force or not', async () => {
     const d = await deploy([{ name: 'alice' }]);
     const current = (await d.world.stages(d.arns.alice)).AWSCURRENT!;
-    const r = await d.cli(['deactivate', '--user', 'alice', '--key-id', current, '--yes']);
-    expect(r).toMatchObject({ code: 7, stderr: expect.stringContaining(`${current} is alice's current key: deactivating it stops every consumer`) });
+    const refusal = new RegExp(`^error: ${current} is AWSCURRENT of secret access-keys/alice-\\w{6} \\(alice's current key, stack Stack\\): `
+      + 'a key a secret of this library serves is never turned off by this CLI, whatever --force says; to replace it, run revoke; nothing was changed\n$');
+    for (const args of [['deactivate', '--yes'], ['deactivate', '--dry-run'], ['delete', '--yes'], ['delete', '--force']]) {
+      const r = await d.cli([args[0], '--user', 'alice', '--key-id', current, ...args.slice(1)], { input: `${current}\n` });
+      expect(r).toMatchObject({ code: 7, stdout: '', stderr: expect.stringMatching(refusal) });
+    }
     expect(await d.world.keyStatus('alice', current)).toBe('Active');
-    expect((await d.cli(['deactivate', '--user', 'alice', '--key-id', current, '--yes', '--force'])).code).toBe(0);
-    expect(await d.world.keyStatus('alice', current)).toBe('Inactive');
+    // deactivate has no --force left to offer.
+    expect((await d.cli(['deactivate', '--user', 'alice', '--key-id', current, '--yes', '--force'])).code).toBe(2);
+    expect(await d.world.keyStatus('alice', current)).toBe('Active');
   });
 
   test('GIVEN activate then release THEN the hold keeps the lifecycle off the key, and after release the key is deactivated anew and deleted later', async () => {
@@ -264,7 +402,7 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     expect(await d.world.keyStatus('alice', old)).toBe('Inactive');
 
     const activated = await d.cli(['activate', '--user', 'alice']);
-    expect(activated).toMatchObject({ code: 0, stdout: expect.stringContaining(`activated ${old}; held until release`) });
+    expect(activated).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^activated ${old} \\(stack Stack, secret access-keys/alice-\\w{6}\\); held until release`)) });
     expect(await d.world.keyStatus('alice', old)).toBe('Active');
     expect((await d.world.tags(d.arns.alice))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} held-at=\\S+ by=arn:aws:`));
     expect((await d.cli(['status'])).stdout).toMatch(/held since \d{4}-\d\d-\d\d \d\d:\d\d[ │]+\n.*by arn:aws:sts::123456789012:/);
@@ -278,7 +416,7 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     await d.h.rotator.lifecycle(); // held: nothing happens
     expect(await d.world.keyStatus('alice', old)).toBe('Active');
 
-    expect((await d.cli(['release', '--user', 'alice'])).stdout).toContain(`released; ${old} is deactivated again at the next lifecycle run`);
+    expect((await d.cli(['release', '--user', 'alice'])).stdout).toMatch(new RegExp(`^released \\(stack Stack, secret [^)]+\\); ${old} is deactivated again at the next lifecycle run`));
     expect(await d.world.tags(d.arns.alice)).not.toHaveProperty(Tags.HOLD);
     d.h.clock.advance(HOUR);
     expect((await d.h.rotator.lifecycle()).deactivated).toBe(1);
@@ -311,7 +449,7 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     expect((await d.cli(['delete', '--user', 'alice', '--dry-run'])).stdout).toContain(`would delete alice's previous key ${old}`);
     expect(await d.cli(['delete', '--user', 'alice'])).toMatchObject({ code: 7 });
     expect(await d.world.keyStatus('alice', old)).toBe('Inactive');
-    expect(await d.cli(['delete', '--user', 'alice', '--yes'])).toMatchObject({ code: 0, stdout: `deleted ${old}\n` });
+    expect(await d.cli(['delete', '--user', 'alice', '--yes'])).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^deleted ${old} \\(stack Stack, secret access-keys/alice-\\w{6}\\)\n$`)) });
     expect(await d.world.keyStatus('alice', old)).toBeUndefined();
 
     // The lifecycle records a key deleted by hand and goes on.
@@ -323,7 +461,8 @@ describe('the console\'s key actions: deactivate, activate, release, delete', ()
     const d = await deploy([{ name: 'alice' }], 2);
     const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
     const r = await d.cli(['delete', '--user', 'alice', '--key-id', old, '--force'], { input: `${old}\n` });
-    expect(r).toMatchObject({ code: 0, stdout: `deleted ${old}\n`, stderr: expect.stringContaining('Type the key id to delete it') });
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^deleted ${old} \\(stack Stack`)), stderr: expect.stringContaining('Type the key id to delete it') });
+    expect(r.stderr).toContain(`  stack:  Stack (${moto.cloudFormation.stackId})\n`);
     expect(await d.world.keyStatus('alice', old)).toBeUndefined();
   });
 });
@@ -334,7 +473,7 @@ describe('export and credential-process: the current key for consumers', () => {
     const creds = (await d.world.credentials(d.arns.alice, 'AWSCURRENT'))!;
     const out = async (...args: string[]) => (await d.cli(['export', '--secret-id', d.arns.alice, ...args])).stdout;
 
-    expect(await out('--format', 'env')).toBe(`export AWS_ACCESS_KEY_ID=${creds.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}\n`);
+    expect(await out('--format', 'env')).toBe(`export AWS_ACCESS_KEY_ID='${creds.accessKeyId}'\nexport AWS_SECRET_ACCESS_KEY='${creds.secretAccessKey}'\n`);
     expect(await out('--format', 'credentials')).toBe(`[alice]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`);
     expect(await out('--format', 'credentials', '--profile-name', 'backup')).toMatch(/^\[backup\]\n/);
     expect(await out('--format', 'csv')).toBe(`Access key ID,Secret access key\n${creds.accessKeyId},${creds.secretAccessKey}\n`);
@@ -397,6 +536,219 @@ describe('export and credential-process: the current key for consumers', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('export: every field checked against IAM\'s formats and quoted for its format, or refused', () => {
+  /** A key of IAM's formats whose secret holds both of the alphabet's signs, as IAM's do. */
+  const VALID = {
+    userName: 'alice',
+    accessKeyId: 'AKIAQ3EXAMPLE7KEY0ID',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    createdAt: '2026-03-01T09:00:00.000Z',
+  };
+  const putCurrent = (d: Deployed, value: unknown) => d.world.secretsManager.send(new PutSecretValueCommand({
+    SecretId: d.arns.alice, SecretString: typeof value === 'string' ? value : JSON.stringify(value), VersionStages: ['AWSCURRENT'],
+  }));
+  const mark = path.join(mkdtempSync(path.join(tmpdir(), 'injected-')), 'ran');
+
+  test.each([
+    ['a command substitution in the secret', { secretAccessKey: `$(touch ${mark})` }, 'secretAccessKey'],
+    ['backticks in the key id', { accessKeyId: `AKIA\`touch ${mark}\`` }, 'accessKeyId'],
+    ['a line break and a credential_process line in the user name', { userName: `alice\ncredential_process = /bin/sh -c "touch ${mark}"` }, 'userName'],
+    ['a profile header in the secret', { secretAccessKey: `x\n[profile evil]\ncredential_process = /bin/sh -c "touch ${mark}"` }, 'secretAccessKey'],
+    ['a spreadsheet formula in the secret', { secretAccessKey: '=cmd|\' /C calc\'!A0' }, 'secretAccessKey'],
+    ['a key id over IAM\'s 128 characters', { accessKeyId: `AKIA${'A'.repeat(125)}` }, 'accessKeyId'],
+    ['a user name over IAM\'s 64 characters', { userName: 'a'.repeat(65) }, 'userName'],
+    ['a secret of 41 characters', { secretAccessKey: `${VALID.secretAccessKey}A` }, 'secretAccessKey'],
+    ['a creation time that is not one', { createdAt: 'yesterday; touch x' }, 'createdAt'],
+    ['a user name that is not a string', { userName: ['alice'] }, 'userName'],
+  ])('GIVEN %s THEN every format refuses it (exit 7) as not a key of this library, naming the field, and writes nothing', async (_, change, field) => {
+    const d = await deploy([{ name: 'alice' }]);
+    const value = { ...VALID, ...change };
+    await putCurrent(d, value);
+    const dir = mkdtempSync(path.join(tmpdir(), 'refused-'));
+    const runs = [
+      ['export', '--user', 'alice', '--format', 'env'],
+      ['export', '--secret-id', d.arns.alice, '--format', 'credentials', '--out', path.join(dir, 'credentials')],
+      ['export', '--secret-id', d.arns.alice, '--format', 'csv', '--out', path.join(dir, 'key.csv')],
+      ['credential-process', '--secret-id', d.arns.alice],
+    ];
+    for (const args of runs) {
+      const r = await d.cli(args);
+      expect(r).toMatchObject({ code: 7, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp(`^error: the AWSCURRENT version of ${d.arns.alice}: field ${field} .*not a key of this library; nothing was written\\n$`));
+      // The secret is never shown, whatever it holds; other fields are, escaped on one line.
+      if (field === 'secretAccessKey') expect(r.stderr).not.toContain(value.secretAccessKey.slice(0, 6));
+      else if (typeof (change as Record<string, unknown>)[field] === 'string') expect(r.stderr).toContain(JSON.stringify((change as Record<string, string>)[field]).slice(0, 20));
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  test('GIVEN a value that is not the schema\'s JSON THEN it is refused (exit 7), its text not shown', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    await putCurrent(d, `export AWS_SECRET_ACCESS_KEY=$(touch ${mark})`);
+    const r = await d.cli(['export', '--secret-id', d.arns.alice, '--format', 'env']);
+    expect(r).toMatchObject({ code: 7, stdout: '', stderr: `error: the AWSCURRENT version of ${d.arns.alice} is not JSON; the rotation expects the documented schema: not a key of this library; nothing was written\n` });
+  });
+
+  test('GIVEN --user, and a value naming another user THEN it is refused: the registration says whose key the secret holds', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    await putCurrent(d, { ...VALID, userName: 'mallory' });
+    const r = await d.cli(['export', '--user', 'ALICE', '--format', 'env']);
+    expect(r).toMatchObject({ code: 7, stdout: '', stderr: expect.stringContaining('field userName is "mallory", but the secret is registered for user alice: not a key of this library') });
+    // With --secret-id alone only the value is read (what grantRead allows): its fields pass IAM's formats.
+    expect((await d.cli(['export', '--secret-id', d.arns.alice, '--format', 'env'])).code).toBe(0);
+  });
+
+  test('GIVEN a profile name outside the documented set, given or defaulted from a user name IAM allows THEN it is refused before anything is written', async () => {
+    const d = await deploy([{ name: 'alice' }, { name: 'ops,carol' }]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'profile-'));
+    for (const name of ['evil]\n[default', 'a b', '__proto__', 'x=y', '-rf']) {
+      const r = await d.cli(['export', '--user', 'alice', '--format', 'credentials', '--profile-name', name, '--out', path.join(dir, 'credentials')]);
+      expect(r).toMatchObject({ code: 7, stdout: '', stderr: expect.stringContaining(`--profile-name ${JSON.stringify(name)} cannot name a credentials profile`) });
+    }
+    const carol = await d.cli(['export', '--user', 'ops,carol', '--format', 'credentials']);
+    expect(carol).toMatchObject({ code: 7, stderr: expect.stringContaining('the user name "ops,carol" cannot name a credentials profile: it must be a letter or digit, then up to 63 letters, digits and _ . + @ -; choose one with --profile-name') });
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await d.cli(['export', '--user', 'ops,carol', '--format', 'credentials', '--profile-name', 'ops-carol'])).stdout).toMatch(/^\[ops-carol\]\n/);
+  });
+
+  test('GIVEN a valid key THEN the env output, sourced by sh, yields exactly its values', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    await putCurrent(d, VALID);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'env-')), 'alice.env');
+    expect((await d.cli(['export', '--user', 'alice', '--format', 'env', '--out', file])).code).toBe(0);
+    const sourced = execFileSync('sh', ['-c', '. "$1" && printf "%s\\n%s" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY"', 'sh', file], { encoding: 'utf8' });
+    expect(sourced).toBe(`${VALID.accessKeyId}\n${VALID.secretAccessKey}`);
+    expect(readFileSync(file, 'utf8')).toBe(`export AWS_ACCESS_KEY_ID='${VALID.accessKeyId}'\nexport AWS_SECRET_ACCESS_KEY='${VALID.secretAccessKey}'\n`);
+  });
+
+  test('GIVEN a valid key THEN the credentials file, read by the AWS SDK\'s own chain, signs as the user with exactly that key', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    const creds = (await d.world.credentials(d.arns.alice, 'AWSCURRENT'))!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'credentials-'));
+    const file = path.join(dir, 'credentials');
+    expect((await d.cli(['export', '--user', 'alice', '--format', 'credentials', '--profile-name', 'backup.nightly', '--out', file])).code).toBe(0);
+    // As a consumer's host reads it: the file and the profile only, no keys in the environment.
+    const consumer: Record<string, string | undefined> = {
+      AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined,
+    };
+    const saved = Object.fromEntries(Object.keys(consumer).map((k) => [k, process.env[k]]));
+    const setEnv = (vars: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    };
+    setEnv(consumer);
+    const sts = new STSClient({ region: 'us-east-1', profile: 'backup.nightly' });
+    try {
+      const resolved = await sts.config.credentials();
+      expect({ id: resolved.accessKeyId, secret: resolved.secretAccessKey }).toEqual({ id: creds.accessKeyId, secret: creds.secretAccessKey });
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::123456789012:user/alice');
+    } finally {
+      sts.destroy();
+      setEnv(saved);
+    }
+  });
+});
+
+describe('trust: a key a library secret serves is never turned off; the stacks the CLI trusts can be pinned', () => {
+  /**
+   * What anyone allowed to create a secret, a function and a stack can show an
+   * operator: a secret with the library's description whose previous version
+   * labels the victim's live key, rotated by a function whose environment
+   * names a stack of its own, whose registry gives that secret to the victim.
+   */
+  async function lookAlike(d: Deployed, victim: string): Promise<{ secretArn: string; stackId: string; liveKey: string }> {
+    const liveKey = (await d.world.stages(d.arns[victim])).AWSCURRENT!;
+    const sm = d.world.secretsManager;
+    const secretArn = await d.world.createSecret(`mirror/${victim}`, victim);
+    const old = await sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{}', VersionStages: ['AWSCURRENT'] }));
+    await sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{}', VersionStages: ['AWSCURRENT', 'AKIALOOKALIKE0000001'] }));
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: liveKey, MoveToVersionId: old.VersionId }));
+    const { stackId, digest } = moto.cloudFormation.addStack('LookAlike', [registration(secretArn, d.world.userArn(victim))]);
+    const fn = await d.world.createFunction('look-alike', { [Env.STACK_ID]: stackId, [Env.REGISTRY_RESOURCE]: FUNCTION_LOGICAL_ID, [Env.REGISTRY_DIGEST]: digest });
+    await sm.send(new RotateSecretCommand({ SecretId: secretArn, RotationLambdaARN: fn, RotateImmediately: false }));
+    return { secretArn, stackId, liveKey };
+  }
+
+  test('GIVEN a look-alike registry that shows alice\'s live key as the previous key of its secret WHEN deactivate or delete acts on it THEN it is refused (exit 7) naming her secret and AWSCURRENT, and the key stays active', async () => {
+    const d = await deploy([{ name: 'alice' }]);
+    const fake = await lookAlike(d, 'alice');
+    // What the look-alike shows an operator: the live key as alice's previous key, in stack LookAlike.
+    const shown = json((await d.cli(['status', '--secret-id', fake.secretArn, '--output', 'json'])).stdout).secrets[0];
+    expect(shown).toMatchObject({ userName: 'alice', stack: fake.stackId, keys: [{ accessKeyId: fake.liveKey, status: 'Active', stage: 'previous' }] });
+
+    const refusal = new RegExp(`^error: ${fake.liveKey} is AWSCURRENT of secret access-keys/alice-\\w{6}: a key a secret of this library serves is never `
+      + `turned off by this CLI, whatever --force says; find which stack registers access-keys/alice-\\w{6} \\(status --secret-id ${d.arns.alice}\\) `
+      + 'before touching this key; nothing was changed\\n$');
+    for (const args of [['deactivate', '--yes'], ['deactivate', '--dry-run'], ['delete', '--key-id', fake.liveKey, '--force']]) {
+      const r = await d.cli([args[0], '--secret-id', fake.secretArn, ...args.slice(1)], { input: `${fake.liveKey}\n` });
+      expect(r).toMatchObject({ code: 7, stdout: '', stderr: expect.stringMatching(refusal) });
+    }
+    expect(await d.world.keyStatus('alice', fake.liveKey)).toBe('Active');
+    expect((await moto.requests()).filter((q) => q.action === 'ListSecrets').length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('GIVEN ListSecrets denied THEN the operator\'s own secret is still checked, and stderr says what could not be', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await d.world.stages(d.arns.alice);
+    proxy.faults.set('ListSecrets', { code: 'AccessDeniedException', message: 'not authorized to perform: secretsmanager:ListSecrets' });
+    const r = await d.cli(['deactivate', '--secret-id', d.arns.alice, '--key-id', current!, '--yes']);
+    expect(r).toMatchObject({ code: 7, stderr: expect.stringContaining(`${current} is AWSCURRENT of secret access-keys/alice-`) });
+    expect(r.stderr).toMatch(/^warning: secretsmanager:ListSecrets was denied, so only secret access-keys\/alice-\w{6} was checked/);
+    expect((await d.cli(['deactivate', '--secret-id', d.arns.alice, '--yes'])).code).toBe(0);
+    expect(await d.world.keyStatus('alice', old!)).toBe('Inactive');
+  });
+
+  test('GIVEN ROTATING_ACCESS_KEYS_STACKS pins Stack THEN a secret registered through another stack, or --stack naming one, is refused (exit 7) naming that stack; the pinned stack serves as before', async () => {
+    const d = await deploy([{ name: 'alice' }, { name: 'bob' }], 2);
+    const fake = await lookAlike(d, 'alice');
+    const pinned = { env: { ROTATING_ACCESS_KEYS_STACKS: 'Stack' } };
+    const users = async (options: CliOptions = {}) => json((await d.cli(['status', '--output', 'json'], options)).stdout).secrets.map((s: any) => `${s.userName} ${s.stack}`);
+
+    const real = moto.cloudFormation.stackId;
+    expect(await users()).toEqual([`alice ${real}`, `alice ${fake.stackId}`, `bob ${real}`]);
+    expect(await users(pinned)).toEqual(['alice Stack', 'bob Stack']);
+
+    const r = await d.cli(['deactivate', '--secret-id', fake.secretArn, '--yes'], pinned);
+    expect(r).toMatchObject({
+      code: 7,
+      stderr: `error: secret mirror/alice's rotation function names its stack: stack LookAlike (${fake.stackId}) is not one the CLI trusts: `
+        + 'ROTATING_ACCESS_KEYS_STACKS pins Stack; nothing was changed\n',
+    });
+    expect(await d.cli(['status', '--stack', 'LookAlike'], pinned)).toMatchObject({
+      code: 7, stdout: '', stderr: 'error: --stack LookAlike: stack LookAlike is not one the CLI trusts: ROTATING_ACCESS_KEYS_STACKS pins Stack; nothing was changed\n',
+    });
+    expect(await d.world.keyStatus('alice', fake.liveKey)).toBe('Active');
+
+    // Pinned by id too; the pinned stack's registry finds alice (any case) and her old key.
+    const byId = { env: { ROTATING_ACCESS_KEYS_STACKS: ` ${moto.cloudFormation.stackId} , Other` } };
+    const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
+    expect((await d.cli(['deactivate', '--user', 'ALICE', '--dry-run'], byId)).stdout).toContain(`would deactivate alice's previous key ${old} (stack`);
+    expect(await d.cli(['status'], { env: { ROTATING_ACCESS_KEYS_STACKS: 'Stack,not a stack' } })).toMatchObject({
+      code: 2, stderr: expect.stringContaining('ROTATING_ACCESS_KEYS_STACKS must name stacks by name (a letter, then letters, digits and -) or id (its ARN), got \'not a stack\''),
+    });
+  });
+
+  test('GIVEN a terminal WHEN deactivate asks THEN the question names the user, the secret and the stack in full; any answer but yes changes nothing', async () => {
+    const d = await deploy([{ name: 'alice' }], 2);
+    const old = (await d.world.stages(d.arns.alice)).AWSPREVIOUS!;
+    const questions: string[] = [];
+    const io: Io = { interactive: true, out: () => undefined, err: () => undefined, ask: async (q) => { questions.push(q); return 'n'; } };
+    const aws = CliAws.connect({});
+    const operator = new Operator(aws, new Locator(aws), io, d.h.clock.now);
+
+    await expect(operator.deactivate({ user: 'alice' }, undefined, {})).rejects.toMatchObject({ exitCode: 7, message: 'not confirmed; nothing was changed' });
+    expect(questions).toEqual([
+      `deactivate alice's previous key ${old} (stack Stack, secret ${d.arns.alice.split(':secret:')[1]}); the lifecycle deletes it 14 days after its grace period ends, `
+      + 'unless it is made active again.\n'
+      + '  user:   arn:aws:iam::123456789012:user/alice\n'
+      + `  secret: ${d.arns.alice}\n`
+      + `  stack:  Stack (${moto.cloudFormation.stackId})\n`
+      + 'Deactivate? [y/N] ',
+    ]);
+    expect(await d.world.keyStatus('alice', old)).toBe('Active');
   });
 });
 
@@ -500,6 +852,6 @@ describe('errors: one line that says what to do, a documented exit code, nothing
     const r = await runCli(['export', '--secret-id', d.arns.alice, '--format', 'env', '--endpoint-url', moto.endpoint], {
       env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
     });
-    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('export AWS_ACCESS_KEY_ID=AKIA') });
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('export AWS_ACCESS_KEY_ID=\'AKIA') });
   });
 });

@@ -5,7 +5,8 @@
  * whose event history a test writes. It answers CloudFormation's query API over
  * HTTP on 127.0.0.1 — DescribeStackResource, DescribeStacks and
  * DescribeStackEvents, the three calls the function makes, and
- * ListStackResources, which the CLI makes — so the function's
+ * ListStackResources, which the CLI makes — and, for the CLI's tests, other
+ * stacks of the account with a registry of their own (a look-alike) — so the function's
  * real AWS layer (and its shipped bundle) talks to it through the standard
  * `AWS_ENDPOINT_URL_CLOUDFORMATION` variable, while moto serves every other service.
  */
@@ -61,6 +62,8 @@ export class CloudFormationStandIn {
   /** The registrations of the deployed registry, and its digest (what the function's environment carries). */
   registrations: Registration[] = [];
   digest = '';
+  /** Other stacks of the account, by id: each holds one function resource whose Metadata carries a registry. */
+  readonly otherStacks = new Map<string, { readonly name: string; readonly resources: Map<string, StandInResource> }>();
   private readonly server: Server;
 
   private constructor() {
@@ -75,6 +78,7 @@ export class CloudFormationStandIn {
 
   reset(): void {
     this.resources.clear();
+    this.otherStacks.clear();
     this.events = [];
     this.calls.length = 0;
     this.status = 'UPDATE_COMPLETE';
@@ -107,6 +111,27 @@ export class CloudFormationStandIn {
       metadata: { [REGISTRY_METADATA_KEY]: { version: REGISTRY_VERSION, digest, registrations } },
     });
     return digest;
+  }
+
+  /**
+   * Another stack with a function resource (logical id FUNCTION_LOGICAL_ID)
+   * whose Metadata holds a registry of these registrations, as anyone allowed
+   * to create a stack could deploy; returns the stack's id and the registry's digest.
+   */
+  addStack(name: string, registrations: Registration[]): { stackId: string; digest: string } {
+    const stackId = this.stackId.replace(`:stack/${STACK_NAME}/`, `:stack/${name}/`).replace(/[0-9a-f]{12}$/, randomUUID().slice(-12));
+    const digest = createHash('sha256').update(JSON.stringify(registrations)).digest('hex');
+    this.otherStacks.set(stackId, {
+      name,
+      resources: new Map([[FUNCTION_LOGICAL_ID, {
+        logicalId: FUNCTION_LOGICAL_ID,
+        type: 'AWS::Lambda::Function',
+        physicalId: `${name}-function`,
+        status: 'CREATE_COMPLETE',
+        metadata: { [REGISTRY_METADATA_KEY]: { version: REGISTRY_VERSION, digest, registrations } },
+      }]]),
+    });
+    return { stackId, digest };
   }
 
   put(resource: StandInResource): void {
@@ -146,20 +171,15 @@ export class CloudFormationStandIn {
 
   private answer(action: string, params: URLSearchParams): string {
     const stack = params.get('StackName');
+    const other = [...this.otherStacks.entries()].find(([id, s]) => stack === id || stack === s.name);
+    if (other && (action === 'DescribeStackResource' || action === 'ListStackResources')) {
+      return this.answerResources(action, params, other[1].name, other[0], other[1].resources);
+    }
     if (stack !== this.stackId && stack !== STACK_NAME) throw new Error(`Stack with id ${stack} does not exist`);
     switch (action) {
-      case 'DescribeStackResource': {
-        const logicalId = params.get('LogicalResourceId') ?? '';
-        const r = this.resources.get(logicalId);
-        if (!r) throw new Error(`Resource ${logicalId} does not exist for stack ${STACK_NAME}`);
-        return `<StackResourceDetail>${tag('StackName', STACK_NAME)}${tag('StackId', this.stackId)}${tag('LogicalResourceId', r.logicalId)}`
-          + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
-          + `${tag('ResourceStatus', r.status)}${tag('Metadata', r.metadata === undefined ? undefined : JSON.stringify(r.metadata))}</StackResourceDetail>`;
-      }
+      case 'DescribeStackResource':
       case 'ListStackResources':
-        return `<StackResourceSummaries>${[...this.resources.values()].map((r) => `<member>${tag('LogicalResourceId', r.logicalId)}`
-          + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
-          + `${tag('ResourceStatus', r.status)}</member>`).join('')}</StackResourceSummaries>`;
+        return this.answerResources(action, params, STACK_NAME, this.stackId, this.resources);
       case 'DescribeStacks':
         return `<Stacks><member>${tag('StackName', STACK_NAME)}${tag('StackId', this.stackId)}${tag('CreationTime', this.createdAt.toISOString())}`
           + `${tag('LastUpdatedTime', this.updatedAt?.toISOString())}${tag('StackStatus', this.status)}</member></Stacks>`;
@@ -174,6 +194,20 @@ export class CloudFormationStandIn {
       default:
         throw new Error(`the stand-in does not answer ${action}`);
     }
+  }
+
+  private answerResources(action: string, params: URLSearchParams, name: string, stackId: string, resources: Map<string, StandInResource>): string {
+    if (action === 'DescribeStackResource') {
+      const logicalId = params.get('LogicalResourceId') ?? '';
+      const r = resources.get(logicalId);
+      if (!r) throw new Error(`Resource ${logicalId} does not exist for stack ${name}`);
+      return `<StackResourceDetail>${tag('StackName', name)}${tag('StackId', stackId)}${tag('LogicalResourceId', r.logicalId)}`
+        + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
+        + `${tag('ResourceStatus', r.status)}${tag('Metadata', r.metadata === undefined ? undefined : JSON.stringify(r.metadata))}</StackResourceDetail>`;
+    }
+    return `<StackResourceSummaries>${[...resources.values()].map((r) => `<member>${tag('LogicalResourceId', r.logicalId)}`
+      + `${tag('PhysicalResourceId', r.physicalId)}${tag('ResourceType', r.type)}${tag('LastUpdatedTimestamp', new Date().toISOString())}`
+      + `${tag('ResourceStatus', r.status)}</member>`).join('')}</StackResourceSummaries>`;
   }
 }
 

@@ -128,6 +128,7 @@ export class World {
   readonly iam = new IAMClient({});
   readonly secretsManager = new SecretsManagerClient({});
   private rotationLambdaArn?: string;
+  private roleArn?: string;
   private readonly paths = new Map<string, string>();
 
   /** The ARN IAM gives the user (created here with its path, or not created at all). */
@@ -137,18 +138,22 @@ export class World {
 
   /** Secrets Manager needs a rotation function to exist; moto registers it without running it. */
   async rotationFunctionArn(): Promise<string> {
-    if (!this.rotationLambdaArn) {
-      const role = await this.iam.send(new CreateRoleCommand({ RoleName: 'access-key-rotation', AssumeRolePolicyDocument: '{}' }));
-      const out = await new LambdaClient({}).send(new CreateFunctionCommand({
-        FunctionName: 'access-key-rotation',
-        Runtime: 'nodejs20.x',
-        Role: role.Role!.Arn!,
-        Handler: 'index.handler',
-        Code: { ZipFile: EMPTY_ZIP },
-      }));
-      this.rotationLambdaArn = out.FunctionArn!;
-    }
+    this.rotationLambdaArn ??= await this.createFunction('access-key-rotation', {});
     return this.rotationLambdaArn;
+  }
+
+  /** A function moto registers without running it, with this environment (the rotator's, or a look-alike's). */
+  async createFunction(name: string, variables: Record<string, string>): Promise<string> {
+    this.roleArn ??= (await this.iam.send(new CreateRoleCommand({ RoleName: 'access-key-rotation', AssumeRolePolicyDocument: '{}' }))).Role!.Arn!;
+    const out = await new LambdaClient({}).send(new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Role: this.roleArn,
+      Handler: 'index.handler',
+      Code: { ZipFile: EMPTY_ZIP },
+      Environment: { Variables: variables },
+    }));
+    return out.FunctionArn!;
   }
 
   /**
