@@ -8,7 +8,7 @@
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
 import { Registration, Tags } from '../rotation/contract';
-import { deactivationDueAt, Deletion, holds, LifecycleInput, planCreate, retirableKey, RetiringKey, supersededAt } from '../rotation/decide';
+import { Deletion, LifecycleInput, planCreate, retiringKey } from '../rotation/decide';
 import type { SecretDescription } from '../rotation/gateway';
 import { formatSeconds, labelledKeys, parsePreviousKeyHint } from '../rotation/model';
 import { nextTransition, NextTransition, SecretState } from '../rotation/state';
@@ -26,22 +26,6 @@ export interface KeyFate {
 export type RotationForecast =
   | { readonly kind: 'refused'; readonly reason: string; readonly accessKeyIds: string[] }
   | { readonly kind: 'go'; readonly keys: KeyFate[]; readonly deleted: string[] };
-
-/**
- * The old key the lifecycle retires, with when its grace period ends and
- * whether a hold keeps it: what `steps.ts` hands `planCreate` for the way out
- * a refused rotation names (the function keeps its own copy private).
- */
-export function retiringKeyOf(registration: Registration, input: LifecycleInput): RetiringKey | undefined {
-  const id = retirableKey(input);
-  if (!id) return undefined;
-  const superseded = supersededAt(input, id);
-  return {
-    accessKeyId: id,
-    deactivationDueAt: superseded && deactivationDueAt(registration, superseded),
-    held: input.hold !== undefined && holds(input.hold, id),
-  };
-}
 
 const MS = 1000;
 const plus = (d: Date, seconds: number) => new Date(d.getTime() + seconds * MS);
@@ -70,7 +54,7 @@ export function forecastRotation(
     orphanKeyIds: [],
     policy: registration.foreignKeyPolicy,
     revoke,
-    retiring: retiringKeyOf(registration, input),
+    retiring: retiringKey(input),
   });
   if (plan.kind === 'fail') return { kind: 'refused', reason: plan.reason, accessKeyIds: plan.accessKeyIds };
 

@@ -402,6 +402,22 @@ export function holds(hold: string, accessKeyId: string): boolean {
   return named === undefined || named === accessKeyId;
 }
 
+/**
+ * The old key the lifecycle retires, with when its grace period ends and
+ * whether a hold keeps it: what a rotation that needs its slot names as the
+ * way out (the function's refusal, and the CLI's forecast of it).
+ */
+export function retiringKey(input: LifecycleInput): RetiringKey | undefined {
+  const id = retirableKey(input);
+  if (!id) return undefined;
+  const superseded = supersededAt(input, id);
+  return {
+    accessKeyId: id,
+    deactivationDueAt: superseded && deactivationDueAt(input.config, superseded),
+    held: input.hold !== undefined && holds(input.hold, id),
+  };
+}
+
 /** When deactivation is due; from here on a still-used key may delay it (opt-in). */
 export function deactivationDueAt(config: RetirementConfig, superseded: Date): Date {
   return plus(superseded, config.deactivateAfterSeconds);

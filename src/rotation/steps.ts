@@ -11,8 +11,8 @@ import { RotatorContext, readCredentials } from './context';
 import {
   accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, Stage, Tags, userNameOf,
 } from './contract';
-import { deactivationDueAt, holds, planCreate, provenOrphan, retirableKey, RetiringKey, revokeRequested, supersededAt } from './decide';
-import { AccessKey, KeyNotAccepted, SecretDescription } from './gateway';
+import { planCreate, provenOrphan, retiringKey, revokeRequested } from './decide';
+import { KeyNotAccepted, SecretDescription } from './gateway';
 import {
   ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, progressKeyOf,
   labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
@@ -150,7 +150,7 @@ export class RotationSteps {
       orphanKeyIds,
       policy: registration.foreignKeyPolicy,
       revoke,
-      retiring: retiringKey(registration, secret, keys),
+      retiring: retiringKey(lifecycleInput(registration, secret, keys)),
     });
     if (plan.kind === 'fail') {
       // An AWSPENDING version left on an empty placeholder makes Secrets Manager refuse every later rotation of the secret:
@@ -320,19 +320,6 @@ export class RotationSteps {
     await ctx.gateway.tag(secret.arn, tags);
     if (leftovers.length > 0) await ctx.gateway.untag(secret.arn, leftovers);
   }
-}
-
-/** The old key the lifecycle retires, with when its grace period ends (as the lifecycle proves it) and whether a hold keeps it. */
-function retiringKey(registration: Registration, secret: SecretDescription, keys: AccessKey[]): RetiringKey | undefined {
-  const input = lifecycleInput(registration, secret, keys);
-  const id = retirableKey(input);
-  if (!id) return undefined;
-  const superseded = supersededAt(input, id);
-  return {
-    accessKeyId: id,
-    deactivationDueAt: superseded && deactivationDueAt(registration, superseded),
-    held: input.hold !== undefined && holds(input.hold, id),
-  };
 }
 
 function requirePending(secret: SecretDescription, token: string): void {
