@@ -58,12 +58,14 @@ export class AccessKeysExampleStack extends Stack {
 
     // An existing user of a legacy CI system: rotate weekly on Sunday nights,
     // take over the key someone made by hand, wait while it is still used.
+    // The old key is gone before the next rotation: 3 + 2 + 1 days and two
+    // hourly lifecycle runs fit in the 7 days less the 4-hour window.
     new RotatingAccessKey(this, 'LegacyCi', {
       user: iam.User.fromUserName(this, 'LegacyCiUser', 'legacy-ci'),
       schedule: KeyRotationSchedule.expression('cron(0 1 ? * SUN *)'),
       rotationWindow: Duration.hours(4),
       deactivateAfter: Duration.days(3),
-      deleteAfter: Duration.days(7),
+      deleteAfter: Duration.days(1),
       postponeDeactivationWhileInUse: Duration.days(2),
       // Checked 2 days before deactivation: a CI job still on the old key is told in time.
       earlyNotice: Duration.days(2),

@@ -449,6 +449,19 @@ export class AccessKeyRotator extends Construct {
   }
 
   /**
+   * The time between two lifecycle runs, read from the lifecycle rule's
+   * `rate(...)` expression; undefined for a cron expression or a token.
+   *
+   * @internal
+   */
+  public get _lifecyclePeriod(): Duration | undefined {
+    const expression = (this.lifecycleRule.node.defaultChild as events.CfnRule).scheduleExpression;
+    const rate = expression === undefined || Token.isUnresolved(expression) ? null : /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+    const unitSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
+    return rate ? Duration.seconds(Number(rate[1]) * unitSeconds[rate[2]]) : undefined;
+  }
+
+  /**
    * Registers a secret and its user: the function may then rotate that
    * secret's keys for that user (IAM on that user's keys only, Secrets
    * Manager on that secret only), and the registry says so. Returns what the

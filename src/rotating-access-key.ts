@@ -15,6 +15,7 @@ import { accessKeyEventRule } from './access-key-event-rule';
 import { AccessKeyEventRuleOptions, AccessKeyRotator } from './access-key-rotator';
 import { ForeignKeyPolicy } from './foreign-key-policy';
 import { KeyRotationSchedule, rotationWindowProblem } from './key-rotation-schedule';
+import { checkTimeline } from './key-timeline';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem, userNameOf,
@@ -90,7 +91,7 @@ export interface RotatingAccessKeyOptions {
    * midnight UTC of the day it opens (a window opened at 20:00 UTC by a cron
    * schedule is at most 4 hours).
    *
-   * @default - Secrets Manager's default: the rotation may run any time of the scheduled day
+   * @default - Secrets Manager's default: until the end of the scheduled UTC day, or 1 hour for a schedule in hours
    */
   readonly rotationWindow?: Duration;
 
@@ -113,6 +114,12 @@ export interface RotatingAccessKeyOptions {
   /**
    * How long an inactive previous key is kept (re-activatable) before it is
    * deleted, counted from its deactivation. 1 hour to 1000 days.
+   *
+   * The old key must be deleted before the next rotation, which would delete
+   * it early (IAM allows two keys per user): `deactivateAfter` +
+   * `postponeDeactivationWhileInUse` + `deleteAfter` + two lifecycle periods
+   * must fit in the shortest time between two rotations less the rotation
+   * window, or the construct throws, naming the largest `deleteAfter` that fits.
    *
    * @default Duration.days(14)
    */
@@ -225,6 +232,7 @@ export class RotatingAccessKey extends Construct {
 
     this.user = props.user;
     this.rotator = props.rotator ?? AccessKeyRotator.of(this);
+    checkTimeline(this, props, { schedule, deactivateAfter, deleteAfter, postpone }, this.rotator);
     const keysOfApp = KEYS_BY_APP.get(this.node.root) ?? { keys: [] };
     KEYS_BY_APP.set(this.node.root, keysOfApp);
     keysOfApp.keys.push(this);
@@ -517,12 +525,6 @@ export class RotatingAccessKey extends Construct {
         `an active key can reach ${days(maxActiveHours)} days (rotation interval ${days(interval)} + rotation window ${days(windowHours)} `
         + `+ deactivateAfter and postponement ${days(grace)}), more than the ${IAM3_MAX_ACTIVE_DAYS} days of Security Hub IAM.3 and CIS; `
         + 'rotate more often or shorten deactivateAfter');
-    }
-    if (grace >= interval) {
-      Annotations.of(this).addWarningV2('cdk-rotating-access-keys:twoActiveKeys',
-        `the previous key stays active ${days(grace)} days, as long as a rotation interval (${days(interval)}): `
-        + 'two keys are active all the time, and the next rotation deletes the previous key while it is still active; '
-        + 'shorten deactivateAfter below the rotation interval');
     }
   }
 }

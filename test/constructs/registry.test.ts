@@ -62,6 +62,9 @@ const retained = new RotatingAccessKey(stack, 'Retained', {
   user: iam.User.fromUserName(stack, 'ErinUser', 'erin'),
   schedule: KeyRotationSchedule.every(Duration.hours(12)),
   rotationWindow: Duration.hours(1),
+  // Deleted before the next rotation, 11 hours at the least after this one.
+  deactivateAfter: Duration.hours(4),
+  deleteAfter: Duration.hours(5),
   foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE,
   removalPolicy: RemovalPolicy.RETAIN,
 });
@@ -115,8 +118,8 @@ const EXPECTED: Array<[string, RotatingAccessKey, Registration]> = [
   ['a user imported by name, RETAIN, rotating every 12 hours', retained, {
     secretArn: secretArn(retained),
     userArn: 'arn:aws:iam::123456789012:user/erin',
-    deactivateAfterSeconds: 7 * 86400,
-    deleteAfterSeconds: 14 * 86400,
+    deactivateAfterSeconds: 4 * 3600,
+    deleteAfterSeconds: 5 * 3600,
     postponeWhileInUseSeconds: 0,
     foreignKeyPolicy: ForeignKeyPolicy.DELETE_INACTIVE,
     removal: 'RETAIN',

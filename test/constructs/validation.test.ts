@@ -8,11 +8,14 @@
 import { Annotations as CdkAnnotations, App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   AccessKeyRotator, AccessKeyRotatorProps, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyOptions,
   RotatingAccessKeyUser, RotatingAccessKeyUserProps,
 } from '../../src';
+import { rotationWindowProblem } from '../../src/key-rotation-schedule';
+import { shortestRotationGap } from '../../src/key-timeline';
 
 const newStack = () => new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
 
@@ -72,6 +75,25 @@ describe('KeyRotationSchedule', () => {
     expect(KeyRotationSchedule.expression(expression).interval?.toHours()).toBe(hours);
   });
 
+  test.each<[string, number | undefined]>([
+    ['rate(12 hours)', 12],
+    ['rate(30 days)', 30 * 24],
+    ['cron(0 4 * * ? *)', 24],
+    ['cron(0 2,22 * * ? *)', 4],
+    ['cron(0 1 ? * SUN *)', 7 * 24],
+    ['cron(0 1 ? * MON,FRI *)', 3 * 24],
+    ['cron(0 1 ? * 2-6 *)', 24],
+    ['cron(0 1,13 ? * SUN *)', 12],
+    ['cron(0 4 1 * ? *)', 28 * 24],
+    ['cron(0 0 1,20 * ? *)', 9 * 24],
+    ['cron(0 0 30,31 * ? *)', 24],
+    ['cron(0 4 1 1/3 ? *)', undefined],
+    ['cron(0 4 L * ? *)', undefined],
+    ['cron(0 4 ? * 2#1 *)', undefined],
+  ])('GIVEN %s WHEN its shortest gap is read THEN two windows open %s hours apart at the least', (expression, hours) => {
+    expect(shortestRotationGap(KeyRotationSchedule.expression(expression))?.toHours()).toBe(hours);
+  });
+
   test('GIVEN hours 1 and 22 on Mondays only WHEN the schedule is made THEN it is accepted: the days are not consecutive', () => {
     expect(() => KeyRotationSchedule.expression('cron(0 1,22 ? * MON *)')).not.toThrow();
   });
@@ -108,13 +130,15 @@ describe('RotatingAccessKey', () => {
     expect(() => keyWith(options)).toThrow(message);
   });
 
-  test.each<[string, RotatingAccessKeyOptions]>([
-    ['a window as long as a rate in hours', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(6) }],
-    ['a whole-day window on a rate in days', { schedule: KeyRotationSchedule.every(Duration.days(1)), rotationWindow: Duration.hours(24) }],
-    ['a whole-day window from midnight', { schedule: KeyRotationSchedule.expression('cron(0 0 * * ? *)'), rotationWindow: Duration.hours(24) }],
-    ['a window ending at midnight', { schedule: KeyRotationSchedule.expression('cron(0 4/12 * * ? *)'), rotationWindow: Duration.hours(8) }],
-  ])('GIVEN %s WHEN a RotatingAccessKey is made THEN it is accepted, as Secrets Manager accepts it', (_, options) => {
-    expect(() => keyWith(options)).not.toThrow();
+  // Windows as long as the time between two openings leave no room for the old key's timeline (the next test block):
+  // the window check alone is asked here.
+  test.each<[string, KeyRotationSchedule, number]>([
+    ['a window as long as a rate in hours', KeyRotationSchedule.every(Duration.hours(6)), 6],
+    ['a whole-day window on a rate in days', KeyRotationSchedule.every(Duration.days(1)), 24],
+    ['a whole-day window from midnight', KeyRotationSchedule.expression('cron(0 0 * * ? *)'), 24],
+    ['a window ending at midnight', KeyRotationSchedule.expression('cron(0 4/12 * * ? *)'), 8],
+  ])('GIVEN %s WHEN the rotation window is checked THEN it is accepted, as Secrets Manager accepts it', (_, schedule, hours) => {
+    expect(rotationWindowProblem(schedule, hours)).toBeUndefined();
   });
 
   test('GIVEN a rotator of another stack WHEN a RotatingAccessKey is made with it THEN it is refused', () => {
@@ -331,5 +355,177 @@ describe('one user, one rotating-key construct, across the app', () => {
     new RotatingAccessKeyUser(stack, 'One');
     new RotatingAccessKeyUser(stack, 'Two');
     expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+});
+
+describe('the old key\'s timeline fits between two rotations', () => {
+  // IAM allows two keys per user: the next rotation deletes whatever old key is still there. From its supersession to its deletion
+  // the old key needs up to deactivateAfter + postponement + deleteAfter + two lifecycle periods (each transition waits for a run).
+  const WEEKLY: RotatingAccessKeyOptions = {
+    schedule: KeyRotationSchedule.expression('cron(0 1 ? * SUN *)'),
+    rotationWindow: Duration.hours(4),
+    deactivateAfter: Duration.days(3),
+    postponeDeactivationWhileInUse: Duration.days(2),
+  };
+  const timelineWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('timeline|supersession'))
+    .map((w) => String(w.entry.data));
+  const made = (options: RotatingAccessKeyOptions, rotatorProps?: AccessKeyRotatorProps) => {
+    const stack = newStack();
+    if (rotatorProps) AccessKeyRotator.configure(stack, rotatorProps);
+    new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob'), ...options });
+    return stack;
+  };
+
+  test('GIVEN the defaults (every 30 days; 7 days, then 14) WHEN made THEN they fit, with no warning', () => {
+    expect(timelineWarnings(made({}))).toEqual([]);
+    expect(() => new RotatingAccessKeyUser(newStack(), 'Svc')).not.toThrow();
+  });
+
+  test('GIVEN a weekly rotation with a 4-hour window, 3 days of grace, 2 of postponement and the default 14 days of retention WHEN made '
+    + 'THEN it is refused, naming each prop and value, the window, and the largest deleteAfter that fits', () => {
+    expect(() => made(WEEKLY)).toThrow("the old key's timeline does not fit between two rotations of 'cron(0 1 ? * SUN *)': it needs up to "
+      + 'deactivateAfter (3 days) + postponeDeactivationWhileInUse (2 days) + deleteAfter (14 days, the default) + 2 lifecycle periods (1 hour each) '
+      + '= 19 days 2 hours from its supersession to its deletion, but two rotations can be 6 days 20 hours apart (7 days between rotation windows, '
+      + 'less rotationWindow (4 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
+      + 'set deleteAfter to at most Duration.hours(42) (1 day 18 hours), or shorten deactivateAfter or postponeDeactivationWhileInUse, or rotate less often');
+  });
+
+  test('GIVEN deleteAfter exactly at the limit WHEN made THEN it fits; one hour more THEN it is refused', () => {
+    expect(timelineWarnings(made({ ...WEEKLY, deleteAfter: Duration.hours(42) }))).toEqual([]);
+    expect(() => made({ ...WEEKLY, deleteAfter: Duration.hours(43) })).toThrow('deleteAfter (1 day 19 hours) + 2 lifecycle periods (1 hour each) = 6 days 21 hours');
+  });
+
+  test('GIVEN a longer rotationWindow WHEN made THEN it counts: one hour more of window, one hour less of deleteAfter', () => {
+    expect(() => made({ ...WEEKLY, rotationWindow: Duration.hours(5), deleteAfter: Duration.hours(42) }))
+      .toThrow('less rotationWindow (5 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
+        + 'set deleteAfter to at most Duration.hours(41)');
+  });
+
+  test.each<[string, RotatingAccessKeyOptions, string]>([
+    ['every 30 days, no window: the rest of the UTC day, counted as 24 hours', { deleteAfter: Duration.hours(527) },
+      "less Secrets Manager's default rotation window (24 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows "
+      + 'two keys per user); set deleteAfter to at most Duration.hours(526)'],
+    ['every 12 hours, no window: one hour', { schedule: KeyRotationSchedule.every(Duration.hours(12)), deactivateAfter: Duration.hours(4), deleteAfter: Duration.hours(6) },
+      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window (1 hour))"],
+    ['a daily cron at 01:00, no window: until midnight UTC', { schedule: KeyRotationSchedule.expression('cron(0 1 * * ? *)') },
+      "two rotations can be 1 hour apart (1 day between rotation windows, less Secrets Manager's default rotation window (23 hours))"],
+  ])('GIVEN %s WHEN made THEN Secrets Manager\'s default window counts', (_, options, message) => {
+    expect(() => made(options)).toThrow(message);
+  });
+
+  test('GIVEN every 30 days with a 1-hour window WHEN deleteAfter is 23 hours longer THEN it fits, as the window is 23 hours shorter than the default', () => {
+    expect(timelineWarnings(made({ rotationWindow: Duration.hours(1), deleteAfter: Duration.hours(549) }))).toEqual([]);
+    expect(() => made({ rotationWindow: Duration.hours(1), deleteAfter: Duration.hours(550) })).toThrow('set deleteAfter to at most Duration.hours(549)');
+  });
+
+  test('GIVEN one more hour of postponeDeactivationWhileInUse WHEN made THEN it counts: one hour less of deleteAfter', () => {
+    expect(() => made({ ...WEEKLY, postponeDeactivationWhileInUse: Duration.hours(49), deleteAfter: Duration.hours(42) }))
+      .toThrow('postponeDeactivationWhileInUse (2 days 1 hour)');
+    expect(() => made({ ...WEEKLY, postponeDeactivationWhileInUse: Duration.hours(49), deleteAfter: Duration.hours(42) }))
+      .toThrow('set deleteAfter to at most Duration.hours(41)');
+  });
+
+  test.each<[string, AccessKeyRotatorProps, string]>([
+    ['every 6 hours', { lifecycleSchedule: events.Schedule.rate(Duration.hours(6)) }, '2 lifecycle periods (6 hours each)'],
+    ['every 6 hours', { lifecycleSchedule: events.Schedule.rate(Duration.hours(6)) }, 'set deleteAfter to at most Duration.hours(32)'],
+    ['every 20 hours', { lifecycleSchedule: events.Schedule.rate(Duration.hours(20)) }, 'set deleteAfter to at most Duration.hours(4),'],
+  ])('GIVEN the rotator\'s lifecycle runs %s WHEN made THEN its period counts, twice', (_, rotatorProps, message) => {
+    expect(() => made({ ...WEEKLY, deleteAfter: Duration.hours(42) }, rotatorProps)).toThrow(message);
+  });
+
+  test('GIVEN a lifecycle every 30 minutes WHEN deleteAfter is one hour longer THEN it fits', () => {
+    const halfHourly = { lifecycleSchedule: events.Schedule.rate(Duration.minutes(30)) };
+    expect(timelineWarnings(made({ ...WEEKLY, deleteAfter: Duration.hours(43) }, halfHourly))).toEqual([]);
+  });
+
+  test('GIVEN a rotator passed as a prop, its lifecycle every 12 hours WHEN made THEN that rotator\'s period counts', () => {
+    const stack = newStack();
+    const rotator = new AccessKeyRotator(stack, 'Slow', { lifecycleSchedule: events.Schedule.rate(Duration.hours(12)) });
+    expect(() => new RotatingAccessKey(stack, 'Key', { user: iam.User.fromUserName(stack, 'User', 'bob'), rotator, ...WEEKLY, deleteAfter: Duration.hours(42) }))
+      .toThrow('2 lifecycle periods (12 hours each)');
+  });
+
+  test.each<[string, RotatingAccessKeyOptions, string]>([
+    ['rotations on Mondays and Fridays (3 days apart at the least, 7 at the most)',
+      { schedule: KeyRotationSchedule.expression('cron(0 1 ? * MON,FRI *)'), rotationWindow: Duration.hours(4), deactivateAfter: Duration.days(1), deleteAfter: Duration.days(2) },
+      'two rotations can be 2 days 20 hours apart (3 days between rotation windows, less rotationWindow (4 hours))'],
+    ['rotations at 01:00 and 13:00 on Sundays',
+      { schedule: KeyRotationSchedule.expression('cron(0 1,13 ? * SUN *)'), deactivateAfter: Duration.hours(4), deleteAfter: Duration.hours(6) },
+      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window (1 hour))"],
+    ['rotations on the 1st and the 20th (9 days apart, from the 20th of February to the 1st of March)',
+      { schedule: KeyRotationSchedule.expression('cron(0 0 1,20 * ? *)'), rotationWindow: Duration.hours(1), deactivateAfter: Duration.days(3), deleteAfter: Duration.days(9) },
+      '(9 days between rotation windows, less rotationWindow (1 hour))'],
+    ['a grace period as long as the interval, which keeps two keys active all the time',
+      { schedule: KeyRotationSchedule.every(Duration.days(7)), deactivateAfter: Duration.days(7) },
+      'even the shortest deleteAfter (1 hour) does not fit'],
+  ])('GIVEN %s WHEN made THEN the shortest time between two rotations counts', (_, options, message) => {
+    expect(() => made(options)).toThrow(message);
+  });
+
+  test('GIVEN a grace period and postponement that leave no room for even the shortest deleteAfter WHEN made THEN the message names the largest deactivateAfter', () => {
+    expect(() => made({ ...WEEKLY, deactivateAfter: Duration.days(5), deleteAfter: Duration.hours(1) }))
+      .toThrow('even the shortest deleteAfter (1 hour) does not fit: set deleteAfter to 1 hour and deactivateAfter to at most Duration.hours(113) (4 days 17 hours), '
+        + 'or rotate less often');
+  });
+
+  test.each<[string, RotatingAccessKeyOptions]>([
+    ['every 4 hours with the default 1-hour window', { schedule: KeyRotationSchedule.every(Duration.hours(4)), deactivateAfter: Duration.hours(1), deleteAfter: Duration.hours(1) }],
+    ['every day with the default window, the whole UTC day', { schedule: KeyRotationSchedule.every(Duration.days(1)), deactivateAfter: Duration.hours(1), deleteAfter: Duration.hours(1) }],
+  ])('GIVEN %s WHEN made THEN it is refused: no deactivateAfter and deleteAfter fit', (_, options) => {
+    expect(() => made(options)).toThrow('no deactivateAfter and deleteAfter fit, as each is at least 1 hour: rotate less often');
+  });
+
+  test('GIVEN every day with a 4-hour window, 8 hours of grace and 10 of retention WHEN made THEN it fits', () => {
+    expect(timelineWarnings(made({
+      schedule: KeyRotationSchedule.every(Duration.days(1)),
+      rotationWindow: Duration.hours(4),
+      deactivateAfter: Duration.hours(8),
+      deleteAfter: Duration.hours(10),
+    }))).toEqual([]);
+  });
+
+  test('GIVEN a cron whose spacing cannot be told WHEN made THEN it is a warning naming what the old key needs, which can be acknowledged', () => {
+    const stack = made({ schedule: KeyRotationSchedule.expression('cron(0 4 1 1/3 ? *)') });
+    expect(timelineWarnings(stack)).toEqual([
+      "cannot tell how close two rotations of 'cron(0 4 1 1/3 ? *)' can be: make sure that deactivateAfter (7 days, the default) + deleteAfter (14 days, the default) "
+      + '+ 2 lifecycle periods (1 hour each) = 21 days 2 hours, what the old key needs from its supersession to its deletion, is at most the time between '
+      + 'two rotations; otherwise the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user) '
+      + '[ack: cdk-rotating-access-keys:timelineUnchecked]',
+    ]);
+    const key = stack.node.findChild('Key');
+    CdkAnnotations.of(key).acknowledgeWarning('cdk-rotating-access-keys:timelineUnchecked', 'rotations are three months apart');
+    expect(timelineWarnings(stack)).toEqual([]);
+  });
+
+  test('GIVEN a lifecycle schedule that is a cron WHEN made THEN it is a warning: its period cannot be told', () => {
+    const stack = made({ ...WEEKLY, deleteAfter: Duration.hours(42) }, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) });
+    expect(timelineWarnings(stack)).toEqual([expect.stringContaining(
+      "cannot tell how often the lifecycle runs (the schedule of Stack/AccessKeyRotator, 'cron(0 * * * ? *)', is not a rate): make sure that deactivateAfter (3 days) "
+      + '+ postponeDeactivationWhileInUse (2 days) + deleteAfter (1 day 18 hours) = 6 days 18 hours, plus twice the time between two lifecycle runs, what the old '
+      + "key needs from its supersession to its deletion, is at most 6 days 20 hours, how close two rotations of 'cron(0 1 ? * SUN *)' can be; otherwise")]);
+  });
+
+  test('GIVEN a lifecycle schedule that is a cron and a timeline too long even without it WHEN made THEN it is refused', () => {
+    expect(() => made(WEEKLY, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) })).toThrow(
+      'deleteAfter (14 days, the default) = 19 days, plus twice the time between two lifecycle runs from its supersession to its deletion, '
+      + 'but two rotations can be 6 days 20 hours apart');
+    expect(() => made(WEEKLY, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) }))
+      .toThrow('set deleteAfter to at most Duration.hours(44) (1 day 20 hours) less twice the time between two lifecycle runs');
+  });
+
+  test('GIVEN the durations as tokens WHEN made THEN the timeline is not judged', () => {
+    const lazy = (d: Duration) => Duration.seconds(Lazy.number({ produce: () => d.toSeconds() }));
+    for (const options of [
+      { ...WEEKLY, deleteAfter: lazy(Duration.days(14)) },
+      { ...WEEKLY, deactivateAfter: lazy(Duration.days(3)) },
+      { ...WEEKLY, postponeDeactivationWhileInUse: lazy(Duration.days(2)) },
+      { ...WEEKLY, rotationWindow: Duration.hours(Lazy.number({ produce: () => 4 })) },
+    ]) {
+      expect(timelineWarnings(made(options))).toEqual([]);
+    }
+  });
+
+  test('GIVEN a RotatingAccessKeyUser with the weekly timeline WHEN made THEN it is refused too', () => {
+    expect(() => new RotatingAccessKeyUser(newStack(), 'Svc', WEEKLY)).toThrow("the old key's timeline does not fit between two rotations of 'cron(0 1 ? * SUN *)'");
   });
 });
