@@ -179,7 +179,7 @@ describe('the authorizer', () => {
     const operation = await player.update(next);
 
     expect(() => expectEveryCallAuthorized(operation)).toThrow(
-      /\[UPDATE_COMPLETE_CLEANUP_IN_PROGRESS\] secretsmanager:CancelRotateSecret on arn:aws:secretsmanager:[^ ]*:secret:AliceAccessKeySecret[^ ]*: ImplicitlyDenied: no statement allows it on this resource: RotateRegisteredSecrets \(AccessKeyRotatorRegistrations023FBD45D\) names only secret:Bob/);
+      /\[UPDATE_COMPLETE_CLEANUP_IN_PROGRESS\] secretsmanager:CancelRotateSecret on arn:aws:secretsmanager:[^ ]*:secret:AliceAccessKeySecret[^ ]*: ImplicitlyDenied: no statement allows this request: RotateRegisteredSecrets \(AccessKeyRotatorRegistrations023FBD45D\) names only secret:Bob/);
     expect(operation.phases[1].failures).toEqual([
       expect.stringMatching(/^AliceAccessKeyRotation90E5293A \(rotation\.[0-9a-f]+\.DESTROY\.new-secret\): DELETE_FAILED/),
       expect.stringMatching(/^AliceUser2CE11025 \(alice\): DELETE_FAILED: DeleteConflict/),

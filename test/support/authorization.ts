@@ -286,10 +286,10 @@ function explain(request: IamRequest, verdict: Verdict, analyses: RequestAnalysi
   if (near.length === 0) return `no statement of the role allows ${request.action} on any resource`;
   const described = [...new Map(near.map((s) => {
     const raw = s.statement.toJSON() as { Resource?: string | string[] };
-    const why = !s.resourceMatch ? `names only ${[raw.Resource ?? []].flat().map(shortArn).join(', ')}` : 'its condition does not hold';
+    const why = !s.resourceMatch ? `names only ${[raw.Resource ?? []].flat().map(shortArn).join(', ')}` : 'matches, but its condition does not hold';
     return [statementName(s), `${statementName(s)} ${why}`];
   })).values()];
-  return `no statement allows it on this resource: ${described.join('; ')}`;
+  return `no statement allows this request: ${described.join('; ')}`;
 }
 
 /** An ARN cut to its resource part, for messages (placeholders are long). */

@@ -390,7 +390,8 @@ export class DeploymentPlayer {
     }
     // Attributes such as DeletionPolicy go back with the template.
     for (const [id, resource] of this.resources) {
-      if (previous.Resources[id] && resource.definition !== previous.Resources[id]) this.resources.set(id, { ...resource, definition: previous.Resources[id] });
+      const definition = previous.Resources[id];
+      if (definition && resource.definition !== definition) this.resources.set(id, { ...resource, definition });
     }
     this.template = previous;
     this.begin('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');

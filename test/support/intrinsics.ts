@@ -103,10 +103,10 @@ export class IntrinsicResolver {
         if (typeof text !== 'string' || variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
           throw new Error(`malformed Fn::Sub ${JSON.stringify(arg)}`);
         }
-        return text.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-          if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-          if (name in variables) return this.resolveString((variables as JsonObject)[name]);
-          const [logicalId, attribute] = name.split(/\.(.*)/s);
+        return text.replace(/\$\{([^}]*)\}/g, (_, variable: string) => {
+          if (variable.startsWith('!')) return `\${${variable.slice(1)}}`;
+          if (variable in variables) return this.resolveString((variables as JsonObject)[variable]);
+          const [logicalId, attribute] = variable.split(/\.(.*)/s);
           return this.resolveString(attribute === undefined ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, attribute] });
         });
       }
