@@ -404,6 +404,16 @@ export class DeploymentPlayer {
     return this.end('UPDATE_ROLLBACK_COMPLETE');
   }
 
+  /**
+   * Lambda retires execution environments when it likes: the next invocation
+   * is a cold start of the same configuration (it reads the registry anew).
+   */
+  recycleEnvironments(): void {
+    const fn = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY]);
+    if (!fn) throw new Error('the stack has no rotation function');
+    this.coldStart(fn);
+  }
+
   // ---- the stack as deployed ----------------------------------------------------------------
 
   /** The registry as the function's Metadata holds it now (resolved). */
@@ -757,12 +767,41 @@ export class DeploymentPlayer {
       ...extra,
     };
     const from = this.recorder.calls.length;
-    await this.handler(event, { invokedFunctionArn: this.functionArn }).catch(() => undefined);
-    const answer = this.answers.find((a) => a.RequestId === requestId);
-    if (!answer) throw new ResourceFailure(`${logicalId}: the function sent CloudFormation no answer to its ${requestType}`);
+    const { errors } = await this.invoke(event);
+    const found = this.answers.find((a) => a.RequestId === requestId);
+    if (!found) throw new ResourceFailure(`${logicalId}: the function sent CloudFormation no answer to its ${requestType}${errors}`);
+    // A failure's Reason is generic (details go to the log): the log's reason is added for the test's reader.
+    const answer = found.Status === 'SUCCESS' ? found : { ...found, Reason: `${found.Reason}${errors}` };
     this.phase.answers.push(answer);
     await this.playRotations(from);
     return answer;
+  }
+
+  /** One invocation of the deployed function; returns the reasons its log gives for errors, as ` (log: ...)`. */
+  private async invoke(event: unknown): Promise<{ errors: string; failure?: Error }> {
+    const lines: string[] = [];
+    const previous = console.log;
+    console.log = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+      previous(...args);
+    };
+    let failure: Error | undefined;
+    try {
+      await this.handler!(event, { invokedFunctionArn: this.functionArn });
+    } catch (e) {
+      failure = e as Error;
+    } finally {
+      console.log = previous;
+    }
+    const reasons = lines.flatMap((l) => {
+      try {
+        const entry = JSON.parse(l) as { level?: string; reason?: string };
+        return entry.level === 'ERROR' && entry.reason ? [entry.reason] : [];
+      } catch {
+        return [];
+      }
+    });
+    return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', failure };
   }
 
   /** Secrets Manager's part: the rotations the function's RotateSecret calls since `from` started. */
@@ -771,17 +810,20 @@ export class DeploymentPlayer {
       if (call.call !== 'secretsmanager:RotateSecret' || !call.versionId) continue;
       const secretArn = (await this.secretsManager.send(new DescribeSecretCommand({ SecretId: String(call.params.SecretId) }))).ARN!;
       if (call.params.RotateImmediately === false) {
-        await this.secretsManager.send(new UpdateSecretVersionStageCommand({
-          SecretId: secretArn, VersionStage: Stage.PENDING, RemoveFromVersionId: call.versionId,
-        }));
+        // moto answers with the current version's id here, and has put AWSPENDING on a copy of it.
+        const { VersionIdsToStages: stages = {} } = await this.secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }));
+        for (const [versionId, labels] of Object.entries(stages)) {
+          if (!labels.includes(Stage.PENDING) || labels.includes(Stage.CURRENT)) continue;
+          const unlabel = { SecretId: secretArn, VersionStage: Stage.PENDING, RemoveFromVersionId: versionId };
+          await this.secretsManager.send(new UpdateSecretVersionStageCommand(unlabel));
+        }
         continue;
       }
       let failed: PlayedRotation['failed'];
       for (const step of STEPS) {
-        try {
-          await this.handler!({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId }, { invokedFunctionArn: this.functionArn });
-        } catch (e) {
-          failed = { step, error: (e as Error).message };
+        const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId });
+        if (failure) {
+          failed = { step, error: failure.message };
           break;
         }
       }
