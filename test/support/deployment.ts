@@ -53,11 +53,15 @@
  * resources that it has updated during the upgrade to their configurations
  * before the update" (Monitoring the progress of a stack update). In
  * UPDATE_ROLLBACK_IN_PROGRESS the resources the failed update changed are put
- * back, in the reverse of the order they were changed: one updated in place
- * gets its previous properties again (a custom resource an `Update` "with
- * ResourceProperties and OldResourceProperties reversed", aws-cdk-lib's
- * custom-resources README, "Handling Lifecycle Events"); one replaced goes
- * back to its old physical id, which still exists. Then
+ * back, in the reverse of the order they were changed, the one whose own
+ * update failed included: one updated in place gets its previous properties
+ * again (a custom resource an `Update` "with ResourceProperties and
+ * OldResourceProperties reversed", aws-cdk-lib's custom-resources README,
+ * "Handling Lifecycle Events"); one replaced goes back to its old physical id,
+ * which still exists. What comes back is the configuration as it was, not a
+ * new resolution: the Guards policy gets back the departures it named before
+ * the update, whatever the departures resource answers its own rollback
+ * `Update`. Then
  * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, "ongoing removal of new
  * resources ... after a failed stack update. In this state, the stack has been
  * rolled back to its previous working state" (stack status codes): what the
@@ -67,7 +71,7 @@
  * `RetainExceptOnCreate` "When set to true, newly created resources are deleted
  * when the operation rolls back. This includes newly created resources marked
  * with a deletion policy of Retain. Default: false" (CloudFormation API
- * Reference, UpdateStack).
+ * Reference, UpdateStack, as the SDKs' UpdateStackRequest documents it).
  *
  * Delete (DELETE_IN_PROGRESS): every resource in reverse order, those with
  * `DeletionPolicy: Retain` kept.
@@ -76,8 +80,11 @@
  * the reverse of the order they were changed; after a custom resource answered
  * a new physical id (a replacement), a rollback returns to the old id without
  * a request to either (as for any replaced resource) and deletes the new id in
- * the rollback's cleanup; a resource whose only change is its Metadata keeps
- * its configuration (a Lambda function's environments stay warm).
+ * the rollback's cleanup; the new physical id of any replacement counts as
+ * created by the update (its `DeletionPolicy` applies in that cleanup); a
+ * resource whose only change is its Metadata keeps its configuration (a Lambda
+ * function's warm environments stay, with the registry they read:
+ * `recycleEnvironments` retires them, as Lambda may at any time).
  *
  * Events and statuses. While a provider is called, its resource is
  * `*_IN_PROGRESS` in DescribeStackResource and the stack's events log it; the
