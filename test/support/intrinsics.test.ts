@@ -26,6 +26,8 @@ describe('the intrinsic resolver', () => {
     ['pseudo parameters in a Join', { 'Fn::Join': [':', [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, { Ref: 'AWS::URLSuffix' }]] }, 'aws:us-east-1:123456789012:amazonaws.com'],
     ['the stack id', { Ref: 'AWS::StackId' }, TEST_ENV.stackId!],
     ['a Select of a Split', { 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['User', 'Arn'] }] }] }, 'p'],
+    ['a Fn::Sub of pseudo parameters', { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}-${AWS::Region}' }, 'cdk-assets-123456789012-us-east-1'],
+    ['a Fn::Sub of a Ref, an attribute, a variable and a literal', { 'Fn::Sub': ['${User}:${User.Arn}:${Name}:${!Literal}', { Name: { Ref: 'AWS::Region' } }] }, 'u:arn:aws:iam::123456789012:user/p/u:us-east-1:${Literal}'],
     ['intrinsics nested in a document', { Statement: [{ Resource: [{ Ref: 'Secret' }, 'literal'] }] }, { Statement: [{ Resource: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:Secret-AbCdEf', 'literal'] }] }],
   ])('GIVEN %s WHEN resolved THEN it is concrete', (_, input, expected) => {
     expect(r.resolve(input)).toEqual(expected);
@@ -45,7 +47,8 @@ describe('the intrinsic resolver', () => {
   });
 
   test.each<[string, Json, RegExp]>([
-    ['an unsupported intrinsic', { 'Fn::Sub': 'arn:${AWS::Partition}:x' }, /cannot resolve intrinsic Fn::Sub/],
+    ['an unsupported intrinsic', { 'Fn::FindInMap': ['Map', 'a', 'b'] }, /cannot resolve intrinsic Fn::FindInMap/],
+    ['a Fn::Sub of a missing resource', { 'Fn::Sub': 'x-${Nope}' }, /no such resource/],
     ['a Ref of a missing resource', { Ref: 'Nope' }, /no such resource/],
     ['a Ref of an unsupported resource type', { Ref: 'Queue' }, /cannot resolve Ref of Queue/],
     ['an unsupported attribute', { 'Fn::GetAtt': ['User', 'PermissionsBoundary'] }, /cannot resolve Fn::GetAtt/],

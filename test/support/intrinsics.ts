@@ -1,7 +1,7 @@
 /**
  * Resolves CloudFormation intrinsic functions in a synthesized template the
  * way a deployment would, for tests and the demo: Ref, Fn::GetAtt, Fn::Join,
- * Fn::Select and Fn::Split over the template's resources, with realistic
+ * Fn::Select, Fn::Split and Fn::Sub over the template's resources, with realistic
  * physical ids (or the ones given, such as ARNs of resources made in moto).
  * Anything it does not know throws: an intrinsic left unresolved would
  * silently become a value that matches nothing.
@@ -96,6 +96,19 @@ export class IntrinsicResolver {
       case 'Fn::Split': {
         if (!Array.isArray(arg) || arg.length !== 2 || typeof arg[0] !== 'string') throw new Error(`malformed Fn::Split ${JSON.stringify(arg)}`);
         return this.resolveString(arg[1]).split(arg[0]);
+      }
+      case 'Fn::Sub': {
+        // `${Name}` is a Ref (a pseudo parameter or a resource), `${Name.Attribute}` a GetAtt, `${!Literal}` the literal text.
+        const [text, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? [arg[0], arg[1] ?? {}] : [undefined, {}];
+        if (typeof text !== 'string' || variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
+          throw new Error(`malformed Fn::Sub ${JSON.stringify(arg)}`);
+        }
+        return text.replace(/\$\{([^}]*)\}/g, (_, variable: string) => {
+          if (variable.startsWith('!')) return `\${${variable.slice(1)}}`;
+          if (variable in variables) return this.resolveString((variables as JsonObject)[variable]);
+          const [logicalId, attribute] = variable.split(/\.(.*)/s);
+          return this.resolveString(attribute === undefined ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, attribute] });
+        });
       }
       default:
         throw new Error(`cannot resolve intrinsic ${name}: ${JSON.stringify(arg)}`);

@@ -281,6 +281,6 @@ export async function rotate(world: World, rotator: Rotator, secretArn: string, 
 }
 
 // A zip archive holding one empty file: moto needs code to register a function.
-const EMPTY_ZIP = Buffer.from(
+export const EMPTY_ZIP = Buffer.from(
   'UEsDBBQAAAAAAAAAIQAAAAAAAAAAAAAAAAAIAAAAaW5kZXguanNQSwECFAMUAAAAAAAAACEAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAgAEAAAAAaW5kZXguanNQSwUGAAAAAAEAAQA2AAAAJgAAAAAA',
   'base64');
