@@ -27,6 +27,11 @@ export class AccessKeyEvents {
   public static readonly STILL_IN_USE: string = EventType.STILL_IN_USE;
   /** The lifecycle holds off: an old key is active again under (or without) an operator's hold. */
   public static readonly HELD: string = EventType.HELD;
+  /**
+   * A registration's keys moved to the secret that takes its place (a renamed
+   * secret, a moved construct): the new secret serves the user's current key at once.
+   */
+  public static readonly HANDED_OVER: string = EventType.HANDED_OVER;
   /** A rotation step failed. */
   public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
   /** The lifecycle could not carry out a transition. */

@@ -212,6 +212,7 @@ export class AccessKeyRotator extends Construct {
 
   private readonly role: iam.Role;
   private readonly guards: iam.Policy;
+  private readonly departures: CustomResource;
   private readonly customBus: boolean;
   private readonly registrations: RegistrationRequest[] = [];
   private readonly policies: RegistrationPolicy[] = [];
@@ -279,7 +280,7 @@ export class AccessKeyRotator extends Construct {
     fnResource.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     own.addStatements(new iam.PolicyStatement({
       sid: 'ReadOwnStack',
-      actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+      actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:ListStackResources'],
       resources: [Aws.STACK_ID],
     }));
     own.addStatements(new iam.PolicyStatement({
@@ -316,6 +317,8 @@ export class AccessKeyRotator extends Construct {
     // Names the registrations an update removes; the statements below keep the
     // function's access to them until CloudFormation's cleanup has removed them.
     // One string, a line per registration: one Fn::Join for the stack, not one per user.
+    // It comes after the registrations' policies (each adds itself as a dependency), so that a rollback puts it back
+    // before them: the function then releases what the undone update added while its role still names it.
     const departures = new CustomResource(this, 'Departures', {
       serviceToken: fn.functionArn,
       resourceType: DEPARTURES_RESOURCE_TYPE,
@@ -329,6 +332,7 @@ export class AccessKeyRotator extends Construct {
     // Guards of constant size, so the per-secret statements stay one ARN each.
     // They name the function, so they live outside the role (whose policies the
     // function depends on); each registration waits for them.
+    this.departures = departures;
     this.guards = new iam.Policy(this, 'Guards', {
       roles: [this.role],
       statements: [
@@ -373,7 +377,7 @@ export class AccessKeyRotator extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'ReleaseDepartingSecrets',
-          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'],
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'],
           resources: Fn.split(DEPARTURES_SEPARATOR, departures.getAttString(DeparturesAttributes.SECRETS)),
         }),
       ],
@@ -478,8 +482,8 @@ export class AccessKeyRotator extends Construct {
     policy.users.addResources(registration.user.userArn);
     policy.secrets.addResources(registration.secret.secretArn);
     if (registration.encryptionKey) this.allowKey(policy, registration.encryptionKey);
-    // The policy depends on the guards, so what waits for the policy waits for the guards too.
-    return policy.policy;
+    // The guards come after the departures, which come after every registration policy: what waits for the guards waits for all.
+    return this.guards;
   }
 
   /**
@@ -518,7 +522,11 @@ export class AccessKeyRotator extends Construct {
     // resource this stack does not have, which is what a resolution before CDK has found the references gives).
     const resolved = stack.resolve(registrations) as Record<string, unknown>[];
     resolved.forEach((entry, i) => checkResolvedEntry(entry, this.registrations[i].secret.node.path));
-    const digest = createHash('sha256').update(JSON.stringify(resolved)).digest('hex');
+    // The ARNs are references CloudFormation resolves; what makes it replace a secret or a user (a new name, a new
+    // path) counts too, so that a renamed secret or user is a new configuration of the function: a warm container
+    // never keeps a registry of ARNs that no longer are.
+    const identities = stack.resolve(this.registrations.map((r) => identityOf(r)));
+    const digest = createHash('sha256').update(JSON.stringify([resolved, identities])).digest('hex');
     const document = { version: REGISTRY_VERSION, digest, registrations };
     this.registryCache = { count: this.registrations.length, document };
     return document;
@@ -559,9 +567,9 @@ export class AccessKeyRotator extends Construct {
       roles: [this.role],
       statements: [users, secrets],
     });
-    // Widening the departures comes before narrowing the registrations, so a
-    // registration an update removes stays reachable until the cleanup removes it.
-    policy.node.addDependency(this.guards);
+    // The departures (and through them the guards) come after every registration policy: CloudFormation updates a
+    // registration's policy first and the departures after, and a rollback puts them back the other way round.
+    this.departures.node.addDependency(policy);
     if (n === MANAGED_POLICIES_PER_ROLE) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:managedPolicyQuota',
         `the rotation function's role needs more than ${MANAGED_POLICIES_PER_ROLE} managed policies for ${this.registrations.length} users; `
@@ -622,6 +630,16 @@ function checkResolvedEntry(entry: Record<string, unknown>, path: string): void 
       throw new Error(`${path}: ${field} must be ${text}${field === 'windowHours' ? '' : ' in seconds'}, got ${v}`);
     }
   }
+}
+
+/** What names a registration's secret and user in the template, beyond their references: the properties whose change replaces them. */
+function identityOf(registration: RegistrationRequest): unknown[] {
+  const secret = registration.secret.node.defaultChild;
+  const user = registration.user.node.defaultChild;
+  return [
+    secret instanceof secretsmanager.CfnSecret ? secret.name ?? null : null,
+    user instanceof iam.CfnUser ? [user.userName ?? null, user.path ?? null] : null,
+  ];
 }
 
 function validateRotatorProps(props: AccessKeyRotatorProps): void {

@@ -293,7 +293,7 @@ export class RotatingAccessKey extends Construct {
     const rotationResource = rotation.node.defaultChild as CfnResource;
     rotationResource.cfnOptions.deletionPolicy = undefined;
     rotationResource.cfnOptions.updateReplacePolicy = undefined;
-    // Its permissions (and, through them, the guards) must exist before the first rotation, and outlive its removal.
+    // The guards (and through the departures, its registration policy) must exist before the first rotation, and outlive its removal.
     rotation.node.addDependency(ready);
     suppressNagFindings(secret, [{ id: 'AwsSolutions-SMG4', reason: ROTATION_IS_ON }]);
 

@@ -366,6 +366,14 @@ export class AwsGateway implements Gateway {
     }
   }
 
+  async *listStackResources(stackId: string): AsyncGenerator<StackResource & { logicalId: string }> {
+    for await (const page of cloudFormationSdk().paginateListStackResources({ client: this.clients.cloudFormation }, { StackName: stackId })) {
+      for (const r of page.StackResourceSummaries ?? []) {
+        yield { logicalId: r.LogicalResourceId!, type: r.ResourceType!, physicalId: r.PhysicalResourceId || undefined, status: r.ResourceStatus! };
+      }
+    }
+  }
+
   async *stackEvents(stackId: string): AsyncGenerator<StackEvent> {
     for await (const page of cloudFormationSdk().paginateDescribeStackEvents({ client: this.clients.cloudFormation }, { StackName: stackId })) {
       for (const e of page.StackEvents ?? []) {

@@ -25,6 +25,7 @@ export const EventType = {
   REVOKED: 'Access Key Revoked',
   STILL_IN_USE: 'Access Key Still In Use',
   HELD: 'Access Key Held',
+  HANDED_OVER: 'Access Key Handed Over',
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',

@@ -17,15 +17,16 @@ import { createHash } from 'crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describeError } from './audit';
 import { CloudFormationResponse, MAX_RESPONSE_BYTES, ResponseTransport, responseBody, responseUrlProblem } from './cfn-response';
-import { RotatorContext } from './context';
+import { RotatorContext, readCredentials } from './context';
 import {
-  accountOf, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, EventType, placeholderSecretArn,
+  accountOf, DEPARTURE_FIELD_SEPARATOR, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, EventType,
+  placeholderSecretArn,
   placeholderUserArn, Registration,
-  Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, STATE_TAG_KEYS, userNameOf,
+  Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, STATE_TAG_KEYS, Tags, userNameOf,
 } from './contract';
-import { departing, isRollback, keysToRelease, planRemoval, provenOrphan } from './decide';
-import { NotFound, PermissionDenied, RotationRules, StackResource } from './gateway';
-import { labelledKeys, parseCreatingMarker, RefusedError, versionWithLabel } from './model';
+import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan } from './decide';
+import { AccessKey, NotFound, PermissionDenied, RotationRules, SecretDescription, StackResource } from './gateway';
+import { ACTIVE, labelledKeys, parseCreatingMarker, RefusedError, stagedKeys, versionWithLabel } from './model';
 
 const DEPARTURES_PHYSICAL_ID = 'access-key-departures';
 /** Answered for a Create that failed, so the Delete CloudFormation then sends has nothing to do. */
@@ -94,7 +95,7 @@ export class CustomResources {
       } else {
         // A Delete is answered with the id it names (that of a failed Create too).
         physicalId = event.RequestType === 'Delete' ? event.PhysicalResourceId : DEPARTURES_PHYSICAL_ID;
-        data = this.departures(event);
+        data = await this.departures(event);
       }
       await this.respond(event, { Status: 'SUCCESS', PhysicalResourceId: physicalId, Data: data });
     } catch (e) {
@@ -158,52 +159,202 @@ export class CustomResources {
     if (event.RequestType === 'Delete') return this.release(event, current, secretArn, userArn, removal);
 
     const stack = await this.ctx.gateway.stack(this.options.stackId);
-    if (isRollback(stack.status)) {
-      // CloudFormation puts back the properties it had: the same secret and user (an in-place update), their previous schedule.
-      const had = parseRotationPhysicalId(event.RequestType === 'Update' ? event.PhysicalResourceId : undefined);
-      if (!had || had.hash !== registrationHash(secretArn, userArn)) {
-        throw new RefusedError(`a rollback ${event.RequestType} of ${event.LogicalResourceId} names another secret or user than its physical id`);
-      }
-      await this.configure(secretArn, functionArn, rulesOf(props), false);
-      return (event as { PhysicalResourceId: string }).PhysicalResourceId;
-    }
+    if (isRollback(stack.status)) return this.rollbackUpdate(event, props, functionArn);
     const registration = (await this.ctx.registry.load()).require(secretArn);
     if (registration.userArn !== userArn || registration.removal !== removal) {
       throw new RefusedError(`the properties of ${event.LogicalResourceId} (user ${userArn}, removal ${removal}) disagree with the registry `
         + `(user ${registration.userArn}, removal ${registration.removal})`);
     }
-    const physicalId = await this.physicalIdFor(event, registration);
+    const had = parseRotationPhysicalId(event.RequestType === 'Update' ? event.PhysicalResourceId : undefined);
     const rules = rulesOf(registration);
-    if (event.RequestType === 'Create') await this.stateTags(secretArn);
-    if (event.RequestType === 'Create' || JSON.stringify(rulesOf(event.OldResourceProperties as Props)) !== JSON.stringify(rules)) {
-      await this.configure(secretArn, functionArn, rules, registration.rotateOnDeploy);
-      this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow: registration.rotateOnDeploy });
+    if (had && had.hash === registrationHash(secretArn, userArn)) {
+      // The same registration: a new removal policy is a new physical id (a replacement that deletes nothing); a new schedule is applied.
+      if (JSON.stringify(rulesOf((event as { OldResourceProperties?: Props }).OldResourceProperties)) !== JSON.stringify(rules)) {
+        // A rotation at a schedule change only where it needs no active key's slot: a template change never makes one fail.
+        const rotateNow = registration.rotateOnDeploy && await this.roomForKey(registration);
+        await this.configure(secretArn, functionArn, rules, rotateNow);
+        this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow });
+      }
+      if (had.removal === removal) return (event as { PhysicalResourceId: string }).PhysicalResourceId;
+      const secret = await this.ctx.gateway.describeSecret(secretArn);
+      return rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
     }
+
+    // A new registration: created, or put in place of another (a renamed secret, another user, a moved construct).
+    const secret = await this.ctx.gateway.describeSecret(secretArn);
+    const physicalId = rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
+    await this.stateTags(secret);
+    const predecessor = await this.predecessor(event, registration, secret);
+    const tookOver = predecessor ? await this.handOver(predecessor, registration, secret) : false;
+    // A secret that now holds its user's current key needs no rotation at deploy: its schedule goes on from there.
+    const rotateNow = !tookOver && registration.rotateOnDeploy;
+    await this.configure(secretArn, functionArn, rules, rotateNow);
+    this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, handedOverFrom: tookOver ? predecessor : undefined });
     return physicalId;
   }
 
-  /** The same physical id while the registration and its removal policy stay; a new one (a replacement) otherwise. */
-  private async physicalIdFor(event: CloudFormationCustomResourceEvent, registration: Registration): Promise<string> {
-    const had = parseRotationPhysicalId(event.RequestType === 'Update' ? event.PhysicalResourceId : undefined);
-    if (had && had.hash === registrationHash(registration.secretArn, registration.userArn) && had.removal === registration.removal) {
-      return (event as { PhysicalResourceId: string }).PhysicalResourceId;
-    }
-    return this.newPhysicalId(registration.secretArn, registration.userArn, registration.removal);
+  /** The user has a free key slot, or an inactive key a rotation may delete to make one. */
+  private async roomForKey(registration: Registration): Promise<boolean> {
+    const keys = await this.ctx.gateway.listAccessKeys(userNameOf(registration.userArn));
+    return keys.length < MAX_KEYS_PER_USER || keys.some((k) => k.status !== ACTIVE);
   }
 
-  private async newPhysicalId(secretArn: string, userArn: string, removal: Removal): Promise<string> {
-    const secret = await this.ctx.gateway.describeSecret(secretArn);
-    return rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
+  /**
+   * The registration this one takes the place of, when it is the same user's:
+   * an Update names the one its physical id was made from (its properties are
+   * checked against that id's hash); a Create (a moved construct, whose
+   * logical ids changed) finds it among the library's secrets holding a key of
+   * the user, proven by a rotation resource of this stack made for it.
+   */
+  private async predecessor(
+    event: CloudFormationCustomResourceEvent, registration: Registration, secret: SecretDescription,
+  ): Promise<string | undefined> {
+    if (labelledKeys(secret.versions).size > 0) return undefined; // the secret holds keys already: nothing to take over
+    if (event.RequestType === 'Update') {
+      const old = event.OldResourceProperties as Props;
+      const oldSecret = String(old[RotationProperties.SECRET] ?? '');
+      const oldUser = String(old[RotationProperties.USER] ?? '');
+      const had = parseRotationPhysicalId(event.PhysicalResourceId);
+      if (!had || had.hash !== registrationHash(oldSecret, oldUser)) {
+        throw new RefusedError(`the old properties of ${event.LogicalResourceId} are not those its physical id ${event.PhysicalResourceId} was made from`);
+      }
+      return sameUser(oldUser, registration.userArn) && oldSecret !== registration.secretArn ? oldSecret : undefined;
+    }
+    const userName = userNameOf(registration.userArn);
+    const keys = await this.ctx.gateway.listAccessKeys(userName);
+    if (keys.length === 0) return undefined;
+    const candidates: string[] = [];
+    for await (const listed of this.ctx.gateway.listSecrets(secretDescription(userName))) {
+      const holds = keys.some((k) => listed.versions && Object.values(listed.versions).some((labels) => labels.includes(k.accessKeyId)));
+      if (listed.arn !== registration.secretArn && holds) candidates.push(listed.arn);
+    }
+    if (candidates.length === 0) return undefined;
+    const hashes = new Map(candidates.map((arn) => [registrationHash(arn, registration.userArn), arn]));
+    for await (const resource of this.ctx.gateway.listStackResources(this.options.stackId)) {
+      const id = resource.type === ROTATION_RESOURCE_TYPE ? parseRotationPhysicalId(resource.physicalId) : undefined;
+      if (id && hashes.has(id.hash)) return hashes.get(id.hash);
+    }
+    return undefined;
+  }
+
+  /**
+   * Hands a departing registration's keys to its successor for the same user:
+   * the successor's secret gets the predecessor's current key as AWSCURRENT
+   * and its previous key as AWSPREVIOUS (each version labelled with its key,
+   * a revoke's label kept), and the state tags that date them. The user keeps
+   * the key it uses, the successor serves it at once, and the old key goes on
+   * with its timeline; the cleanup that removes the predecessor finds its keys
+   * held by a registration of the same user, and deletes none of them.
+   */
+  private async handOver(from: string, to: Registration, target: SecretDescription): Promise<boolean> {
+    const { ctx } = this;
+    const userName = userNameOf(to.userArn);
+    const [source, keys] = await Promise.all([ctx.gateway.describeSecret(from), ctx.gateway.listAccessKeys(userName)]);
+    const staged = stagedKeys(source.versions);
+    const active = (id?: string) => keys.find((k) => k.accessKeyId === id && k.status === ACTIVE);
+    if (!staged.current || !active(staged.current)) return false;
+    const value = async (stage: string, id: string) => {
+      const raw = await ctx.gateway.getSecretString(from, stage);
+      const creds = readCredentials(ctx, raw, `the ${stage} version of ${from}`);
+      return creds?.accessKeyId === id && sameName(creds.userName, userName) ? raw! : undefined;
+    };
+    const current = await value(Stage.CURRENT, staged.current);
+    if (!current) return false;
+    const previous = staged.previous && keys.some((k) => k.accessKeyId === staged.previous)
+      ? await value(Stage.PREVIOUS, staged.previous) : undefined;
+    const metadataVersion = versionWithLabel(target.versions, Stage.CURRENT);
+    if (previous) await ctx.gateway.putPendingValue(to.secretArn, handOverToken(to.secretArn, staged.previous!), previous, [staged.previous!]);
+    await ctx.gateway.putPendingValue(to.secretArn, handOverToken(to.secretArn, staged.current), current,
+      [Stage.CURRENT, staged.current, ...(staged.revokedPredecessor ? [Stage.REVOKED_PREDECESSOR] : [])]);
+    if (previous) {
+      // Moving AWSCURRENT moved AWSPREVIOUS to the metadata-only version: it belongs to the previous key's.
+      const now = await ctx.gateway.describeSecret(to.secretArn);
+      const holder = versionWithLabel(now.versions, Stage.PREVIOUS) ?? metadataVersion;
+      await ctx.gateway.moveLabel(to.secretArn, Stage.PREVIOUS, handOverToken(to.secretArn, staged.previous!), holder);
+    }
+    const carried = [Tags.CURRENT_KEY, Tags.PREVIOUS_KEY, Tags.PROGRESS, Tags.HOLD].filter((t) => source.tags[t] !== undefined);
+    if (carried.length > 0) await ctx.gateway.tag(to.secretArn, Object.fromEntries(carried.map((t) => [t, source.tags[t]])));
+    ctx.audit.record(EventType.HANDED_OVER, {
+      secretArn: to.secretArn,
+      userName,
+      owner: to.owner,
+      accessKeyId: staged.current,
+      previousAccessKeyId: previous ? staged.previous : undefined,
+      fromSecretArn: from,
+      reason: `the registration of ${userName} moved from ${from}: its current key${previous ? ' and its previous key' : ''} now served by ${to.secretArn}`,
+    });
+    await ctx.audit.flush();
+    return true;
+  }
+
+  /**
+   * A rollback's Update puts back the properties CloudFormation had. For the
+   * same registration, its previous schedule. For a replacement (another
+   * secret or user), the registration the physical id was made from before
+   * this operation, proven by the stack's events: nothing of it was changed
+   * by the update but, when the user changed on the same secret, which key
+   * is current; that is put back to a key of the user the stack names again.
+   */
+  private async rollbackUpdate(event: CloudFormationCustomResourceEvent, props: Props, functionArn: string): Promise<string> {
+    const secretArn = String(props[RotationProperties.SECRET] ?? '');
+    const userArn = String(props[RotationProperties.USER] ?? '');
+    const physicalId = (event as { PhysicalResourceId?: string }).PhysicalResourceId;
+    const had = parseRotationPhysicalId(physicalId);
+    if (event.RequestType !== 'Update' || !had) {
+      throw new RefusedError(`a rollback ${event.RequestType} of ${event.LogicalResourceId} names no physical id this function made`);
+    }
+    if (had.hash === registrationHash(secretArn, userArn)) {
+      await this.configure(secretArn, functionArn, rulesOf(props), false);
+      return physicalId!;
+    }
+    const before = await this.physicalIdBefore(event.LogicalResourceId, registrationHash(secretArn, userArn));
+    if (!before) {
+      throw new RefusedError(`a rollback Update of ${event.LogicalResourceId} names another secret or user than its physical id, `
+        + 'and the stack\'s events show no earlier resource for them');
+    }
+    const forward = event.OldResourceProperties as Props;
+    if (String(forward[RotationProperties.SECRET] ?? '') === secretArn) {
+      await this.restoreCurrentKeyOf(secretArn, userArn);
+      await this.configure(secretArn, functionArn, rulesOf(props), false);
+    }
+    return before;
+  }
+
+  /** The physical id the resource had before this operation, for a registration: from the stack's events of the operation. */
+  private async physicalIdBefore(logicalId: string, hash: string): Promise<string | undefined> {
+    let read = 0;
+    let operations = 0;
+    for await (const e of this.ctx.gateway.stackEvents(this.options.stackId)) {
+      const id = e.logicalId === logicalId && e.resourceType === ROTATION_RESOURCE_TYPE ? parseRotationPhysicalId(e.physicalId) : undefined;
+      if (id?.hash === hash) return e.physicalId;
+      // The rollback's own start, then the start of the operation it undoes: nothing older belongs to either.
+      if (e.resourceType === 'AWS::CloudFormation::Stack' && /_IN_PROGRESS$/.test(e.status) && ++operations >= 2 && /^(CREATE|UPDATE)_IN_PROGRESS$/.test(e.status)) return undefined;
+      if (++read >= (this.options.maxStackEvents ?? 200)) return undefined;
+    }
+    return undefined;
+  }
+
+  /** The secret's AWSCURRENT back on its newest version holding an active key of the user (an update had given it another user's). */
+  private async restoreCurrentKeyOf(secretArn: string, userArn: string): Promise<void> {
+    const { ctx } = this;
+    const [secret, keys] = await Promise.all([ctx.gateway.describeSecret(secretArn), ctx.gateway.listAccessKeys(userNameOf(userArn))]);
+    const current = stagedKeys(secret.versions).current;
+    const active = keys.filter((k) => k.status === ACTIVE).sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+    if (active.some((k) => k.accessKeyId === current)) return;
+    const held = labelledKeys(secret.versions);
+    const back = active.find((k) => held.has(k.accessKeyId));
+    if (!back) return;
+    await ctx.gateway.moveLabel(secretArn, Stage.CURRENT, held.get(back.accessKeyId)!, versionWithLabel(secret.versions, Stage.CURRENT));
+    ctx.logger.info('rollback: AWSCURRENT put back on a key of the user the stack names again', { secretId: secretArn, accessKeyId: back.accessKeyId });
   }
 
   /**
    * The tags that hold the function's state, written empty where missing: once they exist, the function only
    * overwrites them, which counts against no tag quota, so a secret filled with others' tags cannot stop a rotation.
    */
-  private async stateTags(secretArn: string): Promise<void> {
-    const { tags } = await this.ctx.gateway.describeSecret(secretArn);
-    const missing = STATE_TAG_KEYS.filter((k) => tags[k] === undefined);
-    if (missing.length > 0) await this.ctx.gateway.tag(secretArn, Object.fromEntries(missing.map((k) => [k, ''])));
+  private async stateTags(secret: SecretDescription): Promise<void> {
+    const missing = STATE_TAG_KEYS.filter((k) => secret.tags[k] === undefined);
+    if (missing.length > 0) await this.ctx.gateway.tag(secret.arn, Object.fromEntries(missing.map((k) => [k, ''])));
   }
 
   /** RotateSecret with this function; retried while IAM propagates permissions the same deployment just granted. */
@@ -221,7 +372,12 @@ export class CustomResources {
     }
   }
 
-  /** A verified Delete: turn rotation off, and delete the registration's keys when it really leaves with DESTROY. */
+  /**
+   * A verified Delete: turn rotation off (unless the secret stays registered,
+   * for another user), and delete the registration's keys when it really
+   * leaves with DESTROY — never one a registration of the same user in the
+   * registry in force holds (the secret it handed over to, say).
+   */
   private async release(
     event: CloudFormationCustomResourceEvent, current: StackResource | undefined, secretArn: string, userArn: string, removal: Removal,
   ): Promise<string> {
@@ -238,42 +394,67 @@ export class CustomResources {
       stackStatus: stack.status,
       replacedBy: newer ? (newer.hash === mine.hash ? 'same-registration' : 'other-registration') : undefined,
       removal,
-      freshSecret: mine.freshSecret,
     });
     const detail = { secretArn, userName: userNameOf(userArn) };
     ctx.logger.info('registration removal', { ...detail, plan });
     if (plan.kind === 'refuse') throw new RefusedError(plan.reason);
     if (plan.kind === 'nothing') return physicalId;
-    await ctx.gateway.cancelRotation(secretArn);
-    if (plan.deleteKeys) await this.deleteKeys(secretArn, userArn, plan.reason);
+    const registry = await ctx.registry.load();
+    if (stack.status === 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' && !registry.find(secretArn)) {
+      // The undone update added it: released when the rollback put the departures back, while the role still named it.
+      ctx.logger.info('registration removal: released when the rollback put the departures back', detail);
+      return physicalId;
+    }
+    // A secret that stays registered (for another user, after a change of user) keeps its rotation; with the stack, every one goes.
+    const staysRegistered = stack.status !== 'DELETE_IN_PROGRESS' && registry.find(secretArn) !== undefined;
+    if (!staysRegistered) await this.cancelRotation(secretArn, plan.onlyCreatedByOperation);
+    if (plan.deleteKeys) {
+      const startedAt = plan.onlyCreatedByOperation ? stack.updatedAt ?? stack.createdAt : undefined;
+      await this.deleteKeys(secretArn, userArn, registry.registrations.map((r) => [r.secretArn, r.userArn]), plan.reason, startedAt);
+    }
     await ctx.audit.flush();
     return physicalId;
   }
 
-  /** Deletes the keys the secret's versions hold and proven orphans; keys made by hand stay, named in the log. */
-  private async deleteKeys(secretArn: string, userArn: string, why: string): Promise<void> {
+  /**
+   * Rotation off for a secret that leaves. In a rollback the role may no
+   * longer name a secret the undone operation added (CloudFormation puts the
+   * registrations' policy back first): that secret is deleted with the stack's
+   * rollback anyway, so a denial is logged, not fatal.
+   */
+  private async cancelRotation(secretArn: string, rollback: boolean): Promise<void> {
+    try {
+      await this.ctx.gateway.cancelRotation(secretArn);
+    } catch (e) {
+      if (!(rollback && e instanceof PermissionDenied)) throw e;
+      this.ctx.logger.warn('rotation of a secret the undone operation added was not turned off: the role no longer names it', { secretId: secretArn });
+    }
+  }
+
+  /**
+   * Deletes the keys the secret's versions hold and proven orphans (in a
+   * rollback, those the undone operation created), except keys a
+   * registration of the same user holds; keys made by hand stay, named in the log.
+   */
+  private async deleteKeys(
+    secretArn: string, userArn: string, registered: [string, string][] | undefined, why: string, operationStartedAt?: Date,
+  ): Promise<void> {
     const { ctx } = this;
     const userName = userNameOf(userArn);
-    let versions;
-    let tags;
+    let secret: SecretDescription | undefined;
     try {
-      ({ versions, tags } = await ctx.gateway.describeSecret(secretArn));
+      secret = await ctx.gateway.describeSecret(secretArn);
     } catch (e) {
       if (e instanceof NotFound) return; // no secret, so no key it holds
-      throw e;
+      // A secret the undone operation added, which the role no longer names: IAM's dates tell that operation's keys.
+      if (!(operationStartedAt && e instanceof PermissionDenied)) throw e;
     }
-    const held = [...labelledKeys(versions).keys()];
+    const held = secret ? [...labelledKeys(secret.versions).keys()] : [];
     const keys = await ctx.gateway.listAccessKeys(userName);
-    const orphans: string[] = [];
-    const marker = parseCreatingMarker(tags);
-    const marked = keys.find((k) => k.accessKeyId === marker);
-    const pending = versionWithLabel(versions, Stage.PENDING);
-    if (marked && !held.includes(marked.accessKeyId) && pending) {
-      const [lastUse, all] = await Promise.all([ctx.gateway.lastUse(marked.accessKeyId), ctx.gateway.listVersions(secretArn)]);
-      const attemptStartedAt = all.find((v) => v.versionId === pending)?.createdAt;
-      if (provenOrphan({ markerId: marker, key: marked, heldKeyIds: held, lastUse, attemptStartedAt })) orphans.push(marked.accessKeyId);
-    }
-    const { release, foreign } = keysToRelease(keys, held, orphans);
+    const orphans = secret ? await this.orphans(secret, keys, held) : [];
+    // Keys a registration of the same user that stays holds, and keys this secret holds only because they were handed over to it.
+    const served = [...registered ? await this.servedKeys(userArn, secretArn, registered) : [], ...secret ? handedOver(secret) : []];
+    const { release, foreign } = keysToRelease({ keys, heldKeyIds: held, orphanKeyIds: orphans, servedKeyIds: served, operationStartedAt });
     for (const key of release) {
       if (await ctx.gateway.deleteAccessKey(userName, key.accessKeyId)) {
         ctx.audit.record(EventType.DELETED, {
@@ -288,15 +469,40 @@ export class CustomResources {
     }
   }
 
+  /** A key an interrupted attempt of the secret's rotation created and never stored, proven so. */
+  private async orphans(secret: SecretDescription, keys: AccessKey[], held: string[]): Promise<string[]> {
+    const marker = parseCreatingMarker(secret.tags);
+    const marked = keys.find((k) => k.accessKeyId === marker);
+    const pending = versionWithLabel(secret.versions, Stage.PENDING);
+    if (!marked || held.includes(marked.accessKeyId) || !pending) return [];
+    const [lastUse, all] = await Promise.all([this.ctx.gateway.lastUse(marked.accessKeyId), this.ctx.gateway.listVersions(secret.arn)]);
+    const attemptStartedAt = all.find((v) => v.versionId === pending)?.createdAt;
+    return provenOrphan({ markerId: marker, key: marked, heldKeyIds: held, lastUse, attemptStartedAt }) ? [marked.accessKeyId] : [];
+  }
+
+  /** Keys held by the other registrations (`[secret ARN, user ARN]`) of the same user that stay (not the departing secret's own). */
+  private async servedKeys(userArn: string, departingSecret: string, registered: [string, string][]): Promise<string[]> {
+    const successors = registered.filter(([secret, user]) => secret !== departingSecret && sameUser(user, userArn));
+    const held = await Promise.all(successors.map(async ([secret]) =>
+      [...labelledKeys((await this.ctx.gateway.describeSecret(secret)).versions).keys()]));
+    return held.flat();
+  }
+
   // ---- Custom::AccessKeyDepartures ---------------------------------------------------
 
-  private departures(event: CloudFormationCustomResourceEvent): Record<string, string> {
+  private async departures(event: CloudFormationCustomResourceEvent): Promise<Record<string, string>> {
     // One string, a line per registration (a list, as written before, is read too: the old properties of an upgrade).
     const list = (props: unknown) => {
       const v = (props as Props | undefined)?.[DeparturesProperties.REGISTRATIONS];
       return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(DEPARTURES_SEPARATOR).filter((r) => r !== '') : [];
     };
-    const gone = event.RequestType === 'Update' ? departing(list(event.OldResourceProperties), list(event.ResourceProperties)) : { secretArns: [], userArns: [] };
+    const before = event.RequestType === 'Update' ? list(event.OldResourceProperties) : [];
+    const after = list(event.ResourceProperties);
+    const gone = event.RequestType === 'Update' ? departing(before, after) : { secretArns: [], userArns: [] };
+    if (event.RequestType === 'Update' && gone.secretArns.length > 0) {
+      const stack = await this.ctx.gateway.stack(this.options.stackId);
+      if (stack.status === 'UPDATE_ROLLBACK_IN_PROGRESS') await this.releaseUndone(before, after, stack.updatedAt ?? stack.createdAt);
+    }
     const [, partition, , region] = this.options.stackId.split(':');
     const account = accountOf(this.options.stackId);
     const users = gone.userArns.length ? gone.userArns : [placeholderUserArn(partition, account)];
@@ -311,6 +517,54 @@ export class CustomResources {
     }
     this.ctx.logger.info('registrations departing', { secrets: gone.secretArns });
     return data;
+  }
+
+  /**
+   * A rollback puts the departures back after the resources that depend on
+   * them and before the registrations' policies: the registrations the undone
+   * update added (in its list, not in the one restored) are released now,
+   * while the role still names them — CloudFormation deletes their resources
+   * only after it has put the policies back. Only a registration of the
+   * registry in force whose rotation resource the undone operation created
+   * (its stack events say so) is released, and only the keys that operation
+   * created; a failure is logged, never in the way of the rollback.
+   */
+  private async releaseUndone(undone: string[], restored: string[], operationStartedAt: Date): Promise<void> {
+    const { ctx } = this;
+    const kept = new Set(restored);
+    const leaving = undone.filter((r) => !kept.has(r)).map((r) => r.split(DEPARTURE_FIELD_SEPARATOR) as [string, string]);
+    const registry = await ctx.registry.load();
+    const keptSecrets = new Set(restored.map((r) => r.split(DEPARTURE_FIELD_SEPARATOR)[0]));
+    const created = await this.createdByOperation(new Set(leaving.map(([s, u]) => registrationHash(s, u))));
+    for (const [secretArn, userArn] of leaving) {
+      const registration = registry.find(secretArn);
+      if (!registration || registration.userArn !== userArn || !created.has(registrationHash(secretArn, userArn))) continue;
+      try {
+        if (!keptSecrets.has(secretArn)) await ctx.gateway.cancelRotation(secretArn);
+        if (registration.removal === Removal.DESTROY) {
+          // Only what the undone operation created goes: a key handed over from the registration the rollback restores stays.
+          await this.deleteKeys(secretArn, userArn, undefined, 'rollback of the update that added it', operationStartedAt);
+        }
+      } catch (e) {
+        ctx.logger.error('a registration the undone update added could not be released', { secretId: secretArn, reason: describeError(e, ctx.redactor) });
+      }
+    }
+    await ctx.audit.flush();
+  }
+
+  /** Of these registrations, those whose rotation resource the operation being rolled back created (or put in place). */
+  private async createdByOperation(hashes: Set<string>): Promise<Set<string>> {
+    const found = new Set<string>();
+    let operations = 0;
+    let read = 0;
+    for await (const e of this.ctx.gateway.stackEvents(this.options.stackId)) {
+      const id = e.resourceType === ROTATION_RESOURCE_TYPE ? parseRotationPhysicalId(e.physicalId) : undefined;
+      if (id && hashes.has(id.hash) && (e.status === 'CREATE_COMPLETE' || e.status === 'UPDATE_COMPLETE')) found.add(id.hash);
+      // The rollback's own start, then the start of the operation it undoes: nothing older belongs to either.
+      if (e.resourceType === 'AWS::CloudFormation::Stack' && /_IN_PROGRESS$/.test(e.status) && ++operations >= 2 && /^(CREATE|UPDATE)_IN_PROGRESS$/.test(e.status)) break;
+      if (++read >= (this.options.maxStackEvents ?? 200)) break;
+    }
+    return found;
   }
 
   // ---- answering -----------------------------------------------------------------------
@@ -341,6 +595,26 @@ function rulesOf(source: Props | Registration | undefined): RotationRules {
     scheduleExpression: String(schedule ?? ''),
     ...(window === undefined || window === '' ? {} : { windowHours: Number(window) }),
   };
+}
+
+/** IAM user ARNs that name the same user: the same account and name (IAM compares names whatever their case; a name is unique whatever the path). */
+function sameUser(a: string, b: string): boolean {
+  return accountOf(a) === accountOf(b) && sameName(userNameOf(a), userNameOf(b));
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** Keys a secret holds in versions a hand-over made: its predecessor's keys, never the successor's to release. */
+function handedOver(secret: SecretDescription): string[] {
+  return [...labelledKeys(secret.versions)].filter(([key, version]) => version === handOverToken(secret.arn, key)).map(([key]) => key);
+}
+
+/** The version id a handed-over key is stored under in its new secret: the same on a retry, so the copy is idempotent. */
+function handOverToken(secretArn: string, accessKeyId: string): string {
+  const h = createHash('sha256').update(`hand-over\n${secretArn}\n${accessKeyId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The function's ARN without a version or alias qualifier. */

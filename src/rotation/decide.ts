@@ -480,34 +480,41 @@ export interface RemovalInput {
    */
   readonly replacedBy?: 'same-registration' | 'other-registration';
   readonly removal: Removal;
-  /** No version of the secret held a key when this resource was created. */
-  readonly freshSecret: boolean;
 }
 
 export type RemovalPlan =
   | { readonly kind: 'nothing'; readonly reason: string }
-  | { readonly kind: 'release'; readonly deleteKeys: boolean; readonly reason: string }
+  | {
+    readonly kind: 'release';
+    readonly deleteKeys: boolean;
+    /** A rollback deletes only keys the operation being undone created. */
+    readonly onlyCreatedByOperation: boolean;
+    readonly reason: string;
+  }
   | { readonly kind: 'refuse'; readonly reason: string };
 
 /**
  * What a verified Delete of a registration's rotation resource does. Keys are
- * deleted only when the registration really leaves — the stack is deleted, or
- * CloudFormation's cleanup removes a registration no longer in the template —
- * and its removal policy is DESTROY. A rollback deletes keys only of a secret
- * that held none before the operation being undone. A replacement for the same
- * secret and user (a DESTROY↔RETAIN flip, a changed schedule) deletes nothing.
+ * deleted only when the registration really leaves — the stack is deleted,
+ * CloudFormation's cleanup removes a registration no longer in the template, or
+ * a rollback removes one the operation being undone created — and its removal
+ * policy is DESTROY; a rollback deletes only the keys that operation created.
+ * A replacement for the same secret and user (a DESTROY↔RETAIN flip, a changed
+ * schedule) deletes nothing. Which keys go is `keysToRelease`'s: never one a
+ * registration of the same user in the registry in force holds.
  */
 export function planRemoval(input: RemovalInput): RemovalPlan {
+  const rollback = ROLLBACK.has(input.stackStatus);
   const release = (why: string): RemovalPlan => ({
     kind: 'release',
     deleteKeys: input.removal === Removal.DESTROY,
+    onlyCreatedByOperation: rollback,
     reason: `${why}; removal policy ${input.removal}`,
   });
   const same = input.replacedBy === 'same-registration';
-  if (ROLLBACK.has(input.stackStatus)) {
+  if (rollback) {
     if (same) return { kind: 'nothing', reason: `rollback (${input.stackStatus}) to the same registration: its keys stay` };
-    if (!input.freshSecret) return { kind: 'nothing', reason: `rollback (${input.stackStatus}) of a registration whose secret held keys before: they stay` };
-    return release(`rollback (${input.stackStatus}) of a registration created by the operation being undone`);
+    return release(`rollback (${input.stackStatus}) of a registration the operation being undone created`);
   }
   if (input.stackStatus === 'DELETE_IN_PROGRESS') return release('the stack is being deleted');
   if (input.stackStatus === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') {
@@ -517,15 +524,52 @@ export function planRemoval(input: RemovalInput): RemovalPlan {
   return { kind: 'refuse', reason: `CloudFormation does not delete registrations while the stack is ${input.stackStatus}` };
 }
 
-/** Which keys a departing registration's removal deletes: those the secret's versions hold, and proven orphans. */
-export function keysToRelease(keys: AccessKey[], heldKeyIds: string[], orphanKeyIds: string[]): { release: AccessKey[]; foreign: AccessKey[] } {
-  const ours = new Set([...heldKeyIds, ...orphanKeyIds]);
-  return { release: keys.filter((k) => ours.has(k.accessKeyId)), foreign: keys.filter((k) => !ours.has(k.accessKeyId)) };
+export interface ReleaseInput {
+  /** The departing user's keys, from IAM. */
+  readonly keys: AccessKey[];
+  /** Keys the departing secret's versions hold (none when it cannot be read). */
+  readonly heldKeyIds: string[];
+  /** Proven orphans of an interrupted attempt of the departing secret's rotation. */
+  readonly orphanKeyIds: string[];
+  /** Keys held by a registration of the same user in the registry in force (the secret it hands over to, say). */
+  readonly servedKeyIds: string[];
+  /**
+   * Set in a rollback: when the operation being undone began. Only keys IAM
+   * created since (less the clock tolerance) are that operation's; when the
+   * departing secret cannot be read, they are the ones to delete.
+   */
+  readonly operationStartedAt?: Date;
+}
+
+/**
+ * Which keys a departing registration's removal deletes: those the secret's
+ * versions hold and proven orphans (in a rollback, those the operation being
+ * undone created), never a key a registration of the same user that stays
+ * holds. Keys made by hand stay (`foreign`).
+ */
+export function keysToRelease(input: ReleaseInput): { release: AccessKey[]; foreign: AccessKey[]; served: AccessKey[] } {
+  const served = new Set(input.servedKeyIds);
+  const since = input.operationStartedAt && input.operationStartedAt.getTime() - CLOCK_TOLERANCE_MS;
+  const createdByOperation = (k: AccessKey) => since !== undefined && k.createdAt !== undefined && k.createdAt.getTime() >= since;
+  const ours = new Set([...input.heldKeyIds, ...input.orphanKeyIds]);
+  const releasable = (k: AccessKey) => (since === undefined ? ours.has(k.accessKeyId)
+    : createdByOperation(k) && (ours.has(k.accessKeyId) || input.heldKeyIds.length === 0));
+  const out = { release: [] as AccessKey[], foreign: [] as AccessKey[], served: [] as AccessKey[] };
+  for (const k of input.keys) {
+    if (served.has(k.accessKeyId)) out.served.push(k);
+    else if (releasable(k)) out.release.push(k);
+    else if (!ours.has(k.accessKeyId)) out.foreign.push(k);
+  }
+  return out;
 }
 
 // ---- CloudFormation: departures ------------------------------------------------------------
 
-/** Registrations as the departures resource lists them: `<secret ARN> <user ARN>`. */
+/**
+ * The registrations as the departures resource lists them (`<secret ARN> <user ARN>` each), before and after an
+ * update: the secrets and users of those that leave, which stay reachable until CloudFormation's cleanup. A
+ * rollback's own update of the departures (before and after swapped) names those the undone update added.
+ */
 export function departing(oldRegistrations: string[], newRegistrations: string[]): { secretArns: string[]; userArns: string[] } {
   const kept = new Set(newRegistrations);
   const gone = [...new Set(oldRegistrations)].filter((r) => !kept.has(r)).map((r) => r.split(DEPARTURE_FIELD_SEPARATOR));

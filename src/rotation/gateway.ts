@@ -165,4 +165,6 @@ export interface Gateway {
   stack(stackId: string): Promise<StackInfo>;
   /** The stack's events, newest first, following pages as they are read. */
   stackEvents(stackId: string): AsyncIterable<StackEvent>;
+  /** The stack's resources (no Metadata), following pages as they are read. */
+  listStackResources(stackId: string): AsyncIterable<StackResource & { readonly logicalId: string }>;
 }

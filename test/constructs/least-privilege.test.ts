@@ -491,6 +491,8 @@ describe('an update that removes a DESTROY registration', () => {
     { given: 'the departing secret', action: 'secretsmanager:DescribeSecret', resource: DAVE_SECRET },
     { given: 'the departing secret', action: 'secretsmanager:ListSecretVersionIds', resource: DAVE_SECRET },
     { given: 'the departing secret', action: 'secretsmanager:CancelRotateSecret', resource: DAVE_SECRET },
+    // Reading the departing secret's keys to hand them over to the registration that takes its place (a rename, a move).
+    { given: 'the departing secret', action: 'secretsmanager:GetSecretValue', resource: DAVE_SECRET },
   ];
   const AFTER_UPDATE: Caller = { principal: PRINCIPAL, policies: AFTER_UPDATE_POLICIES };
 
@@ -513,7 +515,6 @@ describe('an update that removes a DESTROY registration', () => {
   test.each<RequestSpec>([
     { given: 'the departing user', action: 'iam:CreateAccessKey', resource: DAVE },
     { given: 'the departing user', action: 'iam:UpdateAccessKey', resource: DAVE },
-    { given: 'the departing secret', action: 'secretsmanager:GetSecretValue', resource: DAVE_SECRET },
     { given: 'the departing secret', action: 'secretsmanager:PutSecretValue', resource: DAVE_SECRET },
     { given: 'the departing secret', action: 'secretsmanager:RotateSecret', resource: DAVE_SECRET, context: THROUGH_THIS_FUNCTION },
     { given: 'the departing secret', action: 'secretsmanager:UpdateSecretVersionStage', resource: DAVE_SECRET },
@@ -571,32 +572,31 @@ describe('the order CloudFormation applies that update in', () => {
     expect(waitsFor(NEW.template, NEW.guardsId, NEW.departuresId)).toBe(true);
   });
 
-  test('GIVEN the new template THEN every registration policy depends on the guards: the role is widened before it is narrowed', () => {
+  test('GIVEN the new template THEN the departures (and through them the guards) wait for every registration policy: an update changes the policies first, and a rollback puts the departures back while the policies still name what it undoes', () => {
     expect(registrationPolicies).toHaveLength(2);
     for (const id of registrationPolicies) {
-      expect([NEW.template.Resources[id].DependsOn].flat()).toContain(NEW.guardsId);
-      expect(waitsFor(NEW.template, id, NEW.departuresId)).toBe(true);
+      expect([NEW.template.Resources[NEW.departuresId].DependsOn].flat()).toContain(id);
+      expect(waitsFor(NEW.template, NEW.guardsId, id)).toBe(true);
     }
   });
 
-  test('GIVEN the new template THEN neither the departures nor the guards wait for a registration policy (no cycle, nothing narrowed first)', () => {
+  test('GIVEN the new template THEN no registration policy waits for the departures or the guards (no cycle)', () => {
     for (const id of registrationPolicies) {
-      expect(waitsFor(NEW.template, NEW.departuresId, id)).toBe(false);
-      expect(waitsFor(NEW.template, NEW.guardsId, id)).toBe(false);
+      expect(waitsFor(NEW.template, id, NEW.departuresId)).toBe(false);
+      expect(waitsFor(NEW.template, id, NEW.guardsId)).toBe(false);
     }
     expect(waitsFor(NEW.template, NEW.departuresId, NEW.guardsId)).toBe(false);
   });
 
-  test('GIVEN the old template THEN the removed rotation resource depends on its registration policy (and through it on the guards), and the new template no longer has it', () => {
+  test('GIVEN the old template THEN the removed rotation resource depends on the guards (and through them on every registration policy), and the new template no longer has it', () => {
     // Gone from the new template: CloudFormation deletes it in the cleanup, after every update of the deployment
     // (the widened guards included), and before any resource it depended on should that one be deleted too.
     expect(NEW.template.Resources[daveRotation]).toBeUndefined();
     const daveUserArns = (id: string) => JSON.stringify(OLD.template.Resources[id].Properties?.PolicyDocument).includes(DAVE);
     const davePolicy = ofType(OLD.template, 'AWS::IAM::ManagedPolicy').filter(daveUserArns);
     expect(davePolicy).toHaveLength(1);
-    expect([OLD.template.Resources[daveRotation].DependsOn].flat()).toEqual([davePolicy[0]]);
-    expect([OLD.template.Resources[davePolicy[0]].DependsOn].flat()).toContain(OLD.guardsId);
-    expect(waitsFor(OLD.template, daveRotation, OLD.guardsId)).toBe(true);
+    expect([OLD.template.Resources[daveRotation].DependsOn].flat()).toEqual([OLD.guardsId]);
+    expect(waitsFor(OLD.template, daveRotation, davePolicy[0])).toBe(true);
     // That policy stays in the new template (updated, not deleted), without dave.
     expect(NEW.template.Resources[davePolicy[0]]).toBeDefined();
     expect(JSON.stringify(NEW.template.Resources[davePolicy[0]].Properties?.PolicyDocument)).not.toContain('onprem/dave');

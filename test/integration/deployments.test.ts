@@ -123,7 +123,7 @@ describe('updates', () => {
     await created();
     const carol = player.registrations().find(userOf('carol'))!;
 
-    const operation = await player.update(stackOf({ ...FIRST, carol: { schedule: KeyRotationSchedule.every(Duration.days(7)) } }));
+    const operation = await player.update(stackOf({ ...FIRST, carol: { schedule: KeyRotationSchedule.every(Duration.days(45)) } }));
 
     expectClean(operation, 'UPDATE_COMPLETE');
     const update = operation.phases[0];
@@ -132,7 +132,7 @@ describe('updates', () => {
     const configured = update.decisions.filter((d) => d.request.action === 'secretsmanager:RotateSecret' && d.request.resource === carol.secretArn);
     expect(configured.map((d) => d.request.context['secretsmanager:ModifyRotationRules'])).toEqual(['true']);
     expect(update.rotations.map((r) => r.secretArn)).toEqual([carol.secretArn]);
-    expect(player.registrations().find(userOf('carol'))!.scheduleExpression).toBe('rate(7 days)');
+    expect(player.registrations().find(userOf('carol'))!.scheduleExpression).toBe('rate(45 days)');
     await expectCurrentKeysServe();
   });
 });

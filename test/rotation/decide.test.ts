@@ -9,7 +9,8 @@ import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import { Removal, Tags } from '../../src/rotation/contract';
 import {
   CLOCK_TOLERANCE_MS, CreateInput, CreatePlan, deactivationDueAt, departing, isRollback, keysToRelease, LifecycleAction, LifecycleInput,
-  MAX_KEYS_PER_USER, OrphanEvidence, planCreate, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput, RetirementConfig,
+  MAX_KEYS_PER_USER, OrphanEvidence, planCreate, ReleaseInput, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput,
+  RetirementConfig,
   MAX_PROMOTION_DELAY_MS, retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
 } from '../../src/rotation/decide';
 import type { AccessKey } from '../../src/rotation/gateway';
@@ -802,67 +803,90 @@ describe('isRollback', () => {
 });
 
 describe('planRemoval', () => {
-  const removal = (i: Partial<RemovalInput>) => planRemoval({ stackStatus: 'DELETE_IN_PROGRESS', removal: Removal.DESTROY, freshSecret: false, ...i });
+  const removal = (i: Partial<RemovalInput>) => planRemoval({ stackStatus: 'DELETE_IN_PROGRESS', removal: Removal.DESTROY, ...i });
 
   test.each([Removal.DESTROY, Removal.RETAIN])('GIVEN the stack being deleted with %s WHEN a registration is removed THEN it is released, keys deleted only with DESTROY', (r) => {
-    expect(removal({ removal: r })).toEqual({ kind: 'release', deleteKeys: r === Removal.DESTROY, reason: expect.stringContaining('the stack is being deleted') });
+    expect(removal({ removal: r })).toEqual({
+      kind: 'release', deleteKeys: r === Removal.DESTROY, onlyCreatedByOperation: false, reason: expect.stringContaining('the stack is being deleted'),
+    });
   });
 
   test('GIVEN an update\'s cleanup of a registration that left the template WHEN it is removed THEN its keys are deleted under DESTROY', () => {
-    expect(removal({ stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' })).toEqual({ kind: 'release', deleteKeys: true, reason: expect.stringContaining('left the stack') });
+    expect(removal({ stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' }))
+      .toEqual({ kind: 'release', deleteKeys: true, onlyCreatedByOperation: false, reason: expect.stringContaining('left the stack') });
   });
 
   test('GIVEN an update\'s cleanup of a resource replaced for another secret or user WHEN it is removed THEN it is released', () => {
     expect(removal({ stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', replacedBy: 'other-registration' }))
-      .toEqual({ kind: 'release', deleteKeys: true, reason: expect.stringContaining('secret or user changed') });
+      .toEqual({ kind: 'release', deleteKeys: true, onlyCreatedByOperation: false, reason: expect.stringContaining('secret or user changed') });
   });
 
   test('GIVEN an update\'s cleanup of a resource replaced for the same registration (a DESTROY↔RETAIN flip) WHEN it is removed THEN nothing is done', () => {
     expect(removal({ stackStatus: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', replacedBy: 'same-registration' }).kind).toBe('nothing');
   });
 
-  test.each(ROLLBACKS)('GIVEN a rollback (%s) of a registration whose secret held keys before WHEN it is removed THEN its keys stay', (stackStatus) => {
-    expect(removal({ stackStatus, freshSecret: false }).kind).toBe('nothing');
-    expect(removal({ stackStatus, freshSecret: true, replacedBy: 'same-registration' }).kind).toBe('nothing');
+  test.each(ROLLBACKS)('GIVEN a rollback (%s) to the same registration WHEN the resource is removed THEN its keys stay', (stackStatus) => {
+    expect(removal({ stackStatus, replacedBy: 'same-registration' }).kind).toBe('nothing');
   });
 
-  test.each(ROLLBACKS)('GIVEN a rollback (%s) of a registration created with a fresh secret WHEN it is removed THEN it is released', (stackStatus) => {
-    expect(removal({ stackStatus, freshSecret: true })).toMatchObject({ kind: 'release', deleteKeys: true });
-    expect(removal({ stackStatus, freshSecret: true, removal: Removal.RETAIN })).toMatchObject({ kind: 'release', deleteKeys: false });
+  test.each(ROLLBACKS)('GIVEN a rollback (%s) of a registration the undone operation created WHEN it is removed THEN it is released, only what that operation created', (stackStatus) => {
+    expect(removal({ stackStatus })).toMatchObject({ kind: 'release', deleteKeys: true, onlyCreatedByOperation: true });
+    expect(removal({ stackStatus, removal: Removal.RETAIN })).toMatchObject({ kind: 'release', deleteKeys: false });
   });
 
   test.each(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'CREATE_COMPLETE', 'CREATE_IN_PROGRESS', 'DELETE_COMPLETE', 'garbage'])(
     'GIVEN the stack %s WHEN a Delete arrives THEN it is refused: CloudFormation does not delete registrations then', (stackStatus) => {
-      expect(removal({ stackStatus, freshSecret: true })).toEqual({ kind: 'refuse', reason: expect.stringContaining(stackStatus) });
+      expect(removal({ stackStatus })).toEqual({ kind: 'refuse', reason: expect.stringContaining(stackStatus) });
     });
 
-  test('GIVEN any removal WHEN planned THEN keys are deleted only when the registration really leaves, and only with DESTROY', () => {
+  test('GIVEN any removal WHEN planned THEN keys are deleted only when the registration really leaves, only with DESTROY, and in a rollback only what it created', () => {
     const arb = fc.record({
       stackStatus: fc.oneof(fc.constantFrom(...STACK_STATUSES), fc.string()),
       replacedBy: fc.constantFrom(undefined, 'same-registration' as const, 'other-registration' as const),
       removal: fc.constantFrom(Removal.DESTROY, Removal.RETAIN),
-      freshSecret: fc.boolean(),
     });
     fc.assert(fc.property(arb, (input) => {
       const p = planRemoval(input);
       if (p.kind !== 'release' || !p.deleteKeys) return;
       expect(input.removal).toBe(Removal.DESTROY);
+      const rollback = ROLLBACKS.includes(input.stackStatus);
       const leaves = input.stackStatus === 'DELETE_IN_PROGRESS'
-        || (input.stackStatus === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' && input.replacedBy !== 'same-registration')
-        || (ROLLBACKS.includes(input.stackStatus) && input.freshSecret && input.replacedBy !== 'same-registration');
-      expect({ input, leaves }).toEqual({ input, leaves: true });
+        || (input.replacedBy !== 'same-registration' && (input.stackStatus === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || rollback));
+      expect({ input, leaves, onlyCreatedByOperation: p.onlyCreatedByOperation }).toEqual({ input, leaves: true, onlyCreatedByOperation: rollback });
     }), { numRuns: 1000 });
   });
 });
 
 describe('keysToRelease', () => {
+  const T = new Date('2025-06-01T00:00:00.000Z');
+  const release = (i: Partial<ReleaseInput>) => keysToRelease({ keys: [], heldKeyIds: [], orphanKeyIds: [], servedKeyIds: [], ...i });
+
   test('GIVEN keys held by versions, a proven orphan and a hand-made key WHEN a departing registration releases THEN the hand-made key stays', () => {
     const keys = [active(CURRENT), inactive(PREVIOUS), active(ORPHAN), active(FOREIGN)];
-    expect(keysToRelease(keys, [CURRENT, PREVIOUS], [ORPHAN])).toEqual({ release: [keys[0], keys[1], keys[2]], foreign: [keys[3]] });
+    expect(release({ keys, heldKeyIds: [CURRENT, PREVIOUS], orphanKeyIds: [ORPHAN] }))
+      .toEqual({ release: [keys[0], keys[1], keys[2]], foreign: [keys[3]], served: [] });
   });
 
   test('GIVEN no keys WHEN released THEN nothing is released', () => {
-    expect(keysToRelease([], [CURRENT], [])).toEqual({ release: [], foreign: [] });
+    expect(release({ heldKeyIds: [CURRENT] })).toEqual({ release: [], foreign: [], served: [] });
+  });
+
+  test('GIVEN the departing secret\'s keys held by the registration of the same user that replaces it WHEN released THEN none of them is deleted', () => {
+    const keys = [active(CURRENT), active(PREVIOUS)];
+    expect(release({ keys, heldKeyIds: [CURRENT, PREVIOUS], servedKeyIds: [CURRENT, PREVIOUS] })).toEqual({ release: [], foreign: [], served: keys });
+  });
+
+  test('GIVEN a rollback WHEN released THEN only the keys IAM created since the undone operation began go; older ones the secret holds stay', () => {
+    const old = active(PREVIOUS, at(T, -DAY));
+    const made = active(CURRENT, at(T, HOUR));
+    expect(release({ keys: [old, made], heldKeyIds: [CURRENT, PREVIOUS], operationStartedAt: T }))
+      .toEqual({ release: [made], foreign: [], served: [] });
+  });
+
+  test('GIVEN a rollback and a departing secret the role can no longer read WHEN released THEN the keys the undone operation created go, and no older one', () => {
+    const old = active(FOREIGN, at(T, -DAY));
+    const made = active(CURRENT, at(T, HOUR));
+    expect(release({ keys: [old, made], operationStartedAt: T })).toEqual({ release: [made], foreign: [old], served: [] });
   });
 });
 
@@ -877,6 +901,14 @@ describe('departing', () => {
 
   test('GIVEN nothing removed WHEN compared THEN nothing departs', () => {
     expect(departing([A], [A, B])).toEqual({ secretArns: [], userArns: [] });
+  });
+
+  test('GIVEN the rollback of an update that added a registration (before and after swapped) WHEN compared THEN the added registration departs', () => {
+    expect(departing([A, B], [A])).toEqual({ secretArns: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:b'], userArns: ['arn:aws:iam::123456789012:user/bob'] });
+  });
+
+  test('GIVEN nothing changed WHEN compared THEN nothing is named', () => {
+    expect(departing([A, B], [B, A])).toEqual({ secretArns: [], userArns: [] });
   });
 
   test('GIVEN two departing registrations of one user and a repeated entry WHEN compared THEN each secret and user is named once', () => {

@@ -54,7 +54,7 @@ export type FaultTiming = 'before' | 'after';
 export const GATEWAY_METHODS: readonly GatewayMethod[] = [
   'describeSecret', 'getSecretString', 'readVersion', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
   'cancelRotation', 'listSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey', 'lastUse', 'callerArn',
-  'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents',
+  'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents', 'listStackResources',
 ];
 
 /** An AWS-style error: what the SDK throws, with the service's error code as `name`. */
@@ -670,6 +670,19 @@ export class FakeAws implements Gateway {
     const events = this.stackEventLog.map((e) => ({ ...e, timestamp: new Date(e.timestamp) }));
     for (const e of events) yield e;
     if (fault === 'after') throw this.fire('stackEvents', fault);
+  }
+
+  /** ListStackResources (no Metadata), read lazily (as pages are). */
+  async *listStackResources(stackId: string): AsyncGenerator<StackResource & { logicalId: string }> {
+    await this.beforeCall?.('listStackResources');
+    const fault = this.enter('listStackResources');
+    await Promise.resolve();
+    if (fault === 'before') throw this.fire('listStackResources', fault);
+    if (stackId !== this.stackId) throw awsError('ValidationError', `Stack [${stackId}] does not exist`);
+    const resources = [...this.stackResources.entries()]
+      .map(([logicalId, r]) => ({ logicalId, type: r.type, physicalId: r.physicalId, status: r.status }));
+    for (const r of resources) yield r;
+    if (fault === 'after') throw this.fire('listStackResources', fault);
   }
 
   // ---- internals --------------------------------------------------------------
