@@ -233,10 +233,10 @@ export function provenOrphan(e: OrphanEvidence): boolean {
   if (e.heldKeyIds.includes(e.markerId)) return false;
   if (!e.lastUse || e.lastUse.gone || e.lastUse.at !== undefined) return false;
   if (!e.key.createdAt || !e.attemptStartedAt) return false;
-  // Secrets Manager keeps the version's date to the second, rounded down, so a
-  // key made after the version compares as later or equal; one made before
-  // the rotation started does not.
-  return e.key.createdAt.getTime() >= e.attemptStartedAt.getTime();
+  // IAM dates a key to the second (rounded down), Secrets Manager a version to the millisecond: compared at IAM's
+  // precision, a key made in the same second as the version, after it, counts as later; one made in an earlier
+  // second (before the rotation started) does not.
+  return e.key.createdAt.getTime() >= Math.floor(e.attemptStartedAt.getTime() / 1000) * 1000;
 }
 
 // ---- the lifecycle of the old key ----------------------------------------------------------

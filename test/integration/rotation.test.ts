@@ -12,12 +12,22 @@ import { KeyNotAccepted } from '../../src/rotation/gateway';
 import { parseCreatingMarker } from '../../src/rotation/model';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
+import { MotoProxy } from '../support/moto-proxy';
 import { makeRotator, rotate, STEPS, World } from '../support/world';
 
 let moto: MotoServer;
-beforeAll(async () => { moto = await MotoServer.start(); });
-afterAll(async () => { await moto?.stop(); });
+let proxy: MotoProxy;
+beforeAll(async () => {
+  moto = await MotoServer.start();
+  // Dates secret versions as Secrets Manager does (at creation, to the millisecond), which moto does not.
+  proxy = await MotoProxy.start(moto.endpoint);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
 beforeEach(async () => { await moto.reset(); });
+afterEach(() => { process.env.AWS_ENDPOINT_URL = moto.endpoint; });
 
 async function setup(config: Partial<Registration> = {}) {
   const world = new World();
@@ -141,6 +151,8 @@ describe('retries with the same ClientRequestToken', () => {
   });
 
   test('GIVEN an attempt that recorded its new key and died before storing it WHEN Secrets Manager retries THEN the key is proven an orphan and deleted first', async () => {
+    // Versions dated at their creation, to the millisecond, and keys to the whole second: the proof compares at IAM's precision.
+    process.env.AWS_ENDPOINT_URL = proxy.endpoint;
     const { world, arn, h, check } = await setup();
     await rotate(world, h.rotator, arn);
     const token = await world.startRotation(arn);

@@ -292,6 +292,12 @@ describe('provenOrphan', () => {
     expect(provenOrphan(evidence())).toBe(true);
   });
 
+  test('GIVEN the attempt\'s version dated to the millisecond (as Secrets Manager dates it) and the key dated to the whole second (as IAM does), in the same second THEN it is an orphan: compared at IAM\'s precision', () => {
+    expect(provenOrphan(evidence({ attemptStartedAt: at(START, 400), key: active(ORPHAN, START) }))).toBe(true);
+    expect(provenOrphan(evidence({ attemptStartedAt: at(START, 999), key: active(ORPHAN, START) }))).toBe(true);
+    expect(provenOrphan(evidence({ attemptStartedAt: at(START, 400), key: active(ORPHAN, at(START, -SECOND)) }))).toBe(false);
+  });
+
   test('GIVEN a key created in the very second the attempt began WHEN judged THEN it is still an orphan (inactive or not)', () => {
     expect(provenOrphan(evidence({ key: active(ORPHAN, START) }))).toBe(true);
     expect(provenOrphan(evidence({ key: inactive(ORPHAN, START) }))).toBe(true);

@@ -11,12 +11,23 @@
  *   version), so the proxy adds the configured function to such a request;
  *   and the quota of 50 tags per secret (keys starting with `aws:` not
  *   counted), which moto does not enforce: a TagResource that would pass it is
- *   refused, as Secrets Manager refuses it.
+ *   refused, as Secrets Manager refuses it; and the date of each version,
+ *   which Secrets Manager keeps from its creation (to the millisecond) where
+ *   moto dates every version at the time it is listed; and an access key's
+ *   creation date to the whole second, as IAM gives it.
  *
  * Every other request is forwarded unchanged.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+
+/** IAM dates an access key to the whole second (moto keeps microseconds): `<CreateDate>` rounded down, as IAM gives it. */
+function wholeSeconds(xml: Buffer): Buffer {
+  return Buffer.from(xml.toString().replace(/<CreateDate>([^<]+)<\/CreateDate>/g, (_, d: string) => {
+    const t = new Date(d);
+    return Number.isNaN(t.getTime()) ? `<CreateDate>${d}</CreateDate>` : `<CreateDate>${new Date(Math.floor(t.getTime() / 1000) * 1000).toISOString()}</CreateDate>`;
+  }));
+}
 
 /** Secrets Manager's quota of tags per secret. */
 const TAGS_PER_SECRET = 50;
@@ -41,6 +52,8 @@ export class MotoProxy {
   readonly faults = new Map<string, Fault>();
   /** Every action that reached the proxy, in order. */
   readonly seen: string[] = [];
+  /** When each secret version the proxy saw created was created (epoch seconds, to the millisecond). */
+  private readonly versionDates = new Map<string, number>();
   private readonly server: Server;
 
   private constructor(private readonly upstream: string) {
@@ -55,6 +68,26 @@ export class MotoProxy {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Dates a secret's versions as Secrets Manager does: when each was created,
+   * to the millisecond (moto dates every version at the time it is listed).
+   */
+  private dateVersions(target: string, out: Buffer): Buffer {
+    const action = target.split('.').pop();
+    if (action === 'CreateSecret' || action === 'RotateSecret' || action === 'PutSecretValue') {
+      const versionId = (JSON.parse(out.toString() || '{}') as { VersionId?: string }).VersionId;
+      if (versionId && !this.versionDates.has(versionId)) this.versionDates.set(versionId, Date.now() / 1000);
+      return out;
+    }
+    if (action !== 'ListSecretVersionIds') return out;
+    const listed = JSON.parse(out.toString()) as { Versions?: { VersionId: string; CreatedDate?: number }[] };
+    for (const v of listed.Versions ?? []) {
+      const created = this.versionDates.get(v.VersionId);
+      if (created !== undefined) v.CreatedDate = created;
+    }
+    return Buffer.from(JSON.stringify(listed));
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -107,7 +140,9 @@ export class MotoProxy {
       headers,
       body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : body,
     });
-    const out = Buffer.from(await answer.arrayBuffer());
+    let out: Buffer = Buffer.from(await answer.arrayBuffer());
+    if (answer.ok && typeof target === 'string') out = this.dateVersions(target, out);
+    if (answer.ok && action === 'ListAccessKeys') out = wholeSeconds(out);
     res.writeHead(answer.status, Object.fromEntries([...answer.headers]
       .filter(([k]) => !['content-encoding', 'transfer-encoding', 'content-length'].includes(k))));
     res.end(out);
