@@ -170,7 +170,8 @@ export function parseRegistry(metadata: unknown): RegistryDocument {
   const users = new Set<string>();
   registrations.forEach((r, i) => {
     if (secrets.has(r.secretArn)) throw new RegistryError(`registrations[${i}].secretArn is registered twice: ${r.secretArn}`);
-    const user = `${accountOf(r.userArn)}:${userNameOf(r.userArn)}`;
+    // IAM compares user names whatever their case (and a name is unique whatever its path).
+    const user = `${accountOf(r.userArn)}:${userNameOf(r.userArn).toLowerCase()}`;
     if (users.has(user)) throw new RegistryError(`registrations[${i}].userArn is registered twice: ${r.userArn}`);
     secrets.add(r.secretArn);
     users.add(user);

@@ -138,7 +138,8 @@ export class CustomResources {
 
   /** True when the stack's current operation logged DELETE_IN_PROGRESS for exactly this resource. */
   private async deletionLogged(logicalId: string, type: string, physicalId: string): Promise<boolean> {
-    const limit = this.options.maxStackEvents ?? 2000;
+    // A few pages at most: CloudFormation logs the deletion just before it calls the function, so it is among the newest.
+    const limit = this.options.maxStackEvents ?? 300;
     let read = 0;
     for await (const e of this.ctx.gateway.stackEvents(this.options.stackId)) {
       if (e.logicalId === logicalId && e.physicalId === physicalId && e.resourceType === type && e.status === 'DELETE_IN_PROGRESS') return true;

@@ -157,6 +157,18 @@ describe('finding 2: invoking the function is key administration over every regi
     expect(moto.cloudFormation.calls).toEqual(['DescribeStackResource']); // the registry, read at the cold start; nothing about the event
   });
 
+  test('GIVEN a forged Delete while a long operation has logged thousands of events THEN the function reads a few pages of them, not the whole history, and refuses it', async () => {
+    const { world, alice, invoke, before, snapshot } = await account();
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    for (let i = 0; i < 2000; i++) moto.cloudFormation.log({ logicalId: `Other${i}`, type: 'AWS::SNS::Topic', status: 'UPDATE_COMPLETE', physicalId: `topic-${i}` });
+    moto.cloudFormation.calls.length = 0;
+
+    await expect(invoke(forgedDelete(alice, world.userArn('alice'), Removal.DESTROY))).rejects.toThrow(/CloudFormation is not deleting AliceRotation/);
+
+    expect(moto.cloudFormation.calls.filter((c) => c === 'DescribeStackEvents').length).toBeLessThanOrEqual(3);
+    expect(await snapshot()).toEqual(before);
+  });
+
   test('GIVEN an event naming another stack THEN it is refused (and answered, since the URL is CloudFormation\'s)', async () => {
     const { world, alice, invoke, before, snapshot } = await account();
     const other = moto.cloudFormation.stackId.replace('/Stack/', '/Other/');

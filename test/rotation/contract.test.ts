@@ -361,6 +361,12 @@ describe('parseRegistry: one registration per secret and per user', () => {
       .toBe(`registrations[1].userArn is registered twice: ${pathed}`);
   });
 
+  test('GIVEN the same user name in another case WHEN parsed THEN it is refused (IAM user names are unique whatever their case)', () => {
+    const shouted = `arn:aws:iam::${ACCOUNT}:user/ALICE`;
+    expect(refusal(doc([entry(), entry({ secretArn: OTHER_SECRET, userArn: shouted })])).message)
+      .toBe(`registrations[1].userArn is registered twice: ${shouted}`);
+  });
+
   test('GIVEN users of the same name in two accounts WHEN parsed THEN both are accepted', () => {
     const elsewhere = 'arn:aws:iam::210987654321:user/alice';
     expect(parseRegistry(doc([entry(), entry({ secretArn: OTHER_SECRET, userArn: elsewhere })])).registrations).toHaveLength(2);
