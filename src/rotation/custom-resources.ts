@@ -553,19 +553,32 @@ export class CustomResources {
     await ctx.audit.flush();
   }
 
-  /** Of these registrations, those whose rotation resource the operation being rolled back created (or put in place). */
+  /**
+   * Of these registrations, those whose rotation resource the operation being
+   * rolled back created, or put in place of another (an Update answered with a
+   * new physical id): never one updated in place, which existed before it.
+   */
   private async createdByOperation(hashes: Set<string>): Promise<Set<string>> {
-    const found = new Set<string>();
+    const created = new Set<string>();
+    const updatedTo = new Map<string, string>(); // hash → logical id whose update completed with it
+    const updatedFrom = new Map<string, Set<string>>(); // logical id → physical ids its updates started from
     let operations = 0;
     let read = 0;
     for await (const e of this.ctx.gateway.stackEvents(this.options.stackId)) {
       const id = e.resourceType === ROTATION_RESOURCE_TYPE ? parseRotationPhysicalId(e.physicalId) : undefined;
-      if (id && hashes.has(id.hash) && (e.status === 'CREATE_COMPLETE' || e.status === 'UPDATE_COMPLETE')) found.add(id.hash);
+      if (id && e.status === 'CREATE_COMPLETE' && hashes.has(id.hash)) created.add(id.hash);
+      if (id && e.status === 'UPDATE_COMPLETE' && hashes.has(id.hash)) updatedTo.set(id.hash, e.logicalId);
+      if (id && e.status === 'UPDATE_IN_PROGRESS') updatedFrom.set(e.logicalId, new Set([...updatedFrom.get(e.logicalId) ?? [], id.hash]));
       // The rollback's own start, then the start of the operation it undoes: nothing older belongs to either.
       if (e.resourceType === 'AWS::CloudFormation::Stack' && /_IN_PROGRESS$/.test(e.status) && ++operations >= 2 && /^(CREATE|UPDATE)_IN_PROGRESS$/.test(e.status)) break;
       if (++read >= (this.options.maxStackEvents ?? 200)) break;
     }
-    return found;
+    // An update that started from another registration's physical id was a replacement: this registration is new.
+    for (const [hash, logicalId] of updatedTo) {
+      const from = updatedFrom.get(logicalId);
+      if (from && [...from].some((h) => h !== hash)) created.add(hash);
+    }
+    return created;
   }
 
   // ---- answering -----------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * that has keys). CloudFormation is played step by step by the driver against
  * the stand-in (moto cannot run these templates); every other call goes to moto.
  */
-import { DeleteAccessKeyCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
+import { DeleteAccessKeyCommand, DeleteUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -253,6 +253,32 @@ describe('a stack update', () => {
 });
 
 describe('a rollback', () => {
+  test('GIVEN a rollback putting the departures back WHEN a forged Update names a registration the undone update only changed in place THEN none of its keys is released', async () => {
+    const { world, cfn, secrets, props, departuresProps, redeploy } = await deployed({ alice: Removal.DESTROY });
+    const physicalId = capture.answers.find((a) => a.LogicalResourceId === 'aliceRotation')!.PhysicalResourceId;
+    // The update changes alice's schedule in place; during it, alice rotates (her previous key retired first).
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.DESTROY, scheduleExpression: 'rate(45 days)' }));
+    await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.SCHEDULE]: 'rate(45 days)' });
+    moto.cloudFormation.log({ logicalId: 'aliceRotation', type: ROTATION_RESOURCE_TYPE, physicalId, status: 'UPDATE_COMPLETE' });
+    const previous = (await world.stages(secrets.alice)).AWSPREVIOUS!;
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: previous, Status: 'Inactive' }));
+    const handler = loadBundle();
+    const token = await world.startRotation(secrets.alice);
+    for (const step of STEPS) await handler({ Step: step, SecretId: secrets.alice, ClientRequestToken: token });
+    const current = (await world.stages(secrets.alice)).AWSCURRENT!;
+
+    // The update fails elsewhere; while the departures are put back, someone allowed to invoke the function claims alice was added by it.
+    moto.cloudFormation.begin('UPDATE_ROLLBACK_IN_PROGRESS');
+    const departures = moto.cloudFormation.resources.get('Departures')!;
+    departures.status = 'UPDATE_IN_PROGRESS';
+    await cfn.send(cfn.event('Update', 'Departures', DEPARTURES_RESOURCE_TYPE, { Registrations: [] },
+      { PhysicalResourceId: departures.physicalId, OldResourceProperties: departuresProps() }));
+
+    expect(await world.keyStatus('alice', current)).toBe('Active');
+    expect((await world.stages(secrets.alice)).AWSCURRENT).toBe(current);
+  });
+
   test('GIVEN a failed update that added a DESTROY registration whose secret it created THEN the rollback deletes that secret\'s keys (the user goes too)', async () => {
     const { world, cfn, props, secrets, redeploy } = await deployed({ alice: Removal.RETAIN });
     moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
