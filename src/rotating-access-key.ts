@@ -380,7 +380,10 @@ export class RotatingAccessKey extends Construct {
    * Manager requires of whoever calls `RotateSecret` (see docs/SECURITY.md for
    * what it is worth); and the reads the CLI makes to confirm that the secret
    * is registered (`DescribeSecret`, the function's configuration, the
-   * registry in its stack). Neither the key nor the secret's value.
+   * registry in its stack). Neither the key nor the secret's value, and no
+   * `RotateSecret` that sets new rotation rules or puts the rotation off
+   * (`secretsmanager:ModifyRotationRules`, `secretsmanager:RotateImmediately`):
+   * the schedule is the registry's.
    */
   public grantRotate(grantee: iam.IGrantable): iam.Grant {
     const fn = this.rotator.function.functionArn;
@@ -388,7 +391,11 @@ export class RotatingAccessKey extends Construct {
       grantee,
       actions: ['secretsmanager:RotateSecret'],
       resourceArns: [this.secret.secretArn],
-      conditions: { StringEqualsIfExists: { 'secretsmanager:RotationLambdaARN': fn } },
+      conditions: {
+        StringEqualsIfExists: { 'secretsmanager:RotationLambdaARN': fn },
+        // Rotate now, on the registry's schedule: new rules or a rotation put off would move the schedule out of its reach.
+        BoolIfExists: { 'secretsmanager:ModifyRotationRules': 'false', 'secretsmanager:RotateImmediately': 'true' },
+      },
     })).combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['lambda:InvokeFunction'],

@@ -692,6 +692,10 @@ describe('what the operator grants allow (the CLI\'s commands) and deny', () => 
   const REVOKER = operatorCaller(NEW.revoker);
   const OPERATOR = operatorCaller(NEW.operator);
   const tags = (...keys: string[]) => ({ 'aws:TagKeys': keys });
+  const MODIFY_RULES = 'secretsmanager:ModifyRotationRules';
+  const IMMEDIATELY = 'secretsmanager:RotateImmediately';
+  /** What Secrets Manager puts in the context of a RotateSecret that names no rules and rotates now. */
+  const AS_SCHEDULED = { [MODIFY_RULES]: 'false', [IMMEDIATELY]: 'true' };
   const HOLD = 'access-key-rotation:hold';
   const REVOKE = 'access-key-rotation:revoke';
   /** What every command reads to find the secret's registration. */
@@ -704,10 +708,19 @@ describe('what the operator grants allow (the CLI\'s commands) and deny', () => 
     ...registryReads(secret, who),
     { given: `${who} secret, as configured`, action: 'secretsmanager:RotateSecret', resource: secret },
     { given: `${who} secret, through its rotation function`, action: 'secretsmanager:RotateSecret', resource: secret, context: THROUGH_THIS_FUNCTION },
+    { given: `${who} secret, now and on its schedule (as the CLI asks)`, action: 'secretsmanager:RotateSecret', resource: secret, context: AS_SCHEDULED },
     { given: 'the rotation function, as RotateSecret requires', action: 'lambda:InvokeFunction', resource: FUNCTION_ARN },
+  ];
+  /** RotateSecret requests that would move the schedule out of the registry's reach: denied to every grant. */
+  const scheduleChanges = (secret: string, who: string): RequestSpec[] => [
+    { given: `${who} secret with new rotation rules`, action: 'secretsmanager:RotateSecret', resource: secret, context: { ...AS_SCHEDULED, [MODIFY_RULES]: 'true' } },
+    { given: `${who} secret, not now`, action: 'secretsmanager:RotateSecret', resource: secret, context: { ...AS_SCHEDULED, [IMMEDIATELY]: 'false' } },
+    { given: `${who} secret with new rules, not now, through its function`, action: 'secretsmanager:RotateSecret', resource: secret,
+      context: { ...THROUGH_THIS_FUNCTION, [MODIFY_RULES]: 'true', [IMMEDIATELY]: 'false' } },
   ];
   const cases: [string, { principal: string; policies: SimulationIdentityPolicy[] }, RequestSpec[], RequestSpec[]][] = [
     ['grantRotate', ROTATIONS, rotate(BOB_SECRET, "bob's"), [
+      ...scheduleChanges(BOB_SECRET, "bob's"),
       { given: "alice's secret", action: 'secretsmanager:RotateSecret', resource: ALICE_SECRET },
       { given: "bob's secret through another function", action: 'secretsmanager:RotateSecret', resource: BOB_SECRET, context: { 'secretsmanager:RotationLambdaARN': OTHER_FUNCTION } },
       { given: "bob's secret's value", action: 'secretsmanager:GetSecretValue', resource: BOB_SECRET },
@@ -721,6 +734,7 @@ describe('what the operator grants allow (the CLI\'s commands) and deny', () => 
       ...rotate(BOB_SECRET, "bob's"),
       { given: "bob's secret and the revoke tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(REVOKE) },
     ], [
+      ...scheduleChanges(BOB_SECRET, "bob's"),
       { given: "bob's secret and the hold tag", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(HOLD) },
       { given: "bob's secret, the revoke tag and another", action: 'secretsmanager:TagResource', resource: BOB_SECRET, context: tags(REVOKE, 'Owner') },
       { given: "bob's secret, tags not named", action: 'secretsmanager:TagResource', resource: BOB_SECRET },
@@ -738,6 +752,7 @@ describe('what the operator grants allow (the CLI\'s commands) and deny', () => 
       { given: "alice's secret and the revoke tag", action: 'secretsmanager:UntagResource', resource: ALICE_SECRET, context: tags(REVOKE) },
       { given: 'the rotator\'s stack, to find its registry', action: 'cloudformation:ListStackResources', resource: OWN_STACK },
     ], [
+      ...scheduleChanges(ALICE_SECRET, "alice's"),
       { given: "alice's user", action: 'iam:CreateAccessKey', resource: ALICE },
       { given: "bob's keys", action: 'iam:UpdateAccessKey', resource: BOB },
       { given: "bob's keys", action: 'iam:DeleteAccessKey', resource: BOB },
