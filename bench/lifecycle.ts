@@ -12,7 +12,7 @@
 import {
   CreateAccessKeyCommand, CreateUserCommand, IAMClient, paginateListAccessKeys, paginateListUsers, GetAccessKeyLastUsedCommand,
 } from '@aws-sdk/client-iam';
-import { CreateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { PromisePool } from '@supercharge/promise-pool';
 import { AwsGateway, defaultClients } from '../src/rotation/aws';
@@ -22,7 +22,7 @@ import { StackRegistrySource } from '../src/rotation/registry';
 import { Rotator } from '../src/rotation/rotator';
 import { FUNCTION_LOGICAL_ID } from '../test/support/cloudformation';
 import type { MotoServer } from '../test/support/moto';
-import { registration } from '../test/support/world';
+import { registration, World } from '../test/support/world';
 
 /** Fixtures are made this many calls at a time. */
 const FIXTURE_CONCURRENCY = 8;
@@ -38,11 +38,19 @@ export function countCalls<T extends { middlewareStack: { add: (m: InitializeMid
   return client;
 }
 
-/** An account in moto with `size` users, each with one key held by the AWSCURRENT version of its registered secret. */
+/**
+ * An account in moto with `size` users, each with one key held by the
+ * AWSCURRENT version of its registered secret, whose rotation is set up as a
+ * deployment leaves it (this function, the registry's schedule): a run checks
+ * every secret's set-up and finds nothing to put back.
+ */
 export class LifecycleAccount {
   readonly registrations: Registration[] = [];
   private readonly iam = new IAMClient({});
   private readonly secretsManager = new SecretsManagerClient({});
+  private readonly world = new World();
+  /** The rotation function every secret rotates through (moto registers it without running it). */
+  functionArn = '';
 
   constructor(private readonly moto: MotoServer) {}
 
@@ -52,6 +60,7 @@ export class LifecycleAccount {
 
   /** Adds users up to `size`, and deploys the registry of all of them. */
   async growTo(size: number): Promise<void> {
+    this.functionArn ||= await this.world.rotationFunctionArn();
     const indexes = Array.from({ length: Math.max(0, size - this.size) }, (_, i) => this.size + i);
     const { results, errors } = await PromisePool.withConcurrency(FIXTURE_CONCURRENCY).for(indexes).process((i) => this.addUser(i));
     if (errors.length > 0) throw errors[0].raw;
@@ -74,7 +83,14 @@ export class LifecycleAccount {
     await this.secretsManager.send(new UpdateSecretVersionStageCommand({
       SecretId: secret.ARN, VersionStage: key.AccessKeyId, MoveToVersionId: secret.VersionId,
     }));
-    return registration(secret.ARN!, user.User!.Arn!);
+    const entry = registration(secret.ARN!, user.User!.Arn!);
+    await this.secretsManager.send(new RotateSecretCommand({
+      SecretId: secret.ARN,
+      RotationLambdaARN: this.functionArn,
+      RotationRules: { ScheduleExpression: entry.scheduleExpression },
+      RotateImmediately: false,
+    }));
+    return entry;
   }
 }
 
@@ -83,8 +99,8 @@ export interface LifecycleRun {
   readonly summary?: unknown;
 }
 
-/** Our lifecycle run, as a cold start of the function makes it (the registry read included). */
-export async function ourLifecycle(moto: MotoServer): Promise<LifecycleRun> {
+/** Our lifecycle run, as a cold start of the function makes it (the registry read included), its rotation set-up check on. */
+export async function ourLifecycle(moto: MotoServer, functionArn: string): Promise<LifecycleRun> {
   const calls: string[] = [];
   const clients = defaultClients('us-east-1');
   countCalls(clients.iam, 'IAM', calls);
@@ -102,9 +118,10 @@ export async function ourLifecycle(moto: MotoServer): Promise<LifecycleRun> {
     stackId: cfn.stackId,
     lifecycleConcurrency: Defaults.lifecycleConcurrency,
   });
-  const summary = await rotator.lifecycle();
-  const s = summary as unknown as { failed: number; secrets: number };
+  const summary = await rotator.lifecycle(functionArn);
+  const s = summary as unknown as { failed: number; secrets: number; restored: number };
   if (s.failed > 0) throw new Error(`the lifecycle failed on ${s.failed} secret(s)`);
+  if (s.restored > 0) throw new Error(`the lifecycle put back the rotation set-up of ${s.restored} secret(s) the fixture set up as deployed`);
   return { calls, summary };
 }
 

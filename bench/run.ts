@@ -67,7 +67,7 @@ async function lifecycleFigures(options: Options): Promise<void> {
     for (const n of options.sizes) {
       const made = await timed(() => account.growTo(n));
       console.error(`bench: (fixtures: ${n} users, keys and registered secrets in moto, ${(made / 1000).toFixed(1)} s)`);
-      const ours = await ourLifecycle(moto);
+      const ours = await ourLifecycle(moto, account.functionArn);
       const base = await baselineScan();
       const limit = Math.ceil(n / 100) + 1;
       report({
@@ -84,7 +84,7 @@ async function lifecycleFigures(options: Options): Promise<void> {
       if (options.quick) continue;
       // The scan of 5,000 users takes a while on moto: fewer runs at the larger sizes.
       const runs = n >= 5000 ? Math.min(options.runs, 3) : options.runs;
-      const t = await paired(runs, n >= 5000 ? 0 : 1, () => ourLifecycle(moto), () => baselineScan());
+      const t = await paired(runs, n >= 5000 ? 0 : 1, () => ourLifecycle(moto, account.functionArn), () => baselineScan());
       report({
         name: `lifecycle-wall-${n}`,
         title: `lifecycle run, none due, ${n.toLocaleString('en')} secrets on moto: wall time`,

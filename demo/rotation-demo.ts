@@ -11,7 +11,7 @@
  * ships, as a process): scheduled rotations, hourly lifecycle runs, consumers
  * using their keys, an operator's deactivate / activate / release, a revoke,
  * and a credential_process export used by an STS call. moto's IAM clock
- * follows the simulated one (test/support/moto_clock.py), so keys' ages and
+ * follows the simulated one (test/support/moto_server.py), so keys' ages and
  * last use are in simulated time too.
  *
  * After every step that changes anything it checks the invariants (AWSCURRENT

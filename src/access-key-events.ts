@@ -32,6 +32,12 @@ export class AccessKeyEvents {
    * secret, a moved construct): the new secret serves the user's current key at once.
    */
   public static readonly HANDED_OVER: string = EventType.HANDED_OVER;
+  /**
+   * A registered secret's rotation set-up had drifted from the registry (turned
+   * off, another function, other rules) and was put back, or the secret held no
+   * key of its user and was rotated: someone changed what the stack deployed.
+   */
+  public static readonly RESTORED: string = EventType.RESTORED;
   /** A rotation step failed. */
   public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
   /** The lifecycle could not carry out a transition. */
@@ -42,9 +48,9 @@ export class AccessKeyEvents {
   /** Every detail type the library sends. */
   public static readonly ALL: string[] = Object.values(EventType);
 
-  /** Detail types that call for a person: failures, refusals, holds and a consumer still on an old key. */
+  /** Detail types that call for a person: failures, refusals, holds, a consumer still on an old key, and drift put back. */
   public static readonly NEEDS_ATTENTION: string[] = [
-    EventType.ROTATION_FAILED, EventType.LIFECYCLE_FAILED, EventType.REFUSED, EventType.HELD, EventType.STILL_IN_USE,
+    EventType.ROTATION_FAILED, EventType.LIFECYCLE_FAILED, EventType.REFUSED, EventType.HELD, EventType.STILL_IN_USE, EventType.RESTORED,
   ];
 
   private constructor() {}

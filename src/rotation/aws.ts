@@ -239,6 +239,12 @@ export class AwsGateway implements Gateway {
           arn: s.ARN!,
           name: s.Name,
           rotationLambdaArn: s.RotationLambdaARN || undefined,
+          rotationEnabled: s.RotationEnabled === true,
+          rotationRules: s.RotationRules && {
+            scheduleExpression: s.RotationRules.ScheduleExpression || undefined,
+            automaticallyAfterDays: s.RotationRules.AutomaticallyAfterDays || undefined,
+            duration: s.RotationRules.Duration || undefined,
+          },
           tags: toTagMap(s.Tags),
           versions: s.SecretVersionsToStages ?? {},
         };

@@ -26,6 +26,7 @@ export const EventType = {
   STILL_IN_USE: 'Access Key Still In Use',
   HELD: 'Access Key Held',
   HANDED_OVER: 'Access Key Handed Over',
+  RESTORED: 'Access Key Rotation Restored',
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',

@@ -9,9 +9,9 @@
  * a date from a tag can only postpone a transition, never bring it forward.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
-import { DEPARTURE_FIELD_SEPARATOR, Registration, Removal } from './contract';
-import type { AccessKey, LastUse } from './gateway';
-import { ACTIVE, decodeFields, INACTIVE, KeyProgress, PreviousKeyHint, StagedKeys } from './model';
+import { DEPARTURE_FIELD_SEPARATOR, Registration, Removal, Stage } from './contract';
+import type { AccessKey, LastUse, ListedSecret, ReportedRotationRules } from './gateway';
+import { ACTIVE, decodeFields, INACTIVE, KeyProgress, PreviousKeyHint, StagedKeys, stagedKeys, versionWithLabel } from './model';
 
 /** IAM's limit of access keys per user. */
 export const MAX_KEYS_PER_USER = 2;
@@ -574,4 +574,66 @@ export function departing(oldRegistrations: string[], newRegistrations: string[]
   const kept = new Set(newRegistrations);
   const gone = [...new Set(oldRegistrations)].filter((r) => !kept.has(r)).map((r) => r.split(DEPARTURE_FIELD_SEPARATOR));
   return { secretArns: gone.map(([s]) => s), userArns: [...new Set(gone.map(([, u]) => u))] };
+}
+
+// ---- convergence: the secret's rotation set-up against its registration ---------------------
+
+/** A function ARN without a version or alias qualifier. */
+export function unqualifiedFunctionArn(functionArn: string): string {
+  return functionArn.split(':').slice(0, 7).join(':');
+}
+
+
+/**
+ * The registry's schedule as Secrets Manager may report it: the expression
+ * itself, or (a `rate(N days)` schedule) the same number of days in
+ * `AutomaticallyAfterDays`.
+ */
+function sameSchedule(registered: string, reported: ReportedRotationRules | undefined): boolean {
+  const norm = (e: string) => e.replace(/\s+/g, ' ').trim().toLowerCase();
+  if (reported?.scheduleExpression !== undefined) return norm(reported.scheduleExpression) === norm(registered);
+  const days = /^rate\((\d+) days?\)$/.exec(norm(registered));
+  return days !== null && reported?.automaticallyAfterDays === Number(days[1]);
+}
+
+function showRules(r: ReportedRotationRules | undefined): string {
+  if (!r || (r.scheduleExpression === undefined && r.automaticallyAfterDays === undefined)) return 'no schedule';
+  const schedule = r.scheduleExpression ?? `every ${r.automaticallyAfterDays} days`;
+  return r.duration ? `${schedule} in a ${r.duration} window` : schedule;
+}
+
+/** What a lifecycle run puts back on a registered secret: the reasons, and whether it rotates now. */
+export interface Convergence {
+  /** What differs from the registry, in words (empty when only a rotation is due). */
+  readonly drift: string[];
+  /** The secret holds no key of its user yet (never rotated): rotate it now. */
+  readonly rotateNow: boolean;
+}
+
+/**
+ * A registered secret against its registration, from the listing alone:
+ * rotation on, through this function, on the registry's schedule (and window,
+ * where the registry sets one: Secrets Manager's default window may be
+ * reported either way); and, where the registration rotates at deploy, a
+ * current version that holds a key (one that holds none was never rotated,
+ * or its first rotation failed and was given up). A rotation in progress (an
+ * AWSPENDING version that is not AWSCURRENT) is left to finish. `undefined`
+ * when nothing is to be done: the normal case, with no call made.
+ */
+export function planConvergence(
+  listed: ListedSecret, registered: Pick<Registration, 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>, functionArn: string,
+): Convergence | undefined {
+  const drift: string[] = [];
+  if (!listed.rotationEnabled) drift.push('rotation was off');
+  const fn = unqualifiedFunctionArn(functionArn);
+  const configured = listed.rotationLambdaArn && unqualifiedFunctionArn(listed.rotationLambdaArn);
+  if (configured !== fn) drift.push(`its rotation function was ${configured ? configured : 'none'}, not ${fn}`);
+  const window = registered.windowHours === undefined ? undefined : `${registered.windowHours}h`;
+  if (!sameSchedule(registered.scheduleExpression, listed.rotationRules) || (window !== undefined && listed.rotationRules?.duration !== window)) {
+    drift.push(`its schedule was ${showRules(listed.rotationRules)}, not ${showRules({ scheduleExpression: registered.scheduleExpression, duration: window })}`);
+  }
+  const pending = versionWithLabel(listed.versions, Stage.PENDING);
+  const rotating = pending !== undefined && pending !== versionWithLabel(listed.versions, Stage.CURRENT);
+  const rotateNow = registered.rotateOnDeploy && !rotating && stagedKeys(listed.versions).current === undefined;
+  return drift.length === 0 && !rotateNow ? undefined : { drift, rotateNow };
 }

@@ -22,12 +22,23 @@ export interface SecretDescription {
   readonly description?: string;
 }
 
-/** A secret as ListSecrets shows it: no value, just tags and labels. */
+/** Rotation rules as Secrets Manager reports them (a `rate(N days)` schedule may come back as `AutomaticallyAfterDays`). */
+export interface ReportedRotationRules {
+  readonly scheduleExpression?: string;
+  readonly automaticallyAfterDays?: number;
+  /** The window, as Secrets Manager writes it (`2h`). */
+  readonly duration?: string;
+}
+
+/** A secret as ListSecrets shows it: no value, just tags, labels and its rotation set-up. */
 export interface ListedSecret {
   readonly arn: string;
   readonly name?: string;
   /** The function Secrets Manager calls to rotate it, if one is configured. */
   readonly rotationLambdaArn?: string;
+  /** Whether Secrets Manager rotates it on a schedule. */
+  readonly rotationEnabled?: boolean;
+  readonly rotationRules?: ReportedRotationRules;
   readonly tags: Record<string, string>;
   readonly versions: VersionLabels;
 }

@@ -5,12 +5,22 @@
  * secrets, by their description, 100 a page) gives every registered secret's
  * labels and tags, which say which may have a transition due; Secrets Manager
  * and IAM are called only for those, a few at a time.
+ *
+ * The same listing shows each secret's rotation set-up: a secret whose
+ * rotation is off, goes through another function or runs on other rules than
+ * the registry's is put back (RotateSecret with the registry's rules), and one
+ * that holds no key of its user yet is rotated, each with an event. Not while
+ * the stack is being deployed: CloudFormation's custom resources set
+ * rotation up then, and a rotation started here would fail theirs.
  */
 import { PromisePool } from '@supercharge/promise-pool';
 import { describeError } from './audit';
 import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
-import { deactivationDueAt, LifecycleInput, planDeactivation, planLifecycle, retirableKey, supersededAt, usedAfterPromotion } from './decide';
+import {
+  Convergence, deactivationDueAt, LifecycleInput, planConvergence, planDeactivation, planLifecycle, retirableKey, supersededAt,
+  unqualifiedFunctionArn, usedAfterPromotion,
+} from './decide';
 import type { ListedSecret, SecretDescription } from './gateway';
 import { formatKeyProgress, formatSeconds, INACTIVE, labelledKeys, progressKeyOf, stagedKeys, versionWithLabel } from './model';
 import { lifecycleInput, readSecretState } from './state';
@@ -27,22 +37,31 @@ export interface LifecycleSummary {
   readonly held: number;
   /** Old keys found inactive or deleted outside the lifecycle, now on record. */
   readonly recorded: number;
+  /** Secrets whose rotation set-up was put back to the registry's, or that were rotated for holding no key. */
+  readonly restored: number;
   readonly failed: number;
 }
 
 type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded';
 
 export class Lifecycle {
-  constructor(private readonly ctx: RotatorContext, private readonly concurrency = 4) {}
+  /**
+   * @param stackId the function's stack, whose status says whether a deployment is under way (none: no such check)
+   */
+  constructor(private readonly ctx: RotatorContext, private readonly concurrency = 4, private readonly stackId?: string) {}
 
-  /** One scheduled run. */
-  async run(): Promise<LifecycleSummary> {
+  /**
+   * One scheduled run.
+   * @param functionArn this function, which every registered secret's rotation must go through (none: the set-up is not checked)
+   */
+  async run(functionArn?: string): Promise<LifecycleSummary> {
     const { ctx } = this;
     const now = ctx.clock();
     const registry = await ctx.registry.load();
-    const zero = { secrets: 0, checkedUsage: 0, deactivated: 0, postponed: 0, deleted: 0, held: 0, recorded: 0, failed: 0 };
+    const zero = { secrets: 0, checkedUsage: 0, deactivated: 0, postponed: 0, deleted: 0, held: 0, recorded: 0, restored: 0, failed: 0 };
     const counts = { registered: registry.registrations.length, ...zero };
     const due: [Registration, ListedSecret][] = [];
+    const drifted: [Registration, Convergence][] = [];
     let elsewhere = 0;
     for await (const listed of ctx.gateway.listSecrets(SECRET_DESCRIPTION_PREFIX)) {
       const registration = registry.find(listed.arn);
@@ -52,12 +71,25 @@ export class Lifecycle {
         continue;
       }
       counts.secrets++;
+      const convergence = functionArn ? planConvergence(listed, registration, functionArn) : undefined;
+      if (convergence) drifted.push([registration, convergence]);
       try {
         if (planLifecycle(lifecycleInput(registration, listed), now).kind !== 'none') due.push([registration, listed]);
       } catch (e) {
         counts.failed++;
         this.failed(registration, e);
       }
+    }
+    if (drifted.length > 0 && functionArn && !await this.deploying()) {
+      await PromisePool.withConcurrency(this.concurrency).for(drifted).process(async ([registration, convergence]) => {
+        try {
+          await this.restore(registration, convergence, functionArn);
+          counts.restored++;
+        } catch (e) {
+          counts.failed++;
+          this.failed(registration, e);
+        }
+      });
     }
     await PromisePool.withConcurrency(this.concurrency).for(due).process(async ([registration]) => {
       try {
@@ -71,6 +103,31 @@ export class Lifecycle {
     await ctx.audit.flush();
     ctx.logger.info('lifecycle run', { ...counts, notRegisteredHere: elsewhere, at: now.toISOString() });
     return counts;
+  }
+
+  /** The stack is being deployed (or rolled back): its custom resources are setting rotation up, so drift waits for the next run. */
+  private async deploying(): Promise<boolean> {
+    if (!this.stackId) return false;
+    const { status } = await this.ctx.gateway.stack(this.stackId);
+    if (!/_IN_PROGRESS$/.test(status)) return false;
+    this.ctx.logger.info('rotation set-up not checked: the stack is being deployed', { stackStatus: status });
+    return true;
+  }
+
+  /** Puts a secret's rotation back to the registry's set-up (and rotates it when it holds no key), with an event. */
+  private async restore(registration: Registration, convergence: Convergence, functionArn: string): Promise<void> {
+    const rules = {
+      scheduleExpression: registration.scheduleExpression,
+      ...(registration.windowHours === undefined ? {} : { windowHours: registration.windowHours }),
+    };
+    await this.ctx.gateway.configureRotation(registration.secretArn, unqualifiedFunctionArn(functionArn), rules, convergence.rotateNow);
+    const what = [...convergence.drift, ...convergence.rotateNow ? ['it held no key of its user (never rotated, or its first rotation was given up)'] : []];
+    this.ctx.audit.record(EventType.RESTORED, {
+      secretArn: registration.secretArn,
+      userName: userNameOf(registration.userArn),
+      owner: registration.owner,
+      reason: `${what.join('; ')}: put back to the registry's rotation set-up${convergence.rotateNow ? ' and rotated now' : ''}`,
+    });
   }
 
   private failed(registration: Registration, e: unknown): void {

@@ -37,7 +37,7 @@ export async function handler(event: Event, context: Context): Promise<unknown> 
   if ('Step' in event) return rotator.rotationStep(event);
   if ('RequestType' in event) return rotator.customResource(event, context.invokedFunctionArn);
   if ('action' in event && event.action === LIFECYCLE_ACTION) {
-    const summary = await rotator.lifecycle();
+    const summary = await rotator.lifecycle(context?.invokedFunctionArn);
     // Failing the invocation is what raises the function's error alarm.
     if (summary.failed > 0) throw new Error(`lifecycle: ${summary.failed} secret(s) failed; see the 'Access Key Lifecycle Failed' events`);
     return summary;

@@ -55,7 +55,7 @@ export class Rotator {
       audit: new AuditTrail(options.gateway, logger, redactor, options.eventBusName ?? 'default', options.clock),
     };
     this.steps = new RotationSteps(this.ctx, options.testSecretRetry);
-    this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency);
+    this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency, options.stackId);
     this.functionName = options.functionName;
     this.customResources = new CustomResources(this.ctx, {
       stackId: options.stackId ?? '',
@@ -74,11 +74,14 @@ export class Rotator {
     }
   }
 
-  /** One scheduled lifecycle run over this stack's registrations; the secrets it failed on count in `LifecycleFailures`. */
-  async lifecycle(): Promise<LifecycleSummary> {
+  /**
+   * One scheduled lifecycle run over this stack's registrations; the secrets it failed on count in `LifecycleFailures`.
+   * Given the function's own ARN, it also puts back every registered secret's rotation set-up that drifted.
+   */
+  async lifecycle(functionArn?: string): Promise<LifecycleSummary> {
     let summary: LifecycleSummary;
     try {
-      summary = await this.lifecycleRun.run();
+      summary = await this.lifecycleRun.run(functionArn);
     } catch (e) {
       // The run itself failed (the registry, the listing): every registration is left unserved.
       await this.countFailures(Metrics.LIFECYCLE_FAILURES, 1);

@@ -715,8 +715,12 @@ describe('what the operator grants allow (the CLI\'s commands) and deny', () => 
   const scheduleChanges = (secret: string, who: string): RequestSpec[] => [
     { given: `${who} secret with new rotation rules`, action: 'secretsmanager:RotateSecret', resource: secret, context: { ...AS_SCHEDULED, [MODIFY_RULES]: 'true' } },
     { given: `${who} secret, not now`, action: 'secretsmanager:RotateSecret', resource: secret, context: { ...AS_SCHEDULED, [IMMEDIATELY]: 'false' } },
-    { given: `${who} secret with new rules, not now, through its function`, action: 'secretsmanager:RotateSecret', resource: secret,
-      context: { ...THROUGH_THIS_FUNCTION, [MODIFY_RULES]: 'true', [IMMEDIATELY]: 'false' } },
+    {
+      given: `${who} secret with new rules, not now, through its function`,
+      action: 'secretsmanager:RotateSecret',
+      resource: secret,
+      context: { ...THROUGH_THIS_FUNCTION, [MODIFY_RULES]: 'true', [IMMEDIATELY]: 'false' },
+    },
   ];
   const cases: [string, { principal: string; policies: SimulationIdentityPolicy[] }, RequestSpec[], RequestSpec[]][] = [
     ['grantRotate', ROTATIONS, rotate(BOB_SECRET, "bob's"), [

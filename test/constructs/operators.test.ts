@@ -31,7 +31,7 @@ describe('AccessKeyEvents', () => {
     expect(new Set(AccessKeyEvents.ALL).size).toBe(AccessKeyEvents.ALL.length);
     const named = [
       AccessKeyEvents.CREATED, AccessKeyEvents.PROMOTED, AccessKeyEvents.DEACTIVATED, AccessKeyEvents.DELETED, AccessKeyEvents.REVOKED,
-      AccessKeyEvents.STILL_IN_USE, AccessKeyEvents.HELD, AccessKeyEvents.HANDED_OVER, AccessKeyEvents.ROTATION_FAILED,
+      AccessKeyEvents.STILL_IN_USE, AccessKeyEvents.HELD, AccessKeyEvents.HANDED_OVER, AccessKeyEvents.RESTORED, AccessKeyEvents.ROTATION_FAILED,
       AccessKeyEvents.LIFECYCLE_FAILED, AccessKeyEvents.REFUSED,
     ];
     expect(named.sort()).toEqual([...AccessKeyEvents.ALL].sort());

@@ -12,8 +12,9 @@ import {
   MAX_KEYS_PER_USER, OrphanEvidence, planCreate, ReleaseInput, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput,
   RetirementConfig,
   MAX_PROMOTION_DELAY_MS, retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
+  planConvergence,
 } from '../../src/rotation/decide';
-import type { AccessKey } from '../../src/rotation/gateway';
+import type { AccessKey, ListedSecret } from '../../src/rotation/gateway';
 import { ACTIVE, INACTIVE, KeyProgress, parseKeyProgress, StagedKeys } from '../../src/rotation/model';
 
 const USER = 'alice';
@@ -1220,5 +1221,59 @@ describe('planLifecycle properties', () => {
       const firstDeletion = runs.findIndex((t, run) => run > firstDue && t.getTime() >= deleteMs);
       expect(done.delete).toEqual(firstDeletion < 0 ? [] : [firstDeletion]);
     }));
+  });
+});
+
+describe('planConvergence: a registered secret\'s rotation set-up against its registration, from the listing', () => {
+  const FN = 'arn:aws:lambda:us-east-1:123456789012:function:access-key-rotation';
+  const registered = { scheduleExpression: 'rate(30 days)', windowHours: 2, rotateOnDeploy: true };
+  const rotated = { v1: ['AWSCURRENT', 'AKIAAAAAAAAAAAAAAAAA'] };
+  const listed = (over: Partial<ListedSecret> = {}): ListedSecret => ({
+    arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:access-keys/alice-AbCdEf',
+    tags: {},
+    versions: rotated,
+    rotationEnabled: true,
+    rotationLambdaArn: FN,
+    rotationRules: { scheduleExpression: 'rate(30 days)', duration: '2h' },
+    ...over,
+  });
+
+  test.each([
+    ['as deployed', listed()],
+    ['a rate in days reported as AutomaticallyAfterDays', listed({ rotationRules: { automaticallyAfterDays: 30, duration: '2h' } })],
+    ['the expression in other case and spacing', listed({ rotationRules: { scheduleExpression: 'RATE(30  days)', duration: '2h' } })],
+    ['the function named with a version', listed({ rotationLambdaArn: `${FN}:7` })],
+  ])('GIVEN a secret %s THEN nothing is to be done', (_, secret) => {
+    expect(planConvergence(secret, registered, `${FN}:$LATEST`)).toBeUndefined();
+  });
+
+  test.each([
+    ['rotation turned off', listed({ rotationEnabled: false }), 'rotation was off'],
+    ['another function', listed({ rotationLambdaArn: `${FN}-x` }), `its rotation function was ${FN}-x, not ${FN}`],
+    ['no function', listed({ rotationLambdaArn: undefined }), `its rotation function was none, not ${FN}`],
+    ['a schedule moved away', listed({ rotationRules: { scheduleExpression: 'rate(1000 days)', duration: '2h' } }),
+      'its schedule was rate(1000 days) in a 2h window, not rate(30 days) in a 2h window'],
+    ['AutomaticallyAfterDays of another rate', listed({ rotationRules: { automaticallyAfterDays: 1000, duration: '2h' } }),
+      'its schedule was every 1000 days in a 2h window, not rate(30 days) in a 2h window'],
+    ['another window', listed({ rotationRules: { scheduleExpression: 'rate(30 days)', duration: '24h' } }),
+      'its schedule was rate(30 days) in a 24h window, not rate(30 days) in a 2h window'],
+    ['no rules', listed({ rotationRules: undefined }), 'its schedule was no schedule, not rate(30 days) in a 2h window'],
+  ])('GIVEN %s THEN it is put back, saying what it was', (_, secret, reason) => {
+    expect(planConvergence(secret, registered, FN)).toEqual({ drift: [reason], rotateNow: false });
+  });
+
+  test('GIVEN a registry with no window THEN any window Secrets Manager reports is its default, not drift', () => {
+    expect(planConvergence(listed({ rotationRules: { scheduleExpression: 'rate(30 days)', duration: '24h' } }),
+      { ...registered, windowHours: undefined }, FN)).toBeUndefined();
+  });
+
+  test.each([
+    ['holds no key (metadata only)', true, { v0: ['AWSCURRENT'] }],
+    ['holds no key while a rotation is under way', false, { v0: ['AWSCURRENT'], v1: ['AWSPENDING'] }],
+    ['holds no key and rotates on its schedule only', false, { v0: ['AWSCURRENT'] }, false],
+    ['holds a key', false, rotated],
+  ])('GIVEN a secret that %s THEN it rotates now: %s', (_, rotateNow, versions, rotateOnDeploy = true) => {
+    const convergence = planConvergence(listed({ versions }), { ...registered, rotateOnDeploy }, FN);
+    expect(convergence?.rotateNow ?? false).toBe(rotateNow);
   });
 });

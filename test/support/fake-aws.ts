@@ -529,7 +529,17 @@ export class FakeAws implements Gateway {
     if (fault === 'before') throw this.fire('listSecrets', fault);
     const listed = [...this.secrets.values()]
       .filter((s) => s.description.toLowerCase().startsWith(descriptionPrefix.toLowerCase()))
-      .map((s) => ({ arn: s.arn, tags: { ...s.tags }, versions: labelledVersions(s) }));
+      .map((s): ListedSecret => ({
+        arn: s.arn,
+        tags: { ...s.tags },
+        versions: labelledVersions(s),
+        rotationLambdaArn: s.rotation.lambdaArn || undefined,
+        rotationEnabled: s.rotation.enabled,
+        rotationRules: s.rotation.rules && {
+          scheduleExpression: s.rotation.rules.scheduleExpression,
+          duration: s.rotation.rules.windowHours === undefined ? undefined : `${s.rotation.rules.windowHours}h`,
+        },
+      }));
     for (const s of listed) yield s;
     if (fault === 'after') throw this.fire('listSecrets', fault);
   }

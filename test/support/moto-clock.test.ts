@@ -1,5 +1,5 @@
 /**
- * The demo's moto launcher (moto_clock.py): IAM stamps keys' creation and
+ * The demo's moto launcher (moto_server.py): IAM stamps keys' creation and
  * last use with the time it is given, and nothing else changes.
  */
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';

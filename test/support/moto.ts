@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
 
 export interface MotoOptions {
   /**
-   * Start moto with a settable IAM clock (test/support/moto_clock.py): keys'
+   * Start moto with a settable IAM clock (test/support/moto_server.py): keys'
    * creation and last use are stamped with the time given to `setClock`.
    */
   readonly clock?: boolean;
@@ -58,8 +58,8 @@ export class MotoServer {
     const dir = mkdtempSync(path.join(tmpdir(), 'moto-'));
     const recording = path.join(dir, 'recording');
     const clockFile = options.clock ? path.join(dir, 'clock') : undefined;
-    const entry = clockFile ? [path.join(__dirname, 'moto_clock.py')] : ['-m', 'moto.server'];
-    const child = spawn(python, [...entry, '-H', '127.0.0.1', '-p', String(port)], {
+    // moto with Secrets Manager's rotation set-up kept as Secrets Manager keeps it (and the clock, when asked): see moto_server.py.
+    const child = spawn(python, [path.join(__dirname, 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, MOTO_RECORDER_FILEPATH: recording, ...(clockFile ? { MOTO_CLOCK_FILE: clockFile } : {}) },
     });
@@ -116,6 +116,12 @@ export class MotoServer {
     writeFileSync(this.clockFile, at.toISOString());
   }
 
+  /** Forgets the requests recorded so far (`requests()` then lists only later ones); resources stay. */
+  async restartRecording(): Promise<void> {
+    await this.post('/moto-api/recorder/reset-recording', undefined);
+    await this.post('/moto-api/recorder/start-recording', undefined);
+  }
+
   /** Forgets every resource and every recorded request; Lambda functions are registered without Docker. */
   async reset(): Promise<void> {
     this.cloudFormation.reset();
@@ -123,8 +129,7 @@ export class MotoServer {
     if (this.clockFile) writeFileSync(this.clockFile, '');
     await this.post('/moto-api/reset', undefined);
     await this.post('/moto-api/config', { lambda: { use_docker: false } });
-    await this.post('/moto-api/recorder/reset-recording', undefined);
-    await this.post('/moto-api/recorder/start-recording', undefined);
+    await this.restartRecording();
   }
 
   /**
