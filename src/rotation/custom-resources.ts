@@ -26,7 +26,7 @@ import {
 } from './contract';
 import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan } from './decide';
 import { AccessKey, NotFound, PermissionDenied, RotationRules, SecretDescription, StackResource } from './gateway';
-import { ACTIVE, labelledKeys, parseCreatingMarker, RefusedError, stagedKeys, versionWithLabel } from './model';
+import { ACTIVE, keyOfVersion, labelledKeys, parseCreatingMarker, RefusedError, stagedKeys, versionWithLabel } from './model';
 
 const DEPARTURES_PHYSICAL_ID = 'access-key-departures';
 /** Answered for a Create that failed, so the Delete CloudFormation then sends has nothing to do. */
@@ -306,7 +306,11 @@ export class CustomResources {
     }
     if (had.hash === registrationHash(secretArn, userArn)) {
       await this.configure(secretArn, functionArn, rulesOf(props), false);
-      return physicalId!;
+      // A flip of the removal policy undone: back to the physical id of the policy put back, which the stack's events show.
+      const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
+      if (had.removal === removal) return physicalId!;
+      const before = await this.physicalIdBefore(event.LogicalResourceId, had.hash, removal);
+      return before ?? rotationPhysicalId(secretArn, userArn, removal, had.freshSecret);
     }
     const before = await this.physicalIdBefore(event.LogicalResourceId, registrationHash(secretArn, userArn));
     if (!before) {
@@ -321,13 +325,13 @@ export class CustomResources {
     return before;
   }
 
-  /** The physical id the resource had before this operation, for a registration: from the stack's events of the operation. */
-  private async physicalIdBefore(logicalId: string, hash: string): Promise<string | undefined> {
+  /** The physical id the resource had before this operation, for a registration (and removal policy): from the stack's events of the operation. */
+  private async physicalIdBefore(logicalId: string, hash: string, removal?: Removal): Promise<string | undefined> {
     let read = 0;
     let operations = 0;
     for await (const e of this.ctx.gateway.stackEvents(this.options.stackId)) {
       const id = e.logicalId === logicalId && e.resourceType === ROTATION_RESOURCE_TYPE ? parseRotationPhysicalId(e.physicalId) : undefined;
-      if (id?.hash === hash) return e.physicalId;
+      if (id?.hash === hash && (removal === undefined || id.removal === removal)) return e.physicalId;
       // The rollback's own start, then the start of the operation it undoes: nothing older belongs to either.
       if (e.resourceType === 'AWS::CloudFormation::Stack' && /_IN_PROGRESS$/.test(e.status) && ++operations >= 2 && /^(CREATE|UPDATE)_IN_PROGRESS$/.test(e.status)) return undefined;
       if (++read >= (this.options.maxStackEvents ?? 200)) return undefined;
@@ -335,18 +339,35 @@ export class CustomResources {
     return undefined;
   }
 
-  /** The secret's AWSCURRENT back on its newest version holding an active key of the user (an update had given it another user's). */
+  /**
+   * The secret's AWSCURRENT back on a key of the user (an update had given it another user's): the key the undone
+   * rotation superseded (AWSPREVIOUS's, when it is an active key of the user), else the newest active key of the
+   * user the secret holds; and AWSPREVIOUS back on the user's other key the secret holds, so that the lifecycle
+   * retires it (left on the other user's version, no lifecycle run would, and every later rotation would fail on it).
+   */
   private async restoreCurrentKeyOf(secretArn: string, userArn: string): Promise<void> {
     const { ctx } = this;
     const [secret, keys] = await Promise.all([ctx.gateway.describeSecret(secretArn), ctx.gateway.listAccessKeys(userNameOf(userArn))]);
-    const current = stagedKeys(secret.versions).current;
-    const active = keys.filter((k) => k.status === ACTIVE).sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
-    if (active.some((k) => k.accessKeyId === current)) return;
+    const staged = stagedKeys(secret.versions);
     const held = labelledKeys(secret.versions);
-    const back = active.find((k) => held.has(k.accessKeyId));
-    if (!back) return;
-    await ctx.gateway.moveLabel(secretArn, Stage.CURRENT, held.get(back.accessKeyId)!, versionWithLabel(secret.versions, Stage.CURRENT));
-    ctx.logger.info('rollback: AWSCURRENT put back on a key of the user the stack names again', { secretId: secretArn, accessKeyId: back.accessKeyId });
+    const mine = (id?: string) => keys.some((k) => k.accessKeyId === id);
+    const active = keys.filter((k) => k.status === ACTIVE && held.has(k.accessKeyId))
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+    const back = mine(staged.current) ? undefined : active.find((k) => k.accessKeyId === staged.previous) ?? active[0];
+    if (back) {
+      await ctx.gateway.moveLabel(secretArn, Stage.CURRENT, held.get(back.accessKeyId)!, versionWithLabel(secret.versions, Stage.CURRENT));
+      ctx.logger.info('rollback: AWSCURRENT put back on a key of the user the stack names again', { secretId: secretArn, accessKeyId: back.accessKeyId });
+    }
+    const current = back?.accessKeyId ?? staged.current;
+    if (!mine(current)) return;
+    const now = back ? await ctx.gateway.describeSecret(secretArn) : secret;
+    const previousVersion = versionWithLabel(now.versions, Stage.PREVIOUS);
+    if (mine(keyOfVersion(now.versions, previousVersion))) return;
+    const other = keys.filter((k) => k.accessKeyId !== current && held.has(k.accessKeyId))
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+    if (!other) return;
+    await ctx.gateway.moveLabel(secretArn, Stage.PREVIOUS, held.get(other.accessKeyId)!, previousVersion);
+    ctx.logger.info('rollback: AWSPREVIOUS put back on the user\'s previous key', { secretId: secretArn, accessKeyId: other.accessKeyId });
   }
 
   /**
@@ -542,6 +563,9 @@ export class CustomResources {
       if (!registration || registration.userArn !== userArn || !created.has(registrationHash(secretArn, userArn))) continue;
       try {
         if (!keptSecrets.has(secretArn)) await ctx.gateway.cancelRotation(secretArn);
+        // The secret stays, for the user the rollback puts back: its current key goes back to that user's before any key of this one goes.
+        const restoredUser = restored.map((r) => r.split(DEPARTURE_FIELD_SEPARATOR)).find(([s]) => s === secretArn)?.[1];
+        if (restoredUser) await this.restoreCurrentKeyOf(secretArn, restoredUser);
         if (registration.removal === Removal.DESTROY) {
           // Only what the undone operation created goes: a key handed over from the registration the rollback restores stays.
           await this.deleteKeys(secretArn, userArn, undefined, 'rollback of the update that added it', operationStartedAt);

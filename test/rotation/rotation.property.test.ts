@@ -12,7 +12,14 @@
  * at the moment of every deactivation or deletion the key is checked not to be
  * any registered secret's AWSCURRENT key. Further properties: one fault at each
  * gateway call of a rotation (state, and audit events), and a lifecycle run
- * concurrent with a rotation in any interleaving of their AWS calls. Last,
+ * concurrent with a rotation in any interleaving of their AWS calls. Then the
+ * deployer's moves over a stack of several registrations (rename, re-user,
+ * move, flip, schedule change, each possibly rolled back), played through the
+ * custom resources in CloudFormation's phases, between rotations, lifecycle
+ * runs, revokes and the tagger's edits: a user that stays never has zero
+ * Active keys that are AWSCURRENT of its secrets, at any phase boundary, and
+ * each deployment (or rollback) ends with the named secret serving a promoted,
+ * Active key of its user that authenticates. Last,
  * focused tests of attacks and races that still work (reported, `test.failing`
  * until fixed in src).
  *
@@ -25,7 +32,8 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import {
-  EventType, REGISTRY_VERSION, Registration, RegistryDocument, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, Tags,
+  DEPARTURE_FIELD_SEPARATOR, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesProperties, EventType, REGISTRY_VERSION, Registration,
+  RegistryDocument, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userNameOf,
 } from '../../src/rotation/contract';
 import { rotationPhysicalId } from '../../src/rotation/custom-resources';
 import { CLOCK_TOLERANCE_MS } from '../../src/rotation/decide';
@@ -1338,7 +1346,8 @@ const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.PROPER
  * of up to 25 or 30 commands, a rotation a few dozen in-memory gateway calls),
  * far under the 90 s budget, so the counts are higher than before (histories
  * 1000/600/600/1000, faults 1000 each, interleavings 3000). PROPERTY_RUNS_SCALE=8
- * searches eight times deeper in about 75 s.
+ * searches eight times deeper in about 75 s. The deployer's histories (below) take
+ * about 25 ms each: 400 of each kind add about 17 s.
  */
 describe('rotation, lifecycle and revoke over random histories (in-memory AWS)', () => {
   test('every invariant holds after every command', async () => {
@@ -1404,6 +1413,632 @@ describe('rotation, lifecycle and revoke over random histories (in-memory AWS)',
         checkInvariants(sys);
       },
     ), { numRuns: runs(3000) });
+  });
+});
+
+// ---- deployer moves, played the way CloudFormation plays them ---------------------------------------
+
+/*
+ * A stack of several registrations, changed by its deployer the way CloudFormation carries each change out
+ * (test/support/deployment.ts documents the model): the function's registry (its Metadata) and the departures
+ * resource are updated before the rotation resources; an Update answered with a new physical id is a replacement
+ * whose old id is deleted in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, as are the resources and secrets the new
+ * template removed. A rolled-back update puts back what it changed in the reverse order (the rotation resources,
+ * then the departures, then the function's registry) in UPDATE_ROLLBACK_IN_PROGRESS, then deletes what it created
+ * in UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS. Whether CloudFormation sends a replaced custom resource a
+ * rollback Update (its properties reversed) is not documented: both are played. Rotations, lifecycle runs, revokes
+ * and the tagger's edits of the library's tags happen between deployments.
+ */
+
+const DEPARTURES_LOGICAL_ID = 'AccessKeyDepartures';
+const FUNCTION_LOGICAL_ID = 'AccessKeyRotationFunction';
+/** A resource after the rotation resources, whose failure rolls an update back. */
+const LATER_LOGICAL_ID = 'LaterResource';
+const SCHEDULES = ['rate(30 days)', 'rate(20 days)', 'cron(0 3 1 * ? *)'] as const;
+
+type MoveKind = 'rename' | 'reUser' | 'move' | 'flip' | 'schedule';
+
+/** One registration as the template in force states it, and its rotation resource as CloudFormation holds it. */
+interface StackRegistration {
+  readonly logicalId: string;
+  readonly secretArn: string;
+  readonly userName: string;
+  readonly removal: Removal;
+  readonly schedule: string;
+  physicalId: string;
+}
+
+type DeployCommand =
+  | { readonly kind: 'deploy'; readonly move: MoveKind; readonly pick: number; readonly rollback: boolean }
+  | { readonly kind: 'rotate'; readonly pick: number; readonly revoke: boolean }
+  | { readonly kind: 'tick'; readonly ms: number }
+  | { readonly kind: 'forgeTag'; readonly pick: number; readonly edit: TagEdit };
+
+interface DeployConfig {
+  readonly deactivateAfterDays: number;
+  readonly deleteAfterDays: number;
+  readonly policy: ForeignKeyPolicy;
+  readonly removals: readonly Removal[];
+  /** A replaced custom resource gets a rollback Update with its properties reversed (else CloudFormation goes back to the old id silently). */
+  readonly rollbackUpdatesReplaced: boolean;
+}
+
+const userArnOf = (userName: string) => `arn:aws:iam::${ACCOUNT_ID}:user/${userName}`;
+
+/** The in-memory AWS with one stack of registrations, its deployer, and the function as CloudFormation and Secrets Manager call it. */
+class DeployWorld {
+  readonly clock = new Clock();
+  readonly fake: FakeAws;
+  readonly logs: string[] = [];
+  readonly errors: string[] = [];
+  readonly responses: { url: string; body: Record<string, unknown> }[] = [];
+  /** Keys retired while AWSCURRENT of a secret the template names (before or after the deployment in progress). */
+  readonly violations: string[] = [];
+  readonly bystanderKey: string;
+  regs: StackRegistration[] = [];
+  document!: RegistryDocument;
+  /** The registries of the deployment in progress (before and after), whose secrets count as registered. */
+  deploying: RegistryDocument[] = [];
+  /** What is being played, for failure messages. */
+  where = 'setup';
+  tagsForged = false;
+  private warm?: Rotator;
+  private counter = 0;
+
+  constructor(seed: number, readonly config: DeployConfig, private readonly coldStarts: boolean) {
+    this.fake = new FakeAws(this.clock.now, { seed, rotationLambdaArn: FUNCTION_ARN });
+    this.fake.createUser(BYSTANDER);
+    this.bystanderKey = this.fake.operatorCreateKey(BYSTANDER).accessKeyId;
+    this.fake.onRetire = (call) => {
+      const registered = new Set([this.document, ...this.deploying].flatMap((d) => d.registrations.map((r) => r.secretArn)));
+      const holders = this.fake.currentKeyHolders(call.accessKeyId).filter((arn) => registered.has(arn));
+      if (holders.length > 0) this.violations.push(`${call.method} ${call.accessKeyId} (${this.where}) while it is AWSCURRENT of ${holders.join(', ')}`);
+    };
+  }
+
+  /** A user that has never been registered (a user that left is not registered again here: its keys are its own business). */
+  freshUser(): string {
+    const name = `user${++this.counter}`;
+    this.fake.createUser(name);
+    return name;
+  }
+
+  /** A secret as the constructs make it: metadata only, described with its user's name. */
+  freshSecret(userName: string): string {
+    return this.fake.createSecret(`access-keys/${userName}-${++this.counter}`, JSON.stringify({ userName }), {}, secretDescription(userName));
+  }
+
+  freshLogicalId(userName: string): string {
+    return `${userName[0].toUpperCase()}${userName.slice(1)}Rotation${++this.counter}`;
+  }
+
+  registryOf(regs: readonly Omit<StackRegistration, 'physicalId'>[]): RegistryDocument {
+    return {
+      version: REGISTRY_VERSION,
+      digest: (++this.counter).toString(16).padStart(64, '0'),
+      registrations: regs.map((r) => ({
+        secretArn: r.secretArn,
+        userArn: userArnOf(r.userName),
+        deactivateAfterSeconds: this.config.deactivateAfterDays * 86_400,
+        deleteAfterSeconds: this.config.deleteAfterDays * 86_400,
+        postponeWhileInUseSeconds: 0,
+        foreignKeyPolicy: this.config.policy,
+        removal: r.removal,
+        scheduleExpression: r.schedule,
+        rotateOnDeploy: true,
+      })),
+    };
+  }
+
+  /** A new configuration of the function (its registry): new execution environments. */
+  deployRegistry(document: RegistryDocument): void {
+    this.document = document;
+    this.warm = undefined;
+    this.fake.setStackResource(FUNCTION_LOGICAL_ID, { type: 'AWS::Lambda::Function', physicalId: 'access-key-rotation', status: 'UPDATE_COMPLETE' });
+  }
+
+  rotator(): Rotator {
+    const make = () => new Rotator({
+      gateway: this.fake,
+      clock: this.clock.now,
+      logSink: { write: (line) => this.logs.push(line) },
+      registry: new StaticRegistrySource(this.document),
+      testSecretRetry: { attempts: 2, firstDelayMs: 0, maxDelayMs: 0 },
+      stackId: STACK_ID,
+      responseTransport: { put: async (url, body) => { this.responses.push({ url, body: JSON.parse(body) as Record<string, unknown> }); } },
+      customResources: { configureAttempts: 1, configureDelayMs: 0 },
+    });
+    if (this.coldStarts) return make();
+    this.warm ??= make();
+    return this.warm;
+  }
+
+  properties(r: Omit<StackRegistration, 'physicalId'>): Record<string, string> {
+    return {
+      ServiceToken: FUNCTION_ARN,
+      [RotationProperties.SECRET]: r.secretArn,
+      [RotationProperties.USER]: userArnOf(r.userName),
+      [RotationProperties.REMOVAL]: r.removal,
+      [RotationProperties.SCHEDULE]: r.schedule,
+      [RotationProperties.ROTATE_ON_DEPLOY]: 'true',
+    };
+  }
+
+  departuresProperties(regs: readonly Omit<StackRegistration, 'physicalId'>[]): Record<string, string> {
+    return {
+      ServiceToken: FUNCTION_ARN,
+      [DeparturesProperties.REGISTRATIONS]: regs.map((r) => `${r.secretArn}${DEPARTURE_FIELD_SEPARATOR}${userArnOf(r.userName)}${DEPARTURES_SEPARATOR}`).join(''),
+    };
+  }
+
+  /**
+   * One request of CloudFormation to the function; the answer must be SUCCESS. Then Secrets Manager's part: a
+   * RotateSecret with RotateImmediately left an AWSPENDING placeholder, and the four steps run with its token.
+   */
+  async request(
+    logicalId: string, type: string, requestType: 'Create' | 'Update' | 'Delete', properties: Record<string, string>,
+    physicalId?: string, oldProperties?: Record<string, string>,
+  ): Promise<string> {
+    const event = {
+      RequestType: requestType,
+      ServiceToken: FUNCTION_ARN,
+      ResponseURL: RESPONSE_URL,
+      StackId: STACK_ID,
+      RequestId: `request-${this.responses.length + 1}`,
+      LogicalResourceId: logicalId,
+      ResourceType: type,
+      ResourceProperties: properties,
+      ...physicalId === undefined ? {} : { PhysicalResourceId: physicalId },
+      ...oldProperties === undefined ? {} : { OldResourceProperties: oldProperties },
+    } as unknown as CloudFormationCustomResourceEvent;
+    const answersBefore = this.responses.length;
+    const pendingBefore = new Set(this.pendingSecrets());
+    await this.rotator().customResource(event, FUNCTION_ARN).catch((e: Error) => this.errors.push(e.message));
+    const answer = this.responses.slice(answersBefore).at(-1)?.body;
+    if (answer?.Status !== 'SUCCESS') {
+      fail(`CloudFormation's ${requestType} of ${logicalId} (${physicalId ?? 'new'}) failed (${this.where})`,
+        { answer, errors: this.errors.slice(-3), log: this.logs.slice(-5), stack: this.fake.stackStatus });
+    }
+    for (const secretArn of this.pendingSecrets().filter((s) => !pendingBefore.has(s))) {
+      const outcome = await this.rotation(secretArn, this.fake.pendingVersion(secretArn)!);
+      if (outcome !== 'done') fail(`the rotation ${requestType} of ${logicalId} started failed (${this.where})`, { outcome, ...this.state() });
+    }
+    return String(answer.PhysicalResourceId);
+  }
+
+  private pendingSecrets(): string[] {
+    const arns = new Set([this.document, ...this.deploying].flatMap((d) => d?.registrations.map((r) => r.secretArn) ?? []));
+    return [...arns].filter((arn) => this.exists(arn) && this.fake.pendingVersion(arn));
+  }
+
+  exists(secretArn: string): boolean {
+    try {
+      this.fake.inspectSecret(secretArn);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The four steps of one rotation, as Secrets Manager invokes them; a refusal (an old key still active) lets go of its placeholder. */
+  async rotation(secretArn: string, token: string): Promise<'done' | 'refused' | string> {
+    try {
+      for (const step of STEPS) await this.rotator().rotationStep({ Step: step, SecretId: secretArn, ClientRequestToken: token });
+      return 'done';
+    } catch (e) {
+      const message = (e as Error).message;
+      this.errors.push(message);
+      if (STILL_ACTIVE.test(message) && !/deactivate it first/.test(message)) {
+        if (this.fake.pendingVersion(secretArn)) fail('a refused rotation kept its AWSPENDING placeholder', { message, ...this.state() });
+        return 'refused';
+      }
+      return message;
+    }
+  }
+
+  state() {
+    const users = [...new Set([this.document, ...this.deploying].flatMap((d) => d.registrations.map((r) => userNameOf(r.userArn))))];
+    return {
+      where: this.where,
+      now: this.clock.now().toISOString(),
+      stack: this.fake.stackStatus,
+      registry: this.document.registrations.map((r) => `${r.secretArn} ${userNameOf(r.userArn)} ${r.removal} ${r.scheduleExpression}`),
+      regs: this.regs,
+      keys: Object.fromEntries(users.map((u) => [u, this.fake.keysOf(u).map((k) => `${k.accessKeyId} ${k.status}`)])),
+      secrets: Object.fromEntries(this.regs.filter((r) => this.exists(r.secretArn)).map((r) => [r.secretArn,
+        this.fake.inspectSecret(r.secretArn).versions.map((v) => `${v.id.slice(0, 8)} ${v.labels.join(',')}`)])),
+      errors: this.errors.slice(-3),
+    };
+  }
+}
+
+/** The key a secret's AWSCURRENT holds, if it is an Active key of the user that authenticates as that user (what STS would accept). */
+function servingKey(world: DeployWorld, secretArn: string, userName: string): string | undefined {
+  if (!world.exists(secretArn)) return undefined;
+  const current = parseCredentials(world.fake.valueAt(secretArn, Stage.CURRENT), Stage.CURRENT);
+  if (!current || current.userName !== userName) return undefined;
+  const key = world.fake.keysOf(userName).find((k) => k.accessKeyId === current.accessKeyId);
+  return key?.status === 'Active' && key.secretAccessKey === current.secretAccessKey ? key.accessKeyId : undefined;
+}
+
+/**
+ * Never zero Active keys for a user that stays: each user registered before and after the deployment in progress
+ * (or, between deployments, in the registry in force) has an Active key that is AWSCURRENT of one of its secrets
+ * (those the registries of the moment register for it); and no key was retired while AWSCURRENT of a named secret.
+ */
+function checkStays(world: DeployWorld, documents: readonly RegistryDocument[]): void {
+  if (world.violations.length > 0) fail(`a key was retired while AWSCURRENT of a secret the template names: ${world.violations.join('; ')}`, world.state());
+  const usersOf = (d: RegistryDocument) => new Set(d.registrations.map((r) => userNameOf(r.userArn)));
+  const staying = [...usersOf(documents[0])].filter((u) => documents.every((d) => usersOf(d).has(u)));
+  for (const userName of staying) {
+    const secrets = [...new Set(documents.flatMap((d) => d.registrations.filter((r) => userNameOf(r.userArn) === userName).map((r) => r.secretArn)))];
+    const activeCurrent = world.fake.keysOf(userName).filter((k) => k.status === 'Active'
+      && secrets.some((s) => world.exists(s) && world.fake.currentKeyHolders(k.accessKeyId).includes(s)));
+    if (activeCurrent.length === 0) fail(`${userName}, a user that stays, has no Active key that is AWSCURRENT of one of its secrets (${world.where})`, world.state());
+  }
+  const bystander = world.fake.keysOf(BYSTANDER);
+  if (bystander.length !== 1 || bystander[0].accessKeyId !== world.bystanderKey || bystander[0].status !== 'Active') {
+    fail('another user\'s key was touched', world.state());
+  }
+}
+
+/**
+ * When a deployment (or its rollback) ends, and between deployments: the secret each registration names holds, as
+ * AWSCURRENT, a promoted key (its key label) of the user it names that is Active and authenticates; rotation is on,
+ * with the function and the registration's schedule; no rotation is left half done; no secret access key leaked.
+ */
+function checkServes(world: DeployWorld): void {
+  checkStays(world, [world.document]);
+  for (const r of world.document.registrations) {
+    const userName = userNameOf(r.userArn);
+    const key = servingKey(world, r.secretArn, userName);
+    if (!key) fail(`the secret ${r.secretArn} the template names holds no Active key of ${userName} that authenticates (${world.where})`, world.state());
+    if (world.fake.keyLabelAt(r.secretArn, Stage.CURRENT) !== key) fail(`AWSCURRENT of ${r.secretArn} is not labelled with the key it holds`, world.state());
+    if (world.fake.pendingVersion(r.secretArn)) fail(`${r.secretArn} has a rotation left half done`, world.state());
+    const configured = world.fake.rotationConfig(r.secretArn);
+    if (!configured.enabled || configured.lambdaArn !== FUNCTION_ARN || configured.rules?.scheduleExpression !== r.scheduleExpression) {
+      fail(`rotation of ${r.secretArn} is not the registry's`, { configured, ...world.state() });
+    }
+    if (world.fake.keysOf(userName).length > 2) fail(`${userName} has more than 2 keys`, world.state());
+  }
+  const secrets = world.fake.createdKeys.map((k) => k.secretAccessKey);
+  const texts = [...world.logs, ...world.errors, ...world.fake.events.map((e) => JSON.stringify(e))];
+  texts.push(...world.responses.map((a) => JSON.stringify(a.body)));
+  for (const text of texts) {
+    if (secrets.some((s) => text.includes(s))) fail('a secret access key appears in a log line, an error, an event or an answer', world.where);
+  }
+}
+
+/** The stack created with its registrations: the function, the departures, then each rotation resource (which rotates at once). */
+async function createStack(seed: number, config: DeployConfig, coldStarts: boolean): Promise<DeployWorld> {
+  const world = new DeployWorld(seed, config, coldStarts);
+  const { fake } = world;
+  const regs = config.removals.map((removal, i) => {
+    const userName = world.freshUser();
+    return { logicalId: world.freshLogicalId(userName), secretArn: world.freshSecret(userName), userName, removal, schedule: SCHEDULES[i % 2] };
+  });
+  world.where = 'stack creation';
+  fake.setStackStatus('CREATE_IN_PROGRESS');
+  world.document = world.registryOf(regs);
+  world.deployRegistry(world.document);
+  fake.setStackResource(DEPARTURES_LOGICAL_ID, { type: DEPARTURES_RESOURCE_TYPE, status: 'CREATE_IN_PROGRESS' });
+  const departures = await world.request(DEPARTURES_LOGICAL_ID, DEPARTURES_RESOURCE_TYPE, 'Create', world.departuresProperties(regs));
+  fake.setStackResource(DEPARTURES_LOGICAL_ID, { type: DEPARTURES_RESOURCE_TYPE, physicalId: departures, status: 'CREATE_COMPLETE' });
+  for (const r of regs) {
+    fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, status: 'CREATE_IN_PROGRESS' });
+    const physicalId = await world.request(r.logicalId, ROTATION_RESOURCE_TYPE, 'Create', world.properties(r));
+    fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId, status: 'CREATE_COMPLETE' });
+    world.regs.push({ ...r, physicalId });
+  }
+  fake.setStackStatus('CREATE_COMPLETE');
+  checkServes(world);
+  return world;
+}
+
+/** The template after a deployer's move of one registration, and the secrets CloudFormation creates for it. */
+function nextTemplate(world: DeployWorld, move: MoveKind, pick: number): { next: Omit<StackRegistration, 'physicalId'>[]; newSecrets: string[] } {
+  const index = pick % world.regs.length;
+  const next = world.regs.map(({ physicalId, ...r }) => ({ ...r }));
+  const r = next[index];
+  const newSecrets: string[] = [];
+  switch (move) {
+    case 'rename': {
+      // A new secret name: CloudFormation creates the new secret (a replacement); the rotation resource names it.
+      const secretArn = world.freshSecret(r.userName);
+      newSecrets.push(secretArn);
+      next[index] = { ...r, secretArn };
+      break;
+    }
+    case 'reUser': {
+      // Another user for the same secret: the secret's description (updated in place) names it.
+      const userName = world.freshUser();
+      next[index] = { ...r, userName };
+      break;
+    }
+    case 'move': {
+      // A new construct id: new logical ids for the secret and the rotation resource.
+      const secretArn = world.freshSecret(r.userName);
+      newSecrets.push(secretArn);
+      next.splice(index, 1);
+      next.push({ ...r, secretArn, logicalId: world.freshLogicalId(r.userName) });
+      break;
+    }
+    case 'flip':
+      next[index] = { ...r, removal: r.removal === Removal.DESTROY ? Removal.RETAIN : Removal.DESTROY };
+      break;
+    case 'schedule':
+      // Another schedule, chosen by the pick's high part.
+      next[index] = { ...r, schedule: SCHEDULES.filter((s) => s !== r.schedule)[Math.floor(pick / 8) % 2] };
+      break;
+  }
+  return { next, newSecrets };
+}
+
+/** A deployer's move, played as CloudFormation plays an update (and, when a later resource fails, its rollback). */
+async function deploy(world: DeployWorld, move: MoveKind, pick: number, rollback: boolean): Promise<void> {
+  const { fake } = world;
+  const before = world.regs.map((r) => ({ ...r }));
+  const oldDocument = world.document;
+  const { next, newSecrets } = nextTemplate(world, move, pick);
+  const newDocument = world.registryOf(next);
+  world.deploying = [oldDocument, newDocument];
+  const boundary = (phase: string) => {
+    world.where = `${move}${rollback ? ' rolled back' : ''}: ${phase}`;
+    checkStays(world, [oldDocument, newDocument]);
+  };
+  const describedBefore = new Map(before.map((r) => [r.secretArn, r.userName]));
+
+  // UPDATE_IN_PROGRESS: new secrets (created before the deployment's first request, above), descriptions, the function, the departures, the rotation resources.
+  fake.setStackStatus('UPDATE_IN_PROGRESS');
+  boundary(fake.stackStatus);
+  for (const r of next) {
+    const described = describedBefore.get(r.secretArn);
+    if (described !== undefined && described !== r.userName) fake.updateDescription(r.secretArn, secretDescription(r.userName));
+  }
+  world.deployRegistry(newDocument);
+  const oldDepartures = world.departuresProperties(before);
+  const newDepartures = world.departuresProperties(next);
+  const departuresChanged = JSON.stringify(oldDepartures) !== JSON.stringify(newDepartures);
+  const updateDepartures = async (properties: Record<string, string>, old: Record<string, string>) => {
+    world.where = `${move}${rollback ? ' rolled back' : ''}: Update of the departures in ${fake.stackStatus}`;
+    fake.setStackResource(DEPARTURES_LOGICAL_ID, { type: DEPARTURES_RESOURCE_TYPE, physicalId: 'access-key-departures', status: 'UPDATE_IN_PROGRESS' });
+    const id = await world.request(DEPARTURES_LOGICAL_ID, DEPARTURES_RESOURCE_TYPE, 'Update', properties, 'access-key-departures', old);
+    fake.setStackResource(DEPARTURES_LOGICAL_ID, { type: DEPARTURES_RESOURCE_TYPE, physicalId: id, status: 'UPDATE_COMPLETE' });
+  };
+  if (departuresChanged) await updateDepartures(newDepartures, oldDepartures);
+
+  /** What the update did to rotation resources, in order. */
+  const changes: { logicalId: string; from?: StackRegistration; to: StackRegistration }[] = [];
+  for (const r of next) {
+    const old = before.find((b) => b.logicalId === r.logicalId);
+    world.where = `${move}${rollback ? ' rolled back' : ''}: ${old ? 'Update' : 'Create'} of ${r.logicalId}`;
+    if (!old) {
+      fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, status: 'CREATE_IN_PROGRESS' });
+      const physicalId = await world.request(r.logicalId, ROTATION_RESOURCE_TYPE, 'Create', world.properties(r));
+      fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId, status: 'CREATE_COMPLETE' });
+      changes.push({ logicalId: r.logicalId, to: { ...r, physicalId } });
+    } else if (JSON.stringify(world.properties(old)) !== JSON.stringify(world.properties(r))) {
+      fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId: old.physicalId, status: 'UPDATE_IN_PROGRESS' });
+      const physicalId = await world.request(r.logicalId, ROTATION_RESOURCE_TYPE, 'Update', world.properties(r), old.physicalId, world.properties(old));
+      fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId, status: 'UPDATE_COMPLETE' });
+      changes.push({ logicalId: r.logicalId, from: old, to: { ...r, physicalId } });
+    }
+    checkStays(world, [oldDocument, newDocument]);
+  }
+  const deleteResource = async (r: StackRegistration, leaves: boolean) => {
+    world.where = `${move}${rollback ? ' rolled back' : ''}: Delete of ${r.logicalId} (${r.physicalId}) in ${fake.stackStatus}`;
+    if (leaves) fake.setStackResource(r.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId: r.physicalId, status: 'DELETE_IN_PROGRESS' });
+    else fake.logStackEvent({ logicalId: r.logicalId, physicalId: r.physicalId, resourceType: ROTATION_RESOURCE_TYPE, status: 'DELETE_IN_PROGRESS' });
+    await world.request(r.logicalId, ROTATION_RESOURCE_TYPE, 'Delete', world.properties(r), r.physicalId);
+    fake.logStackEvent({ logicalId: r.logicalId, physicalId: r.physicalId, resourceType: ROTATION_RESOURCE_TYPE, status: 'DELETE_COMPLETE' });
+    if (leaves) fake.stackResources.delete(r.logicalId);
+    checkStays(world, [oldDocument, newDocument]);
+  };
+
+  if (!rollback) {
+    fake.setStackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+    boundary(fake.stackStatus);
+    // Old physical ids of replaced resources, and resources the new template removed, in reverse order of the old template; then the secrets.
+    for (const old of [...before].reverse()) {
+      const change = changes.find((c) => c.from?.logicalId === old.logicalId);
+      if (change && change.to.physicalId !== old.physicalId) await deleteResource(old, false);
+      if (!next.some((r) => r.logicalId === old.logicalId)) await deleteResource(old, true);
+    }
+    for (const old of before) if (!next.some((r) => r.secretArn === old.secretArn)) fake.deleteSecret(old.secretArn);
+    const physicalIdOf = (logicalId: string) => changes.find((c) => c.logicalId === logicalId)?.to.physicalId
+      ?? before.find((b) => b.logicalId === logicalId)!.physicalId;
+    world.regs = next.map((r) => ({ ...r, physicalId: physicalIdOf(r.logicalId) }));
+    fake.setStackStatus('UPDATE_COMPLETE');
+  } else {
+    fake.setStackResource(LATER_LOGICAL_ID, { type: 'AWS::SNS::Topic', status: 'CREATE_FAILED' });
+    fake.setStackStatus('UPDATE_ROLLBACK_IN_PROGRESS');
+    boundary(fake.stackStatus);
+    // Put back in the reverse of the order changed: the rotation resources, the departures, the descriptions, the function.
+    for (const change of [...changes].reverse()) {
+      const { from, to } = change;
+      if (!from) continue; // created: deleted in the cleanup
+      world.where = `${move} rolled back: rollback of ${to.logicalId}`;
+      if (from.physicalId === to.physicalId || world.config.rollbackUpdatesReplaced) {
+        fake.setStackResource(to.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId: to.physicalId, status: 'UPDATE_IN_PROGRESS' });
+        const back = await world.request(to.logicalId, ROTATION_RESOURCE_TYPE, 'Update', world.properties(from), to.physicalId, world.properties(to));
+        if (back !== from.physicalId) fail(`the rollback Update of ${to.logicalId} answered ${back}, not the physical id it had (${from.physicalId})`, world.state());
+      }
+      fake.setStackResource(to.logicalId, { type: ROTATION_RESOURCE_TYPE, physicalId: from.physicalId, status: 'UPDATE_COMPLETE' });
+      checkStays(world, [oldDocument, newDocument]);
+    }
+    if (departuresChanged) await updateDepartures(oldDepartures, newDepartures);
+    for (const r of before) fake.updateDescription(r.secretArn, secretDescription(r.userName));
+    world.deployRegistry(oldDocument);
+    checkStays(world, [oldDocument, newDocument]);
+    fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    boundary(fake.stackStatus);
+    // What the update created, in reverse order of the new template: new physical ids of replacements, new resources; then the new secrets.
+    for (const change of [...changes].reverse()) {
+      if (!change.from) await deleteResource(change.to, true);
+      else if (change.from.physicalId !== change.to.physicalId) await deleteResource(change.to, false);
+    }
+    fake.logStackEvent({ logicalId: LATER_LOGICAL_ID, resourceType: 'AWS::SNS::Topic', status: 'DELETE_COMPLETE' });
+    fake.stackResources.delete(LATER_LOGICAL_ID);
+    for (const arn of newSecrets) fake.deleteSecret(arn);
+    world.regs = before;
+    fake.setStackStatus('UPDATE_ROLLBACK_COMPLETE');
+  }
+  world.where = `${move}${rollback ? ' rolled back' : ''}: ${fake.stackStatus}`;
+  checkStays(world, [oldDocument, newDocument]);
+  world.deploying = [];
+  checkServes(world);
+}
+
+/** The tagger: anyone allowed to tag a registered secret writes (or removes) one of the library's tags, with any value. */
+function forgeTag(world: DeployWorld, pick: number, edit: TagEdit): void {
+  const r = world.regs[pick % world.regs.length];
+  const now = world.clock.now();
+  const keys = world.fake.createdKeys;
+  const ids: Record<IdPick, () => string> = {
+    current: () => world.fake.keyLabelAt(r.secretArn, Stage.CURRENT) ?? 'AKIANOCURRENTKEY0000',
+    previous: () => world.fake.keyLabelAt(r.secretArn, Stage.PREVIOUS) ?? 'AKIANOPREVIOUSKEY000',
+    created: () => keys[edit.pick % keys.length].accessKeyId,
+    bystander: () => world.bystanderKey,
+    garbage: () => edit.garbage || 'x',
+  };
+  const date = (p: DatePick) => ({
+    'far-past': FAR_PAST.toISOString(),
+    'far-future': FAR_FUTURE.toISOString(),
+    'now': now.toISOString(),
+    'hours-ago': new Date(now.getTime() - edit.hours * HOUR).toISOString(),
+    'garbage': edit.garbage,
+  })[p];
+  const id = ids[edit.id]();
+  const [d0, d1, d2] = edit.dates.map(date);
+  const write = (tags: Record<string, string>) => world.fake.operatorTag(r.secretArn, tags);
+  switch (edit.tag) {
+    case 'current-key': write({ [Tags.CURRENT_KEY]: `id=${id} promoted-at=${d0}` }); break;
+    case 'previous-key': write({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${d0}` }); break;
+    case 'progress': write({ [Tags.PROGRESS]: [`id=${id}`, `usage-checked-at=${d0}`, `deactivated-at=${d1}`, `held-at=${d2}`].join(' ') }); break;
+    case 'creating': write({ [Tags.CREATING]: `id=${id} since=${d0}` }); break;
+    case 'adopting': write({ [Tags.ADOPTING]: id }); break;
+    case 'hold': write({ [Tags.HOLD]: edit.pick % 2 === 0 ? '' : `id=${id} by mallory` }); break;
+    case 'revoke': write({ [Tags.REVOKE]: `requested-at=${d0}` }); break;
+    case 'untag': {
+      const library = Object.keys(world.fake.inspectSecret(r.secretArn).tags).filter((t) => t.startsWith(Tags.CURRENT_KEY.split(':')[0]));
+      if (library.length > 0) world.fake.operatorUntag(r.secretArn, [library[edit.pick % library.length]]);
+      break;
+    }
+  }
+  world.tagsForged = true;
+}
+
+async function applyDeployCommand(world: DeployWorld, command: DeployCommand): Promise<void> {
+  // Deployments and rotations are minutes apart at least (IAM dates keys to the second).
+  world.clock.advance(10 * 60_000);
+  switch (command.kind) {
+    case 'deploy': return deploy(world, command.move, command.pick, command.rollback);
+    case 'rotate': {
+      // Secrets Manager's schedule (or an operator's revoke, a tag then RotateSecret): refused while the old key's slot is needed.
+      const r = world.regs[command.pick % world.regs.length];
+      world.where = `rotation of ${r.secretArn}`;
+      if (command.revoke) world.fake.operatorTag(r.secretArn, { [Tags.REVOKE]: formatRevokeRequest(world.clock.now()) });
+      const outcome = await world.rotation(r.secretArn, world.fake.startRotation(r.secretArn));
+      if (outcome !== 'done' && outcome !== 'refused') {
+        // What the tagger wrote may fail a rotation loudly (never silently, never with an outage); a clean history may not.
+        if (!world.tagsForged) fail('a rotation failed', { outcome, ...world.state() });
+        if (world.fake.pendingVersion(r.secretArn)) {
+          // Secrets Manager keeps retrying; the operator the failure names removes the forged tag and the attempt's placeholder goes with the next success.
+          world.fake.operatorUntag(r.secretArn, [Tags.CREATING, Tags.ADOPTING, Tags.REVOKE]);
+          const retried = await world.rotation(r.secretArn, world.fake.pendingVersion(r.secretArn)!);
+          if (retried !== 'done' && retried !== 'refused') fail('a rotation failed again once the forged tags were removed', { retried, ...world.state() });
+        }
+      }
+      return;
+    }
+    case 'tick':
+      world.clock.advance(command.ms);
+      world.where = 'lifecycle run';
+      await world.rotator().lifecycle().catch((e: Error) => world.errors.push(e.message));
+      return;
+    case 'forgeTag': return forgeTag(world, command.pick, command.edit);
+  }
+}
+
+const moveArb = fc.constantFrom<MoveKind>('rename', 'reUser', 'move', 'flip', 'schedule');
+const deployCommandArb = (tagger: boolean): fc.Arbitrary<DeployCommand> => fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('deploy' as const), move: moveArb, pick: fc.nat({ max: 63 }), rollback: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('rotate' as const), pick: fc.nat({ max: 7 }), revoke: fc.nat({ max: 4 }).map((n) => n === 0) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: HOUR, max: 20 * DAY }) }) },
+  { weight: tagger ? 2 : 0, arbitrary: fc.record({ kind: fc.constant('forgeTag' as const), pick: fc.nat({ max: 7 }), edit: tagEditArb }) },
+);
+
+const deployConfigArb: fc.Arbitrary<DeployConfig> = fc.record({
+  deactivateAfterDays: fc.integer({ min: 1, max: 10 }),
+  deleteAfterDays: fc.integer({ min: 1, max: 10 }),
+  policy: fc.constantFrom(...Object.values(ForeignKeyPolicy)),
+  removals: fc.array(fc.constantFrom(Removal.DESTROY, Removal.RETAIN), { minLength: 1, maxLength: 3 }),
+  rollbackUpdatesReplaced: fc.boolean(),
+});
+
+function deployerHistoryProperty(tagger: boolean, maxLength: number) {
+  return fc.asyncProperty(
+    seedArb, deployConfigArb, fc.boolean(), fc.array(deployCommandArb(tagger), { minLength: 1, maxLength, size: 'max' }),
+    async (seed, config, coldStarts, history) => {
+      const world = await createStack(seed, config, coldStarts);
+      for (const [i, command] of history.entries()) {
+        try {
+          await applyDeployCommand(world, command);
+          world.where = `after ${command.kind}`;
+          checkServes(world);
+        } catch (e) {
+          (e as Error).message = `after command #${i} ${JSON.stringify(command)}: ${(e as Error).message}`;
+          throw e;
+        }
+      }
+    },
+  );
+}
+
+describe('deployer moves: what the random histories found (red before the fix in src)', () => {
+  const oneDestroy = (rollbackUpdatesReplaced: boolean): DeployConfig => ({
+    deactivateAfterDays: 1, deleteAfterDays: 1, policy: ForeignKeyPolicy.FAIL, removals: [Removal.DESTROY], rollbackUpdatesReplaced,
+  });
+
+  test('GIVEN a rotated registration WHEN an update that gives its secret another user is rolled back (a rollback Update of the replaced resource) '
+    + 'THEN AWSPREVIOUS is back on the user\'s previous key, so the lifecycle retires it and the next rotation succeeds', async () => {
+    const world = await createStack(51, oneDestroy(true), true);
+    await applyDeployCommand(world, { kind: 'rotate', pick: 0, revoke: false });
+    const [current, previous] = [Stage.CURRENT, Stage.PREVIOUS].map((l) => world.fake.keyLabelAt(world.regs[0].secretArn, l));
+    await deploy(world, 'reUser', 0, true);
+    expect([Stage.CURRENT, Stage.PREVIOUS].map((l) => world.fake.keyLabelAt(world.regs[0].secretArn, l))).toEqual([current, previous]);
+    world.clock.advance(10 * 60_000);
+    expect(await world.rotation(world.regs[0].secretArn, world.fake.startRotation(world.regs[0].secretArn))).toBe('refused');
+    world.clock.advance(2 * DAY);
+    await world.rotator().lifecycle();
+    expect(world.fake.keysOf(world.regs[0].userName).find((k) => k.accessKeyId === previous)?.status).toBe('Inactive');
+    expect(await world.rotation(world.regs[0].secretArn, world.fake.startRotation(world.regs[0].secretArn))).toBe('done');
+  });
+
+  test('GIVEN a registration WHEN an update that gives its secret another user is rolled back, CloudFormation going back to the old physical id '
+    + 'without a request THEN the put-back departures give the secret back its user\'s key before releasing the other user\'s', async () => {
+    const world = await createStack(52, oneDestroy(false), true);
+    await deploy(world, 'reUser', 0, true);
+    expect(servingKey(world, world.regs[0].secretArn, world.regs[0].userName)).toBeDefined();
+  });
+
+  test('GIVEN a registration WHEN an update that flips its removal policy is rolled back with a rollback Update THEN the answer is the physical id '
+    + 'of the policy put back', async () => {
+    const world = await createStack(53, oneDestroy(true), true);
+    const before = world.regs[0].physicalId;
+    await deploy(world, 'flip', 0, true);
+    expect(world.regs[0].physicalId).toBe(before);
+    expect(world.fake.stackResources.get(world.regs[0].logicalId)?.physicalId).toBe(before);
+  });
+});
+
+describe('deployer moves over random histories (in-memory AWS, CloudFormation\'s phases)', () => {
+  test('renames, re-users, moves, flips and schedule changes, each possibly rolled back, between rotations and lifecycle runs: users that stay are never without a key, and the named secrets serve', async () => {
+    await fc.assert(deployerHistoryProperty(false, 12), { numRuns: runs(400) });
+  });
+
+  test('the same with the tagger editing the library\'s tags', async () => {
+    await fc.assert(deployerHistoryProperty(true, 12), { numRuns: runs(400) });
   });
 });
 

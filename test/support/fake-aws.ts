@@ -96,7 +96,7 @@ export interface RotationConfig {
 interface FakeSecret {
   readonly name: string;
   readonly arn: string;
-  readonly description: string;
+  description: string;
   readonly createdAt: Date;
   tags: Record<string, string>;
   /** Insertion-ordered, as Secrets Manager lists them. */
@@ -265,6 +265,16 @@ export class FakeAws implements Gateway {
   /** An operator changing a key's status in the console. */
   operatorSetStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): void {
     this.key(userName, accessKeyId).status = status;
+  }
+
+  /** UpdateSecret with a new Description (CloudFormation updating a secret's description in place). */
+  updateDescription(secretId: string, description: string): void {
+    this.secret(secretId).description = description;
+  }
+
+  /** DeleteSecret with ForceDeleteWithoutRecovery (CloudFormation deleting a secret it replaced or removed): gone at once, versions and all. */
+  deleteSecret(secretId: string): void {
+    this.secrets.delete(this.secret(secretId).arn);
   }
 
   /** An operator deleting a key in the console. */
