@@ -90,7 +90,10 @@
  * `*_IN_PROGRESS` in DescribeStackResource and the stack's events log it; the
  * stack's own event opens each phase (Monitoring the progress of a stack
  * update). Metadata is returned resolved by DescribeStackResource (Metadata
- * attribute: intrinsic functions "add those interpreted values").
+ * attribute: intrinsic functions "add those interpreted values"), that of a
+ * resource being created included (cfn-init, "Bootstrapping applications",
+ * reads its instance's Metadata while the instance is CREATE_IN_PROGRESS);
+ * while a resource is updated, its Metadata of before (not documented).
  *
  * WHAT IS MATERIALIZED
  * IAM users and roles, secrets and the function exist in moto (SDK calls on
@@ -583,7 +586,8 @@ export class DeploymentPlayer {
     const properties = this.resolveObject(definition.Properties);
     const metadata = definition.Metadata && this.resolveObject(definition.Metadata);
     const replacing = this.resources.get(logicalId);
-    if (!replacing) this.moto.cloudFormation.put({ logicalId, type, status: 'CREATE_IN_PROGRESS' });
+    // A resource's Metadata is readable while CloudFormation creates it (cfn-init reads its instance's while it is CREATE_IN_PROGRESS).
+    if (!replacing) this.moto.cloudFormation.put({ logicalId, type, status: 'CREATE_IN_PROGRESS', metadata });
     else this.moto.cloudFormation.put({ logicalId, type, physicalId: replacing.physicalId, status: 'UPDATE_IN_PROGRESS', metadata: replacing.metadata });
     this.log(logicalId, type, replacing ? 'UPDATE_IN_PROGRESS' : 'CREATE_IN_PROGRESS', replacing?.physicalId);
     const made = await this.materialize(logicalId, definition, properties, metadata)
