@@ -189,17 +189,27 @@ describe('finding 2: invoking the function is key administration over every regi
     moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
     const entry = { secretArn: alice, userArn: world.userArn('alice'), removal: Removal.DESTROY, scheduleExpression: 'rate(30 days)', rotateOnDeploy: false };
     moto.cloudFormation.put({
-      logicalId: 'AliceRotation', type: ROTATION_RESOURCE_TYPE, status: 'CREATE_IN_PROGRESS',
+      logicalId: 'AliceRotation',
+      type: ROTATION_RESOURCE_TYPE,
+      status: 'CREATE_IN_PROGRESS',
       metadata: { 'cdk-rotating-access-keys:registration': entry },
     });
     const own = {
-      [RotationProperties.SECRET]: alice, [RotationProperties.USER]: world.userArn('alice'),
-      [RotationProperties.REMOVAL]: Removal.DESTROY, [RotationProperties.SCHEDULE]: 'rate(30 days)',
+      [RotationProperties.SECRET]: alice,
+      [RotationProperties.USER]: world.userArn('alice'),
+      [RotationProperties.REMOVAL]: Removal.DESTROY,
+      [RotationProperties.SCHEDULE]: 'rate(30 days)',
     };
     let request = 0;
     const create = (props: Record<string, string>) => ({
-      RequestType: 'Create', ServiceToken: 'x', ResponseURL: responseUrl(`create-${++request}`), StackId: moto.cloudFormation.stackId,
-      RequestId: `create-${request}`, LogicalResourceId: 'AliceRotation', ResourceType: ROTATION_RESOURCE_TYPE, ResourceProperties: { ServiceToken: 'x', ...props },
+      RequestType: 'Create',
+      ServiceToken: 'x',
+      ResponseURL: responseUrl(`create-${++request}`),
+      StackId: moto.cloudFormation.stackId,
+      RequestId: `create-${request}`,
+      LogicalResourceId: 'AliceRotation',
+      ResourceType: ROTATION_RESOURCE_TYPE,
+      ResourceProperties: { ServiceToken: 'x', ...props },
     });
     const forged = [
       { ...own, [RotationProperties.SECRET]: bob, [RotationProperties.USER]: world.userArn('bob'), [RotationProperties.REMOVAL]: Removal.RETAIN },
