@@ -13,18 +13,23 @@ import { buildBundle } from '../support/bundle';
 import { FUNCTION_LOGICAL_ID } from '../support/cloudformation';
 import { DeploymentPlayer, expectEveryCallAuthorized, Invocation, Operation } from '../support/deployment';
 import { MotoServer } from '../support/moto';
+import { MotoProxy, SECRETS_MANAGER_QUOTAS } from '../support/moto-proxy';
 import { stackOf } from '../support/stack-shapes';
 
 let moto: MotoServer;
 let player: DeploymentPlayer;
+/** Between the function and moto: lets everything through unless a test sets a fault. */
+let proxy: MotoProxy;
 
 beforeAll(async () => {
   buildBundle();
   moto = await MotoServer.start();
-  player = await DeploymentPlayer.start(moto, { coldStarts: 'invocation' });
+  proxy = await MotoProxy.start(moto.endpoint);
+  player = await DeploymentPlayer.start(moto, { coldStarts: 'invocation', upstream: proxy.endpoint });
 });
 afterAll(async () => {
   await player?.stop();
+  await proxy?.stop();
   await moto?.stop();
 });
 beforeEach(async () => {
@@ -76,5 +81,22 @@ describe('a deployment at scale', () => {
     expect(measured[12].calls).toBeLessThanOrEqual(2);
     // The same registration's entry whatever the stack's size (a request id of the answer may differ by a few bytes).
     expect(Math.abs(measured[12].bytes - measured[3].bytes)).toBeLessThan(64);
+  });
+
+  test('GIVEN Secrets Manager throttling the first three requests of every action its request quotas cover (RotateSecret, the writes, TagResource) '
+    + 'WHEN a stack of 3 registrations is created THEN the function\'s clients retry them: no resource and no step fails, every secret ends with a working key', async () => {
+    const actions = SECRETS_MANAGER_QUOTAS.flatMap((q) => q.actions);
+    for (const action of actions) proxy.faults.set(action, { code: 'ThrottlingException', message: 'Rate exceeded', times: 3 });
+    try {
+      const operation = await player.create(usersStack(3));
+
+      expectClean(operation);
+      expect(operation.status).toBe('CREATE_COMPLETE');
+      expect(await player.currentKeysServe()).toEqual([]);
+      // Each action the deployment makes was refused three times before it went through.
+      expect(['TagResource', 'RotateSecret', 'PutSecretValue', 'UpdateSecretVersionStage'].filter((a) => proxy.faults.has(a))).toEqual([]);
+    } finally {
+      proxy.faults.clear();
+    }
   });
 });
