@@ -48,7 +48,7 @@ export function writeReport(figures: Figure[], machine: Machine): void {
     // that no longer exist leave with it.
     ...(machine.mode === 'full' ? [] : previous.figures.filter((f) => !fresh.has(f.name))),
   ];
-  const order = (name: string) => ['asset', 'template', 'most', 'synth', 'cdk', 'lifecycle', 'rotation', 'sdk'].findIndex((p) => name.startsWith(p));
+  const order = (name: string) => ['asset', 'template', 'most', 'synth', 'cdk', 'lifecycle', 'rotation', 'deploy', 'sdk'].findIndex((p) => name.startsWith(p));
   merged.sort((a, b) => order(a.name) - order(b.name));
   const runs = [...previous.runs.filter((r) => r.mode !== machine.mode), machine];
   const results: Results = { figures: merged, runs };

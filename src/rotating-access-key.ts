@@ -18,7 +18,8 @@ import { KeyRotationSchedule, rotationWindowProblem } from './key-rotation-sched
 import { checkTimeline } from './key-timeline';
 import { suppressNagFindings } from './nag-suppressions';
 import {
-  accountOf, Limits, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, Tags, userArnProblem, userNameOf,
+  accountOf, Limits, REGISTRATION_METADATA_KEY, Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, Tags,
+  userArnProblem, userNameOf,
 } from './rotation/contract';
 const IAM3_MAX_ACTIVE_DAYS = 90;
 
@@ -291,6 +292,17 @@ export class RotatingAccessKey extends Construct {
     });
     // CloudFormation's defaults for a custom resource (Delete on removal and on replacement): not written out.
     const rotationResource = rotation.node.defaultChild as CfnResource;
+    // Its own registration, as the registry states it (the same references, resolved by CloudFormation, changed only by a
+    // stack update): a Create reads it with the call that verifies the event, instead of the whole registry.
+    const entry: RotationEntry = {
+      secretArn: secret.secretArn,
+      userArn: props.user.userArn,
+      removal,
+      scheduleExpression: schedule.expressionString,
+      ...(windowHours === undefined ? {} : { windowHours }),
+      rotateOnDeploy,
+    };
+    rotationResource.addMetadata(REGISTRATION_METADATA_KEY, entry);
     rotationResource.cfnOptions.deletionPolicy = undefined;
     rotationResource.cfnOptions.updateReplacePolicy = undefined;
     // The guards (and through the departures, its registration policy) must exist before the first rotation, and outlive its removal.

@@ -43,6 +43,16 @@ export type EventType = typeof EventType[keyof typeof EventType];
 export const REGISTRY_METADATA_KEY = `${LIBRARY}:registry`;
 export const REGISTRY_VERSION = 1;
 
+/**
+ * Each registration's rotation resource carries, in its own CloudFormation
+ * Metadata under this key, the part of its registry entry a Create needs
+ * (`RotationEntry`): the same template writes it, CloudFormation resolves it
+ * the same way, and only a stack update changes it. `DescribeStackResource`
+ * on the resource CloudFormation is creating (the call that verifies the
+ * event) returns it, so a Create is checked without reading the whole registry.
+ */
+export const REGISTRATION_METADATA_KEY = `${LIBRARY}:registration`;
+
 /** Environment variables the construct sets on the function. */
 export const Env = {
   /** The stack's id (`AWS::StackId`): the only stack whose registry and events the function trusts. */
@@ -91,6 +101,9 @@ export interface RegistryDocument {
   readonly digest: string;
   readonly registrations: Registration[];
 }
+
+/** What a registration's Create needs of its entry: the secret, the user, the removal policy, the schedule and whether to rotate at once. */
+export type RotationEntry = Pick<Registration, 'secretArn' | 'userArn' | 'removal' | 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>;
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -182,52 +195,95 @@ export function parseRegistry(metadata: unknown): RegistryDocument {
 
 function parseRegistration(raw: unknown, where: string): Registration {
   const e = asObject(raw, where);
+  const field = fields(e, where);
+  const userArn = field.userArn();
+  const policy = e.foreignKeyPolicy;
+  if (!(Object.values(ForeignKeyPolicy) as unknown[]).includes(policy)) {
+    throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(', ')}, got ${show(policy)}`);
+  }
+  const removal = field.removal();
+  const rotateOnDeploy = field.rotateOnDeploy();
+  const owner = e.owner;
+  if (owner !== undefined && (typeof owner !== 'string' || !OWNER.test(owner))) {
+    throw new RegistryError(`${where}.owner must be 1 to 256 printable characters, got ${show(owner)}`);
+  }
+  const notice = e.noticeBeforeSeconds === undefined ? undefined : field.seconds('noticeBeforeSeconds');
+  if (notice !== undefined && typeof e.deactivateAfterSeconds === 'number' && notice > e.deactivateAfterSeconds) {
+    throw new RegistryError(`${where}.noticeBeforeSeconds must be at most deactivateAfterSeconds (${e.deactivateAfterSeconds}), got ${notice}`);
+  }
+  return {
+    secretArn: field.secretArn(),
+    userArn,
+    deactivateAfterSeconds: field.seconds('deactivateAfterSeconds'),
+    deleteAfterSeconds: field.seconds('deleteAfterSeconds'),
+    postponeWhileInUseSeconds: field.seconds('postponeWhileInUseSeconds'),
+    foreignKeyPolicy: policy as ForeignKeyPolicy,
+    removal,
+    scheduleExpression: field.scheduleExpression(),
+    ...(e.windowHours === undefined ? {} : { windowHours: field.seconds('windowHours') }),
+    rotateOnDeploy,
+    ...(notice === undefined ? {} : { noticeBeforeSeconds: notice }),
+    ...(owner === undefined ? {} : { owner: owner as string }),
+  };
+}
+
+/**
+ * A rotation resource's own entry, from its Metadata as DescribeStackResource
+ * returns it: undefined when it carries none (a template of an earlier
+ * version), refused like the registry when it does not parse.
+ */
+export function parseRotationEntry(metadata: unknown): RotationEntry | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  const raw = asObject(metadata, 'the rotation resource\'s Metadata')[REGISTRATION_METADATA_KEY];
+  if (raw === undefined) return undefined;
+  const where = `Metadata key ${REGISTRATION_METADATA_KEY}`;
+  const e = asObject(raw, where);
+  const field = fields(e, where);
+  return {
+    secretArn: field.secretArn(),
+    userArn: field.userArn(),
+    removal: field.removal(),
+    scheduleExpression: field.scheduleExpression(),
+    ...(e.windowHours === undefined ? {} : { windowHours: field.seconds('windowHours') }),
+    rotateOnDeploy: field.rotateOnDeploy(),
+  };
+}
+
+/** The checks of each field, shared by the registry's entries and the rotation resources' own. */
+function fields(e: Record<string, unknown>, where: string) {
   const str = (field: string, pattern: RegExp, what: string): string => {
     const v = e[field];
     if (typeof v !== 'string' || !pattern.test(v)) throw new RegistryError(`${where}.${field} must be ${what}, got ${show(v)}`);
     return v;
   };
-  const seconds = (field: Exclude<keyof typeof Limits, 'lifecycleConcurrency'>): number => {
-    const v = e[field];
-    const { min, max, text } = Limits[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new RegistryError(`${where}.${field} must be ${text}${field === 'windowHours' ? '' : ' in seconds'}, got ${show(v)}`);
-    }
-    return v;
-  };
-  const userArn = e.userArn;
-  const problem = typeof userArn === 'string' ? userArnProblem(userArn) : 'it is not a string';
-  if (problem) throw new RegistryError(`${where}.userArn is refused: ${problem}; got ${show(userArn)}`);
-  const policy = e.foreignKeyPolicy;
-  if (!(Object.values(ForeignKeyPolicy) as unknown[]).includes(policy)) {
-    throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(', ')}, got ${show(policy)}`);
-  }
-  const removal = e.removal;
-  if (removal !== Removal.DESTROY && removal !== Removal.RETAIN) {
-    throw new RegistryError(`${where}.removal must be DESTROY or RETAIN, got ${show(removal)}`);
-  }
-  if (typeof e.rotateOnDeploy !== 'boolean') throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
-  const owner = e.owner;
-  if (owner !== undefined && (typeof owner !== 'string' || !OWNER.test(owner))) {
-    throw new RegistryError(`${where}.owner must be 1 to 256 printable characters, got ${show(owner)}`);
-  }
-  const notice = e.noticeBeforeSeconds === undefined ? undefined : seconds('noticeBeforeSeconds');
-  if (notice !== undefined && typeof e.deactivateAfterSeconds === 'number' && notice > e.deactivateAfterSeconds) {
-    throw new RegistryError(`${where}.noticeBeforeSeconds must be at most deactivateAfterSeconds (${e.deactivateAfterSeconds}), got ${notice}`);
-  }
   return {
-    secretArn: str('secretArn', SECRET_ARN, 'a Secrets Manager secret ARN'),
-    userArn: userArn as string,
-    deactivateAfterSeconds: seconds('deactivateAfterSeconds'),
-    deleteAfterSeconds: seconds('deleteAfterSeconds'),
-    postponeWhileInUseSeconds: seconds('postponeWhileInUseSeconds'),
-    foreignKeyPolicy: policy as ForeignKeyPolicy,
-    removal,
-    scheduleExpression: str('scheduleExpression', SCHEDULE, 'rate(N hours|days) or cron(...)'),
-    ...(e.windowHours === undefined ? {} : { windowHours: seconds('windowHours') }),
-    rotateOnDeploy: e.rotateOnDeploy,
-    ...(notice === undefined ? {} : { noticeBeforeSeconds: notice }),
-    ...(owner === undefined ? {} : { owner: owner as string }),
+    seconds: (field: Exclude<keyof typeof Limits, 'lifecycleConcurrency'>): number => {
+      const v = e[field];
+      const { min, max, text } = Limits[field];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+        throw new RegistryError(`${where}.${field} must be ${text}${field === 'windowHours' ? '' : ' in seconds'}, got ${show(v)}`);
+      }
+      return v;
+    },
+    secretArn: () => str('secretArn', SECRET_ARN, 'a Secrets Manager secret ARN'),
+    userArn: (): string => {
+      const userArn = e.userArn;
+      const problem = typeof userArn === 'string' ? userArnProblem(userArn) : 'it is not a string';
+      if (problem) throw new RegistryError(`${where}.userArn is refused: ${problem}; got ${show(userArn)}`);
+      return userArn as string;
+    },
+    removal: (): Removal => {
+      const removal = e.removal;
+      if (removal !== Removal.DESTROY && removal !== Removal.RETAIN) {
+        throw new RegistryError(`${where}.removal must be DESTROY or RETAIN, got ${show(removal)}`);
+      }
+      return removal;
+    },
+    scheduleExpression: () => str('scheduleExpression', SCHEDULE, 'rate(N hours|days) or cron(...)'),
+    rotateOnDeploy: (): boolean => {
+      if (typeof e.rotateOnDeploy !== 'boolean') throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
+      return e.rotateOnDeploy;
+    },
   };
 }
 

@@ -21,8 +21,8 @@ import { RotatorContext, readCredentials } from './context';
 import {
   accountOf, DEPARTURE_FIELD_SEPARATOR, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, EventType,
   placeholderSecretArn,
-  placeholderUserArn, Registration,
-  Removal, ROTATION_RESOURCE_TYPE, RotationProperties, secretDescription, Stage, STATE_TAG_KEYS, Tags, userNameOf,
+  parseRotationEntry, placeholderUserArn, Registration,
+  Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, STATE_TAG_KEYS, Tags, userNameOf,
 } from './contract';
 import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan } from './decide';
 import { AccessKey, NotFound, PermissionDenied, RotationRules, SecretDescription, StackResource } from './gateway';
@@ -158,15 +158,13 @@ export class CustomResources {
     const userArn = String(props[RotationProperties.USER] ?? '');
     const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
     if (event.RequestType === 'Delete') return this.release(event, current, secretArn, userArn, removal);
+    // CloudFormation never creates a resource in a rollback (it puts back and deletes): only an Update needs the stack's status.
+    if (event.RequestType === 'Create') return this.registered(event, await this.ownEntry(event, current, props), functionArn);
 
     const stack = await this.ctx.gateway.stack(this.options.stackId);
     if (isRollback(stack.status)) return this.rollbackUpdate(event, props, functionArn);
-    const registration = (await this.ctx.registry.load()).require(secretArn);
-    if (registration.userArn !== userArn || registration.removal !== removal) {
-      throw new RefusedError(`the properties of ${event.LogicalResourceId} (user ${userArn}, removal ${removal}) disagree with the registry `
-        + `(user ${registration.userArn}, removal ${registration.removal})`);
-    }
-    const had = parseRotationPhysicalId(event.RequestType === 'Update' ? event.PhysicalResourceId : undefined);
+    const registration = await this.fromRegistry(event, secretArn, userArn, removal);
+    const had = parseRotationPhysicalId(event.PhysicalResourceId);
     const rules = rulesOf(registration);
     if (had && had.hash === registrationHash(secretArn, userArn)) {
       // The same registration: a new removal policy is a new physical id (a replacement that deletes nothing); a new schedule is applied.
@@ -180,8 +178,44 @@ export class CustomResources {
       const secret = await this.ctx.gateway.describeSecret(secretArn);
       return rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
     }
+    return this.registered(event, registration, functionArn);
+  }
 
-    // A new registration: created, or put in place of another (a renamed secret, another user, a moved construct).
+  /**
+   * A Create's registration: the rotation resource's own entry, from the Metadata CloudFormation returned
+   * with its CREATE_IN_PROGRESS status (written by the same template as the registry, changed only by a stack
+   * update), which the event's properties must equal; the registry when the resource carries none (a template
+   * of an earlier version).
+   */
+  private async ownEntry(event: CloudFormationCustomResourceEvent, current: StackResource | undefined, props: Props): Promise<RotationEntry> {
+    const entry = parseRotationEntry(current?.metadata);
+    const secretArn = String(props[RotationProperties.SECRET] ?? '');
+    const userArn = String(props[RotationProperties.USER] ?? '');
+    const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
+    if (!entry) return this.fromRegistry(event, secretArn, userArn, removal);
+    const stated = { secretArn, userArn, removal: props[RotationProperties.REMOVAL], ...rulesOf(props) };
+    const own = { secretArn: entry.secretArn, userArn: entry.userArn, removal: entry.removal, ...rulesOf(entry) };
+    if (JSON.stringify(stated) !== JSON.stringify(own)) {
+      throw new RefusedError(`the properties of ${event.LogicalResourceId} (${JSON.stringify(stated)}) disagree with the registration its Metadata states `
+        + `(${JSON.stringify(own)})`);
+    }
+    return entry;
+  }
+
+  /** The registry's entry for the secret, which the event's user and removal policy must match. */
+  private async fromRegistry(event: CloudFormationCustomResourceEvent, secretArn: string, userArn: string, removal: Removal): Promise<Registration> {
+    const registration = (await this.ctx.registry.load()).require(secretArn);
+    if (registration.userArn !== userArn || registration.removal !== removal) {
+      throw new RefusedError(`the properties of ${event.LogicalResourceId} (user ${userArn}, removal ${removal}) disagree with the registry `
+        + `(user ${registration.userArn}, removal ${registration.removal})`);
+    }
+    return registration;
+  }
+
+  /** A new registration: created, or put in place of another (a renamed secret, another user, a moved construct). */
+  private async registered(event: CloudFormationCustomResourceEvent, registration: RotationEntry, functionArn: string): Promise<string> {
+    const { secretArn, userArn, removal } = registration;
+    const rules = rulesOf(registration);
     const secret = await this.ctx.gateway.describeSecret(secretArn);
     const physicalId = rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
     await this.stateTags(secret);
@@ -208,7 +242,7 @@ export class CustomResources {
    * the user, proven by a rotation resource of this stack made for it.
    */
   private async predecessor(
-    event: CloudFormationCustomResourceEvent, registration: Registration, secret: SecretDescription,
+    event: CloudFormationCustomResourceEvent, registration: RotationEntry, secret: SecretDescription,
   ): Promise<string | undefined> {
     if (labelledKeys(secret.versions).size > 0) return undefined; // the secret holds keys already: nothing to take over
     if (event.RequestType === 'Update') {
@@ -247,7 +281,7 @@ export class CustomResources {
    * with its timeline; the cleanup that removes the predecessor finds its keys
    * held by a registration of the same user, and deletes none of them.
    */
-  private async handOver(from: string, to: Registration, target: SecretDescription): Promise<boolean> {
+  private async handOver(from: string, to: RotationEntry, target: SecretDescription): Promise<boolean> {
     const { ctx } = this;
     const userName = userNameOf(to.userArn);
     const [source, keys] = await Promise.all([ctx.gateway.describeSecret(from), ctx.gateway.listAccessKeys(userName)]);
@@ -278,7 +312,8 @@ export class CustomResources {
     ctx.audit.record(EventType.HANDED_OVER, {
       secretArn: to.secretArn,
       userName,
-      owner: to.owner,
+      // Who to tell is in the registry only (a hand-over is rare: a moved construct).
+      owner: (await ctx.registry.load()).find(to.secretArn)?.owner,
       accessKeyId: staged.current,
       previousAccessKeyId: previous ? staged.previous : undefined,
       fromSecretArn: from,

@@ -181,6 +181,53 @@ describe('finding 2: invoking the function is key administration over every regi
     await expect(invoke({ action: 'revoke', secretId: alice })).rejects.toThrow(/unknown event/);
     expect(await snapshot()).toEqual(before);
   });
+
+  test('GIVEN CloudFormation creating a rotation resource whose Metadata carries its registration WHEN a Create names that resource with other '
+    + 'properties (another secret, user, removal policy or schedule) THEN it is refused and nothing is done; with its own, it is served '
+    + 'without reading the whole registry', async () => {
+    const { world, alice, bob, invoke, before, snapshot } = await account();
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    const entry = { secretArn: alice, userArn: world.userArn('alice'), removal: Removal.DESTROY, scheduleExpression: 'rate(30 days)', rotateOnDeploy: false };
+    moto.cloudFormation.put({
+      logicalId: 'AliceRotation',
+      type: ROTATION_RESOURCE_TYPE,
+      status: 'CREATE_IN_PROGRESS',
+      metadata: { 'cdk-rotating-access-keys:registration': entry },
+    });
+    const own = {
+      [RotationProperties.SECRET]: alice,
+      [RotationProperties.USER]: world.userArn('alice'),
+      [RotationProperties.REMOVAL]: Removal.DESTROY,
+      [RotationProperties.SCHEDULE]: 'rate(30 days)',
+    };
+    let request = 0;
+    const create = (props: Record<string, string>) => ({
+      RequestType: 'Create',
+      ServiceToken: 'x',
+      ResponseURL: responseUrl(`create-${++request}`),
+      StackId: moto.cloudFormation.stackId,
+      RequestId: `create-${request}`,
+      LogicalResourceId: 'AliceRotation',
+      ResourceType: ROTATION_RESOURCE_TYPE,
+      ResourceProperties: { ServiceToken: 'x', ...props },
+    });
+    const forged = [
+      { ...own, [RotationProperties.SECRET]: bob, [RotationProperties.USER]: world.userArn('bob'), [RotationProperties.REMOVAL]: Removal.RETAIN },
+      { ...own, [RotationProperties.USER]: world.userArn('bob') },
+      { ...own, [RotationProperties.REMOVAL]: Removal.RETAIN },
+      { ...own, [RotationProperties.SCHEDULE]: 'rate(4 hours)' },
+    ];
+
+    for (const props of forged) await expect(invoke(create(props))).rejects.toThrow(/registration/);
+    expect(await snapshot()).toEqual(before);
+    expect(capture.answers.map((a) => a.Status)).toEqual(['FAILED', 'FAILED', 'FAILED', 'FAILED']);
+
+    moto.cloudFormation.calls.length = 0;
+    await invoke(create(own));
+    expect(capture.answers[4]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: rotationPhysicalId(alice, world.userArn('alice'), Removal.DESTROY, false) });
+    expect(moto.cloudFormation.calls).toEqual(['DescribeStackResource']);
+    expect(await snapshot()).toEqual(before);
+  });
 });
 
 describe('finding 3: a foreign secret steers the function', () => {

@@ -34,10 +34,15 @@ export function loadBundle(environment: Record<string, string | undefined> = {})
     else process.env[name] = value;
   }
   let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the built file as Lambda does
-    handler = require(ASSET).handler;
-  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the built file as Lambda does
+  const load = () => { handler = require(ASSET).handler; };
+  if (typeof jest === 'undefined') {
+    // Outside jest (the bench): a fresh copy of the bundle, its external SDK modules shared as jest shares them too.
+    delete require.cache[require.resolve(ASSET)];
+    load();
+  } else {
+    jest.isolateModules(load);
+  }
   return handler!;
 }
 
@@ -50,7 +55,7 @@ export function captureAnswers(): { answers: Answer[]; elsewhere: string[] } {
   const answers: Answer[] = [];
   const elsewhere: string[] = [];
   const real = realFetch;
-  jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+  const fake: typeof fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
     if (/^https:\/\/cloudformation-custom-resource-response-/.test(url)) {
       answers.push(JSON.parse(String(init?.body)));
@@ -59,7 +64,9 @@ export function captureAnswers(): { answers: Answer[]; elsewhere: string[] } {
     if (url.startsWith('http://127.0.0.1')) return real(input, init); // the AWS stand-ins' own control endpoints
     elsewhere.push(url);
     throw new Error(`the test network reaches nothing but the AWS stand-ins: ${url}`);
-  });
+  };
+  if (typeof jest === 'undefined') globalThis.fetch = fake; // the bench: for the whole process
+  else jest.spyOn(globalThis, 'fetch').mockImplementation(fake);
   return { answers, elsewhere };
 }
 

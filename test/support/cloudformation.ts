@@ -24,6 +24,14 @@ export interface StandInResource {
   metadata?: unknown;
 }
 
+/** One call the stand-in answered. */
+export interface ServedCall {
+  readonly action: string;
+  readonly logicalId?: string;
+  /** The answer's size on the wire (the Metadata of a DescribeStackResource included). */
+  readonly bytes: number;
+}
+
 export interface StandInEvent {
   readonly logicalId: string;
   readonly physicalId?: string;
@@ -59,6 +67,8 @@ export class CloudFormationStandIn {
   events: StandInEvent[] = [];
   /** Every call, by action. */
   readonly calls: string[] = [];
+  /** Every call answered: its action, the logical id it named (if any) and the bytes of its answer. */
+  readonly served: ServedCall[] = [];
   /** The registrations of the deployed registry, and its digest (what the function's environment carries). */
   registrations: Registration[] = [];
   digest = '';
@@ -81,6 +91,7 @@ export class CloudFormationStandIn {
     this.otherStacks.clear();
     this.events = [];
     this.calls.length = 0;
+    this.served.length = 0;
     this.status = 'UPDATE_COMPLETE';
     this.deployRegistry([]);
   }
@@ -158,9 +169,11 @@ export class CloudFormationStandIn {
       this.calls.push(action);
       try {
         const out = this.answer(action, params);
+        const answer = `<${action}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><${action}Result>${out}</${action}Result>`
+          + `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
+        this.served.push({ action, logicalId: params.get('LogicalResourceId') ?? undefined, bytes: Buffer.byteLength(answer) });
         res.writeHead(200, { 'content-type': 'text/xml' });
-        res.end(`<${action}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><${action}Result>${out}</${action}Result>`
-          + `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
+        res.end(answer);
       } catch (e) {
         res.writeHead(400, { 'content-type': 'text/xml' });
         res.end('<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>'

@@ -90,7 +90,10 @@
  * `*_IN_PROGRESS` in DescribeStackResource and the stack's events log it; the
  * stack's own event opens each phase (Monitoring the progress of a stack
  * update). Metadata is returned resolved by DescribeStackResource (Metadata
- * attribute: intrinsic functions "add those interpreted values").
+ * attribute: intrinsic functions "add those interpreted values"), that of a
+ * resource being created included (cfn-init, "Bootstrapping applications",
+ * reads its instance's Metadata while the instance is CREATE_IN_PROGRESS);
+ * while a resource is updated, its Metadata of before (not documented).
  *
  * WHAT IS MATERIALIZED
  * IAM users and roles, secrets and the function exist in moto (SDK calls on
@@ -122,7 +125,7 @@ import type { SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
 import { App, Stack } from 'aws-cdk-lib';
 import { CallRecorder, Decision, DeployedRole, describeDecisions, MotoDirectory } from './authorization';
 import { captureAnswers, Handler, loadBundle } from './bundle';
-import { Answer, STACK_NAME, StandInResource } from './cloudformation';
+import { Answer, ServedCall, STACK_NAME, StandInResource } from './cloudformation';
 import { IntrinsicResolver, Json, JsonObject, TEST_ENV } from './intrinsics';
 import { MotoServer } from './moto';
 import { EMPTY_ZIP } from './world';
@@ -171,12 +174,22 @@ export interface PlayedRotation {
   readonly failed?: { readonly step: string; readonly error: string };
 }
 
+/** One invocation of the function: what it served, and the CloudFormation calls it made (with the bytes of each answer). */
+export interface Invocation {
+  /** `Create Custom::AccessKeyRotation`, `Delete Custom::AccessKeyDepartures`, `createSecret`... */
+  readonly request: string;
+  /** The custom resource's logical id, or the rotated secret's ARN. */
+  readonly target: string;
+  readonly cloudFormation: ServedCall[];
+}
+
 /** What happened while the stack was in one status. */
 export interface Phase {
   readonly status: string;
   readonly decisions: Decision[];
   readonly answers: Answer[];
   readonly rotations: PlayedRotation[];
+  readonly invocations: Invocation[];
   /** Resources CloudFormation could not create, update or delete (and why). */
   readonly failures: string[];
 }
@@ -190,6 +203,15 @@ export interface Operation {
 export interface PlayerOptions {
   /** `enforce` answers a denied call with AccessDenied as AWS does (the default); `observe` lets it through and records it. */
   readonly mode?: 'enforce' | 'observe';
+  /**
+   * `configuration` (the default): one execution environment per configuration of the function, as a serial
+   * deployment gets. `invocation`: a new one for every invocation, as CloudFormation's parallel creates and
+   * Secrets Manager's rotations of many registrations at once can get (Lambda scales out): every invocation
+   * pays what a cold start reads.
+   */
+  readonly coldStarts?: 'configuration' | 'invocation';
+  /** Where the function's calls to every service but CloudFormation go after the recorder (moto itself by default; a proxy in front of it). */
+  readonly upstream?: string;
 }
 
 export interface UpdateOptions {
@@ -218,14 +240,14 @@ export class DeploymentPlayer {
     const directory = new MotoDirectory(moto.endpoint, TEST_ENV);
     let player: DeploymentPlayer | undefined;
     const recorder = await CallRecorder.start({
-      aws: moto.endpoint,
+      aws: options.upstream ?? moto.endpoint,
       cloudFormation: moto.cloudFormation.endpoint,
       accessKeyId: FUNCTION_ACCESS_KEY_ID,
       directory,
       role: () => player!.role(),
       mode: options.mode,
     });
-    player = new DeploymentPlayer(moto, recorder);
+    player = new DeploymentPlayer(moto, recorder, options.coldStarts ?? 'configuration');
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: recorder.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: recorder.cloudFormationEndpoint,
@@ -241,6 +263,8 @@ export class DeploymentPlayer {
   private readonly replaced: Deployed[] = [];
   private template: StackTemplate = { Resources: {} };
   private handler?: Handler;
+  /** The deployed function's environment, for the cold starts of `coldStarts: 'invocation'`. */
+  private environment: Record<string, string> = {};
   private functionArn = '';
   private answers: Answer[] = [];
   private phases: Phase[] = [];
@@ -252,7 +276,7 @@ export class DeploymentPlayer {
   readonly secretsManager: SecretsManagerClient;
   private readonly lambda: LambdaClient;
 
-  private constructor(private readonly moto: MotoServer, readonly recorder: CallRecorder) {
+  private constructor(private readonly moto: MotoServer, readonly recorder: CallRecorder, private readonly coldStarts: 'configuration' | 'invocation') {
     const config = { endpoint: moto.endpoint, region: TEST_ENV.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
     this.iam = new IAMClient(config);
     this.secretsManager = new SecretsManagerClient(config);
@@ -498,7 +522,7 @@ export class DeploymentPlayer {
     if (this.phases.length > 0) this.collectDecisions();
     this.moto.cloudFormation.begin(status);
     this.recorder.phase = status;
-    this.phases.push({ status, decisions: [], answers: [], rotations: [], failures: [] });
+    this.phases.push({ status, decisions: [], answers: [], rotations: [], invocations: [], failures: [] });
   }
 
   private get phase(): Phase {
@@ -562,7 +586,8 @@ export class DeploymentPlayer {
     const properties = this.resolveObject(definition.Properties);
     const metadata = definition.Metadata && this.resolveObject(definition.Metadata);
     const replacing = this.resources.get(logicalId);
-    if (!replacing) this.moto.cloudFormation.put({ logicalId, type, status: 'CREATE_IN_PROGRESS' });
+    // A resource's Metadata is readable while CloudFormation creates it (cfn-init reads its instance's while it is CREATE_IN_PROGRESS).
+    if (!replacing) this.moto.cloudFormation.put({ logicalId, type, status: 'CREATE_IN_PROGRESS', metadata });
     else this.moto.cloudFormation.put({ logicalId, type, physicalId: replacing.physicalId, status: 'UPDATE_IN_PROGRESS', metadata: replacing.metadata });
     this.log(logicalId, type, replacing ? 'UPDATE_IN_PROGRESS' : 'CREATE_IN_PROGRESS', replacing?.physicalId);
     const made = await this.materialize(logicalId, definition, properties, metadata)
@@ -750,7 +775,8 @@ export class DeploymentPlayer {
   /** A new configuration of the function: new execution environments, with the resolved environment. */
   private coldStart(fn: Deployed): void {
     const variables = ((fn.properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, string>;
-    this.handler = loadBundle({ ...variables, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId });
+    this.environment = { ...variables, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
+    this.handler = loadBundle(this.environment);
     this.functionArn = String(fn.attributes.Arn);
   }
 
@@ -774,7 +800,7 @@ export class DeploymentPlayer {
       ...extra,
     };
     const from = this.recorder.calls.length;
-    const { errors } = await this.invoke(event);
+    const { errors } = await this.invoke(event, `${requestType} ${type}`, logicalId);
     const found = this.answers.find((a) => a.RequestId === requestId);
     if (!found) throw new ResourceFailure(`${logicalId}: the function sent CloudFormation no answer to its ${requestType}${errors}`);
     // A failure's Reason is generic (details go to the log): the log's reason is added for the test's reader.
@@ -785,7 +811,10 @@ export class DeploymentPlayer {
   }
 
   /** One invocation of the deployed function; returns the reasons its log gives for errors, as ` (log: ...)`. */
-  private async invoke(event: unknown): Promise<{ errors: string; failure?: Error }> {
+  private async invoke(event: unknown, request: string, target: string): Promise<{ errors: string; failure?: Error }> {
+    if (this.coldStarts === 'invocation') this.handler = loadBundle(this.environment);
+    const served = this.moto.cloudFormation.served;
+    const cfnFrom = served.length;
     const lines: string[] = [];
     const previous = console.log;
     console.log = (...args: unknown[]) => {
@@ -799,6 +828,7 @@ export class DeploymentPlayer {
       failure = e as Error;
     } finally {
       console.log = previous;
+      this.phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom) });
     }
     const reasons = lines.flatMap((l) => {
       try {
@@ -828,7 +858,7 @@ export class DeploymentPlayer {
       }
       let failed: PlayedRotation['failed'];
       for (const step of STEPS) {
-        const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId });
+        const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId }, step, secretArn);
         if (failure) {
           failed = { step, error: failure.message };
           break;

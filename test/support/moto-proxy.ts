@@ -32,11 +32,31 @@ function wholeSeconds(xml: Buffer): Buffer {
 /** Secrets Manager's quota of tags per secret. */
 const TAGS_PER_SECRET = 50;
 
+/** A request quota: at most `perSecond` requests of these actions in any second, as a service enforces it per account and Region. */
+export interface Quota {
+  readonly name: string;
+  readonly actions: readonly string[];
+  readonly perSecond: number;
+}
+
+/**
+ * Secrets Manager's request quotas that cannot be raised (Secrets Manager User Guide, "Quotas"): 50 a second for
+ * RotateSecret and CancelRotateSecret, for the writes (PutSecretValue, UpdateSecretVersionStage, UpdateSecret,
+ * PutResourcePolicy...) and for TagResource and UntagResource.
+ */
+export const SECRETS_MANAGER_QUOTAS: readonly Quota[] = [
+  { name: 'rotation', actions: ['RotateSecret', 'CancelRotateSecret'], perSecond: 50 },
+  { name: 'writes', actions: ['PutSecretValue', 'UpdateSecretVersionStage', 'UpdateSecret', 'PutResourcePolicy', 'DeleteResourcePolicy', 'RestoreSecret'], perSecond: 50 },
+  { name: 'tags', actions: ['TagResource', 'UntagResource'], perSecond: 50 },
+];
+
 export interface Fault {
   /** The error code AWS sends (`AccessDenied`, `AccessDeniedException`, `Throttling`...). */
   readonly code: string;
   readonly message: string;
   readonly status?: number;
+  /** Answer only this many requests with the fault, then let the action through again (every request by default). */
+  readonly times?: number;
 }
 
 export class MotoProxy {
@@ -52,6 +72,12 @@ export class MotoProxy {
   readonly faults = new Map<string, Fault>();
   /** Every action that reached the proxy, in order. */
   readonly seen: string[] = [];
+  /** Request quotas enforced (none by default): a request over one is refused with ThrottlingException, as Secrets Manager refuses it. */
+  readonly quotas: Quota[] = [];
+  /** Requests refused for a quota. */
+  throttled = 0;
+  /** When the requests each quota let through arrived (ms), the last second's. */
+  private readonly arrivals = new Map<string, number[]>();
   /** When each secret version the proxy saw created was created (epoch seconds, to the millisecond). */
   private readonly versionDates = new Map<string, number>();
   private readonly server: Server;
@@ -90,6 +116,21 @@ export class MotoProxy {
     return Buffer.from(JSON.stringify(listed));
   }
 
+  /** The fault of a request over its quota (a sliding second), or undefined when the quota lets it through. */
+  private overQuota(action: string): Fault | undefined {
+    const quota = this.quotas.find((q) => q.actions.includes(action));
+    if (!quota) return undefined;
+    const now = Date.now();
+    const recent = (this.arrivals.get(quota.name) ?? []).filter((t) => now - t < 1000);
+    this.arrivals.set(quota.name, recent);
+    if (recent.length >= quota.perSecond) {
+      this.throttled++;
+      return { code: 'ThrottlingException', message: `Rate exceeded (${quota.perSecond} ${quota.name} requests a second)` };
+    }
+    recent.push(now);
+    return undefined;
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -98,7 +139,11 @@ export class MotoProxy {
     const json = typeof target === 'string';
     const action = json ? target.split('.').pop()! : new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`;
     this.seen.push(action);
-    const fault = this.faults.get(action);
+    const fault = this.faults.get(action) ?? this.overQuota(action);
+    if (fault?.times !== undefined) {
+      if (fault.times <= 1) this.faults.delete(action);
+      else this.faults.set(action, { ...fault, times: fault.times - 1 });
+    }
     if (fault) {
       if (json) {
         res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.code });
