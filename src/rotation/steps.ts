@@ -9,13 +9,13 @@ import { ForeignKeyPolicy } from '../foreign-key-policy';
 import { describeError } from './audit';
 import { RotatorContext, readCredentials } from './context';
 import {
-  accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, Stage, Tags, userNameOf,
+  accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, secretDescription, Stage, Tags, userNameOf,
 } from './contract';
 import { planCreate, provenOrphan, retiringKey, revokeRequested } from './decide';
 import { KeyNotAccepted, SecretDescription } from './gateway';
 import {
-  ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyOfVersion, progressKeyOf,
-  labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
+  ConfigurationError, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatSeconds, INACTIVE, keyAtStage, keyOfVersion,
+  progressKeyOf, labelledKeys, parseCreatingMarker, parseCurrentKeyHint, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys,
   StoredCredentials, versionWithLabel,
 } from './model';
 import { lifecycleInput } from './state';
@@ -159,6 +159,16 @@ export class RotationSteps {
       throw Object.assign(new ConfigurationError(plan.reason), { accessKeyIds: plan.accessKeyIds });
     }
 
+    // A key this secret does not hold may be another registration's (another stack's, say): its labels, not IAM, say so.
+    const takenOver = [...plan.deletions.map((d) => d.accessKeyId), ...plan.adoptKeyId ? [plan.adoptKeyId] : []].filter((id) => !held.has(id));
+    const elsewhere = takenOver.length === 0 ? undefined : await this.servedElsewhere(userName, secret.arn, takenOver);
+    if (elsewhere) {
+      await ctx.gateway.removeLabel(secret.arn, Stage.PENDING, token);
+      throw Object.assign(new ConfigurationError(`access key ${elsewhere.accessKeyId} is ${elsewhere.stage} of secret ${elsewhere.secretArn}, another `
+        + `registration of user ${userName}: it is neither taken over nor deleted. One user's keys can be rotated by one registration only: `
+        + 'keep one, and let the other consumers read its secret'), { accessKeyIds: [elsewhere.accessKeyId] });
+    }
+
     const detail = { secretArn: secret.arn, userName, owner: registration.owner };
     for (const d of plan.deletions) {
       await ctx.gateway.deleteAccessKey(userName, d.accessKeyId);
@@ -191,6 +201,25 @@ export class RotationSteps {
       await this.abandon(secret.arn, token, userName, created.accessKeyId);
       throw e;
     }
+  }
+
+  /**
+   * The first of the keys that another secret of the library (one registered
+   * by another stack, or by none) serves as AWSCURRENT or AWSPENDING: its
+   * versions' labels say so. One ListSecrets of the user's secrets, made only
+   * when a rotation would take over or delete a key its own secret does not hold.
+   */
+  private async servedElsewhere(
+    userName: string, ownArn: string, accessKeyIds: string[],
+  ): Promise<{ accessKeyId: string; secretArn: string; stage: string } | undefined> {
+    for await (const listed of this.ctx.gateway.listSecrets(secretDescription(userName))) {
+      if (listed.arn === ownArn) continue;
+      for (const stage of [Stage.CURRENT, Stage.PENDING]) {
+        const served = keyAtStage(listed.versions, stage);
+        if (served && accessKeyIds.includes(served)) return { accessKeyId: served, secretArn: listed.arn, stage };
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -13,6 +13,7 @@
  */
 import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import { EventType, Removal, ROTATION_RESOURCE_TYPE, RotationProperties, Stage, Tags } from '../../src/rotation/contract';
 import { buildBundle, captureAnswers, fakeDateOnly, Handler, loadBundle } from '../support/bundle';
 import { CloudFormationDriver } from '../support/cloudformation';
@@ -120,6 +121,34 @@ describe('a rotation never deletes an active key', () => {
 async function forge(world: World, arn: string, tags: Record<string, string>): Promise<void> {
   await world.secretsManager.send(new TagResourceCommand({ SecretId: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
 }
+
+describe('a key another secret of the library serves is never taken over', () => {
+  test.each([
+    ['ADOPT takes over an active hand-made key', ForeignKeyPolicy.ADOPT, 'Active'],
+    ['DELETE_INACTIVE deletes an inactive hand-made key', ForeignKeyPolicy.DELETE_INACTIVE, 'Inactive'],
+  ])('GIVEN another stack\'s secret serving alice\'s key WHEN a registration whose policy %s rotates THEN it fails naming that secret, and the key stays', async (
+    _, foreignKeyPolicy, status,
+  ) => {
+    const world = new World();
+    await world.createUser('alice');
+    // Another stack registered alice too: its secret serves her key as AWSCURRENT (labelled with the key, as the function labels it).
+    const theirs = await world.createSecret('access-keys/alice-elsewhere', 'alice');
+    const key = await world.createForeignKey('alice');
+    await world.serve(theirs, key);
+    if (status === 'Inactive') await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: key.accessKeyId, Status: 'Inactive' }));
+    const arn = await world.createManagedSecret('alice', { foreignKeyPolicy });
+    const handler: Handler = loadBundle({ AWS_ENDPOINT_URL: proxy.endpoint });
+
+    const token = await world.startRotation(arn);
+    await expect(handler({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(
+      new RegExp(`access key ${key.accessKeyId} is AWSCURRENT of secret ${theirs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, `
+        + 'another registration of user alice: .*one registration only'));
+
+    expect(await world.keys('alice')).toEqual([{ accessKeyId: key.accessKeyId, status }]);
+    expect(await world.pendingToken(arn)).toBeUndefined();
+    expect(events(EventType.ROTATION_FAILED)).toEqual([expect.objectContaining({ accessKeyId: key.accessKeyId, step: 'createSecret' })]);
+  });
+});
 
 describe('tags can be read, never steer', () => {
   test.each([

@@ -8,7 +8,8 @@ import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, TagResourceCommand,
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient,
+  TagResourceCommand, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { FUNCTION_LOGICAL_ID } from './cloudformation';
@@ -206,6 +207,17 @@ export class World {
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }));
     return out.ARN!;
+  }
+
+  /** A key served by a secret as the function serves one: its value AWSCURRENT, on a version labelled with the key's id. */
+  async serve(secretArn: string, key: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+    const userName = (await this.credentials(secretArn, Stage.CURRENT))?.userName;
+    const out = await this.secretsManager.send(new PutSecretValueCommand({
+      SecretId: secretArn, SecretString: JSON.stringify({ userName, ...key, createdAt: new Date().toISOString() }),
+    }));
+    await this.secretsManager.send(new UpdateSecretVersionStageCommand({
+      SecretId: secretArn, VersionStage: key.accessKeyId, MoveToVersionId: out.VersionId,
+    }));
   }
 
   /** Deploys a registration of a secret for a user (a stack update, in the stand-in). */
