@@ -1,7 +1,7 @@
 /**
  * Rotating access keys across an AWS Organization, two ways: a StackSet
  * (cdk-stacksets) and per-account stacks through CDK Pipelines. Pick one;
- * `npx cdk synth` here works offline. See docs/OPERATIONS.md and README.md's
+ * `npx cdk synth` here works offline. See docs/OPERATIONS.md and docs/RECIPES.md's
  * "Many accounts".
  */
 import { App } from 'aws-cdk-lib';

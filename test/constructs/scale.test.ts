@@ -140,7 +140,7 @@ test('GIVEN one registration WHEN its resources are listed THEN it pays a secret
   ]);
 });
 
-test('GIVEN the measurements THEN they are the figures the README reports', () => {
+test('GIVEN the measurements THEN they are the figures docs/CONFIGURATION.md reports', () => {
   expect(results[BASELINE]).toEqual({ perUser: 3, fixed: 1, policies: 0, most: 166 });
   // 11 fixed resources (the role's own statements are an inline policy of the role, not a resource).
   // RotatingAccessKey: 240 users are 480 resources and 9 registration policies (29 registrations
