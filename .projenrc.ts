@@ -149,6 +149,7 @@ const smoke = project.addTask('smoke', {
 smoke.spawn(bundle);
 smoke.spawn(project.compileTask);
 smoke.spawn(project.tasks.tryFind('package:python')!);
+smoke.exec('python3 smoke/python/readme_check.py');
 smoke.exec('bash smoke/python/run.sh');
 smoke.spawn(project.tasks.tryFind('package:java')!);
 smoke.exec('bash smoke/java/run.sh');
@@ -166,8 +167,12 @@ const docsCheck = project.addTask('docs:check', {
   description: 'Compile README.md\'s TypeScript blocks and the API\'s examples with jsii-rosetta (strict), after compile',
   exec: 'jsii-rosetta extract --strict',
 });
-project.testTask.spawn(docsCheck);
 project.gitignore.exclude('.jsii.tabl.json');
+// The packages carry the README and the API docs translated into their own language: jsii-pacmak
+// translates with the tablet rosetta writes (.jsii.tabl.json), so every packaging path makes it first
+// (without it, a fresh clone's wheel carried TypeScript in its Python fences). The test task checks
+// the docs through the smoke task's packaging.
+for (const language of ['python', 'java', 'go', 'dotnet', 'js']) project.tasks.tryFind(`package:${language}`)?.prependSpawn(docsCheck);
 
 // cdk-nag 3.x (a policy validation plugin, aws-cdk-lib >= 2.257) over the example app, on the packed
 // library in a project of its own (test/ecosystem/cdk-nag-v3); cdk-nag 2.x runs in the jest suites.
