@@ -84,7 +84,10 @@ export interface AccessKeyRotatorProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Maximum run time of one invocation, 1 to 15 minutes.
+   * Maximum run time of one invocation, 1 to 15 minutes. A registration's
+   * creation waits up to this, less 30 seconds, for its first rotation to put
+   * a key in its secret, and fails when it does not: a deployment never ends
+   * with a secret that holds no key.
    *
    * @default Duration.minutes(5)
    */
@@ -250,12 +253,13 @@ export class AccessKeyRotator extends Construct {
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     this.eventBus = eventBus;
     this.customBus = props.eventBus !== undefined;
+    const timeout = props.timeout ?? Duration.minutes(5);
     const fn: RotationFunction = new RotationFunction(this, 'Function', {
       description: 'Rotates IAM access keys kept in Secrets Manager, and retires old keys',
       role: this.role,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: props.timeout ?? Duration.minutes(5),
+      timeout,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       retryAttempts: 0,
@@ -268,6 +272,7 @@ export class AccessKeyRotator extends Construct {
         [Env.STACK_ID]: Aws.STACK_ID,
         [Env.REGISTRY_RESOURCE]: Lazy.string({ produce: (): string => Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource) }),
         [Env.REGISTRY_DIGEST]: Lazy.string({ produce: () => this.registry().digest }),
+        [Env.FIRST_ROTATION_WAIT]: Lazy.string({ produce: () => String(timeout.isUnresolved() ? 270 : Math.max(30, timeout.toSeconds() - 30)) }),
       },
     });
     this.function = fn;

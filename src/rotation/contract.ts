@@ -61,6 +61,8 @@ export const Env = {
   REGISTRY_RESOURCE: 'ROTATOR_REGISTRY_RESOURCE',
   /** Digest of the registry deployed with this configuration of the function. */
   REGISTRY_DIGEST: 'ROTATOR_REGISTRY_DIGEST',
+  /** Seconds a registration's creation waits for its first rotation (the function's timeout, less a margin). */
+  FIRST_ROTATION_WAIT: 'ROTATOR_FIRST_ROTATION_WAIT_SECONDS',
   EVENT_BUS_NAME: 'EVENT_BUS_NAME',
   LIFECYCLE_CONCURRENCY: 'LIFECYCLE_CONCURRENCY',
 } as const;

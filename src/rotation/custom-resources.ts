@@ -62,6 +62,16 @@ export interface CustomResourceOptions {
   /** Attempts of RotateSecret while IAM propagates the function's new permissions. */
   readonly configureAttempts?: number;
   readonly configureDelayMs?: number;
+  /**
+   * How long a Create (or a replacement) that rotates waits for the first
+   * rotation to put a key in the secret before it answers CloudFormation; a
+   * rotation that fails or outlasts it fails the resource, so a deployment
+   * never ends with a registration whose secret holds no key. None: it
+   * answers at once (Secrets Manager rotates afterwards).
+   */
+  readonly firstRotationWaitMs?: number;
+  /** The first wait between two reads of the secret while its first rotation runs (then half as long again each time, up to 5 s). */
+  readonly firstRotationPollMs?: number;
 }
 
 type Props = Record<string, unknown>;
@@ -70,7 +80,7 @@ export class CustomResources {
   constructor(private readonly ctx: RotatorContext, private readonly options: CustomResourceOptions) {}
 
   /** Handles one event; a refused or failed one fails the invocation (which raises the alarm) after answering CloudFormation when that is safe. */
-  async handle(event: CloudFormationCustomResourceEvent, functionArn: string): Promise<void> {
+  async handle(event: CloudFormationCustomResourceEvent, functionArn: string, firstRotationWaitMs?: number): Promise<void> {
     const { ctx } = this;
     const named = (event.ResourceProperties as Props | undefined)?.[RotationProperties.SECRET];
     const where = {
@@ -91,7 +101,7 @@ export class CustomResources {
       const resource = await this.verify(event);
       let data: Record<string, string> | undefined;
       if (event.ResourceType === ROTATION_RESOURCE_TYPE) {
-        physicalId = await this.rotation(event, resource, functionArn);
+        physicalId = await this.rotation(event, resource, functionArn, firstRotationWaitMs ?? this.options.firstRotationWaitMs);
       } else {
         // A Delete is answered with the id it names (that of a failed Create too).
         physicalId = event.RequestType === 'Delete' ? event.PhysicalResourceId : DEPARTURES_PHYSICAL_ID;
@@ -152,14 +162,16 @@ export class CustomResources {
 
   // ---- Custom::AccessKeyRotation -------------------------------------------------------
 
-  private async rotation(event: CloudFormationCustomResourceEvent, current: StackResource | undefined, functionArn: string): Promise<string> {
+  private async rotation(
+    event: CloudFormationCustomResourceEvent, current: StackResource | undefined, functionArn: string, firstRotationWaitMs?: number,
+  ): Promise<string> {
     const props = event.ResourceProperties as Props;
     const secretArn = String(props[RotationProperties.SECRET] ?? '');
     const userArn = String(props[RotationProperties.USER] ?? '');
     const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
     if (event.RequestType === 'Delete') return this.release(event, current, secretArn, userArn, removal);
     // CloudFormation never creates a resource in a rollback (it puts back and deletes): only an Update needs the stack's status.
-    if (event.RequestType === 'Create') return this.registered(event, await this.ownEntry(event, current, props), functionArn);
+    if (event.RequestType === 'Create') return this.registered(event, await this.ownEntry(event, current, props), functionArn, firstRotationWaitMs);
 
     const stack = await this.ctx.gateway.stack(this.options.stackId);
     if (isRollback(stack.status)) return this.rollbackUpdate(event, props, functionArn);
@@ -178,7 +190,7 @@ export class CustomResources {
       const secret = await this.ctx.gateway.describeSecret(secretArn);
       return rotationPhysicalId(secretArn, userArn, removal, labelledKeys(secret.versions).size === 0);
     }
-    return this.registered(event, registration, functionArn);
+    return this.registered(event, registration, functionArn, firstRotationWaitMs);
   }
 
   /**
@@ -213,7 +225,9 @@ export class CustomResources {
   }
 
   /** A new registration: created, or put in place of another (a renamed secret, another user, a moved construct). */
-  private async registered(event: CloudFormationCustomResourceEvent, registration: RotationEntry, functionArn: string): Promise<string> {
+  private async registered(
+    event: CloudFormationCustomResourceEvent, registration: RotationEntry, functionArn: string, firstRotationWaitMs?: number,
+  ): Promise<string> {
     const { secretArn, userArn, removal } = registration;
     const rules = rulesOf(registration);
     const secret = await this.ctx.gateway.describeSecret(secretArn);
@@ -225,7 +239,38 @@ export class CustomResources {
     const rotateNow = !tookOver && registration.rotateOnDeploy;
     await this.configure(secretArn, functionArn, rules, rotateNow);
     this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, handedOverFrom: tookOver ? predecessor : undefined });
+    if (rotateNow && firstRotationWaitMs) await this.firstRotation(secretArn, userNameOf(userArn), firstRotationWaitMs);
     return physicalId;
+  }
+
+  /**
+   * Waits until the secret's AWSCURRENT holds a key (Secrets Manager runs the
+   * rotation's four steps in other invocations of this function, started by
+   * the RotateSecret just made); fails when the rotation was given up (no
+   * AWSPENDING left, no key current) or did not finish in time. Reads the
+   * secret's labels only.
+   */
+  private async firstRotation(secretArn: string, userName: string, waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    let delay = this.options.firstRotationPollMs ?? 500;
+    for (;;) {
+      const { versions } = await this.ctx.gateway.describeSecret(secretArn);
+      const current = stagedKeys(versions).current;
+      if (current) {
+        this.ctx.logger.info('first rotation done: the secret holds a key', { secretId: secretArn, accessKeyId: current });
+        return;
+      }
+      if (!versionWithLabel(versions, Stage.PENDING)) {
+        throw new PublicError(`the first rotation of ${secretArn} (user ${userName}) was given up before the secret held a key; `
+          + 'its \'Access Key Rotation Failed\' event says why');
+      }
+      if (Date.now() + delay > deadline) {
+        throw new PublicError(`the first rotation of ${secretArn} (user ${userName}) did not finish within ${Math.round(waitMs / 1000)} s; `
+          + 'its \'Access Key Rotation Failed\' events say why, if it failed');
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 1.5, 5000);
+    }
   }
 
   /** The user has a free key slot, or an inactive key a rotation may delete to make one. */

@@ -29,13 +29,19 @@ const rotator = new Rotator({
   stackId: env[Env.STACK_ID],
   functionName: env.AWS_LAMBDA_FUNCTION_NAME,
 });
+const firstRotationWaitSeconds = Number(env[Env.FIRST_ROTATION_WAIT]);
 
 type Event = RotationEvent | CloudFormationCustomResourceEvent | { action: string };
 
 export async function handler(event: Event, context: Context): Promise<unknown> {
   if (typeof event !== 'object' || event === null) throw new Error(`unknown event: expected an object, got ${typeof event}`);
   if ('Step' in event) return rotator.rotationStep(event);
-  if ('RequestType' in event) return rotator.customResource(event, context.invokedFunctionArn);
+  if ('RequestType' in event) {
+    // A Create waits for its first rotation as long as the invocation's time allows, less the time to answer.
+    const left = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 15_000 : Infinity;
+    const wait = Number.isFinite(firstRotationWaitSeconds) && firstRotationWaitSeconds > 0 ? Math.min(firstRotationWaitSeconds * 1000, left) : 0;
+    return rotator.customResource(event, context.invokedFunctionArn, wait > 0 ? wait : undefined);
+  }
   if ('action' in event && event.action === LIFECYCLE_ACTION) {
     const summary = await rotator.lifecycle(context?.invokedFunctionArn);
     // Failing the invocation is what raises the function's error alarm.

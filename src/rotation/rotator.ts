@@ -101,9 +101,12 @@ export class Rotator {
     }
   }
 
-  /** A CloudFormation custom resource event for this stack's rotation or departures resources. */
-  customResource(event: CloudFormationCustomResourceEvent, functionArn: string): Promise<void> {
-    return this.customResources.handle(event, functionArn);
+  /**
+   * A CloudFormation custom resource event for this stack's rotation or departures resources.
+   * @param firstRotationWaitMs how long a Create that rotates waits for the first rotation (none: the options', or no wait)
+   */
+  customResource(event: CloudFormationCustomResourceEvent, functionArn: string, firstRotationWaitMs?: number): Promise<void> {
+    return this.customResources.handle(event, functionArn, firstRotationWaitMs);
   }
 
   /** An error's text, safe for a log line or a reply: any secret it carries is redacted. */

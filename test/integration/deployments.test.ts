@@ -5,10 +5,11 @@
  * that moment (promise 7), and when each deployment ends every user that stays
  * has an Active key, AWSCURRENT of its secret, that authenticates (promise 1).
  */
-import { CreateUserCommand, GetUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateSecretCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { KeyRotationSchedule } from '../../src';
-import { Registration, Removal } from '../../src/rotation/contract';
+import { ForeignKeyPolicy, KeyRotationSchedule } from '../../src';
+import { Registration, Removal, secretDescription } from '../../src/rotation/contract';
 import { buildBundle } from '../support/bundle';
 import { DeploymentPlayer, expectEveryCallAuthorized, Operation } from '../support/deployment';
 import { MotoServer } from '../support/moto';
@@ -68,6 +69,39 @@ describe('creation', () => {
     ]);
     expect(player.registrations()).toHaveLength(3);
     await expectCurrentKeysServe();
+  });
+});
+
+describe('the first rotation, before the deployment goes on', () => {
+  test('GIVEN a new stack WHEN each registration is created THEN CloudFormation is answered only after its first rotation put a key in its secret', async () => {
+    const operation = await player.create(stackOf(FIRST));
+
+    expectClean(operation, 'CREATE_COMPLETE');
+    const invocations = operation.phases[0].invocations.map((i) => i.request);
+    const creates = invocations.flatMap((request, i) => (request === 'Create Custom::AccessKeyRotation' ? [i] : []));
+    expect(creates).toHaveLength(3);
+    // Secrets Manager ran the four steps in other invocations while the Create waited: the last one ended just before it.
+    for (const i of creates) expect(invocations.slice(i - 4, i)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+  });
+
+  test('GIVEN another stack\'s secret serving carol\'s key WHEN a stack whose carol takes over hand-made keys (ADOPT) is created THEN her Create fails, saying her first rotation was given up, and the stack rolls back keeping her key', async () => {
+    const theirs = await player.secretsManager.send(new CreateSecretCommand({
+      Name: 'access-keys/carol-elsewhere', Description: secretDescription('carol'), SecretString: JSON.stringify({ userName: 'carol' }),
+    }));
+    const key = (await player.iam.send(new CreateAccessKeyCommand({ UserName: 'carol' }))).AccessKey!;
+    const served = await player.secretsManager.send(new PutSecretValueCommand({
+      SecretId: theirs.ARN, SecretString: JSON.stringify({ userName: 'carol', accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey }),
+    }));
+    await player.secretsManager.send(new UpdateSecretVersionStageCommand({
+      SecretId: theirs.ARN, VersionStage: key.AccessKeyId!, MoveToVersionId: served.VersionId,
+    }));
+
+    const operation = await player.create(stackOf({ ...FIRST, carol: { foreignKeyPolicy: ForeignKeyPolicy.ADOPT } }));
+
+    expect(operation.status).toBe('ROLLBACK_COMPLETE');
+    const failed = operation.phases[0].answers.find((a) => a.Status === 'FAILED');
+    expect(failed?.Reason).toMatch(/the first rotation of arn:aws:secretsmanager:[^ ]+ \(user carol\) was given up before the secret held a key/);
+    expect(await keyIds('carol')).toEqual([`${key.AccessKeyId} Active`]);
   });
 });
 

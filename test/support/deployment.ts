@@ -105,8 +105,10 @@
  * `Data` are its attributes. Every other resource is recorded only. Deleting
  * a user that still has access keys fails with DeleteConflict, as IAM fails it
  * (moto deletes it).
- * After each custom resource call, Secrets Manager is played: each
- * `RotateSecret` with `RotateImmediately` the function made gets the four
+ * While each custom resource call runs, Secrets Manager is played, as it
+ * works in AWS (asynchronously, in other invocations of the function, so a
+ * Create can wait for its first rotation): each `RotateSecret` with
+ * `RotateImmediately` the function made, once answered, gets the four
  * rotation steps, invoked on the bundle (moto invokes no function). A
  * `RotateSecret` without it starts no rotation in AWS, but moto leaves an
  * AWSPENDING version behind: the player removes that label.
@@ -799,14 +801,24 @@ export class DeploymentPlayer {
       ResourceProperties: properties,
       ...extra,
     };
-    const from = this.recorder.calls.length;
-    const { errors } = await this.invoke(event, `${requestType} ${type}`, logicalId);
+    // Secrets Manager runs the rotations the function starts while the invocation is still running (a Create
+    // waits for its first rotation), as in AWS: in other invocations of the function, asynchronously.
+    let played = this.recorder.calls.length;
+    let answered = false;
+    const secretsManager = (async () => {
+      while (!answered) {
+        played = await this.playRotations(played);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await this.playRotations(played);
+    })();
+    const { errors } = await this.invoke(event, `${requestType} ${type}`, logicalId).finally(() => { answered = true; });
+    await secretsManager;
     const found = this.answers.find((a) => a.RequestId === requestId);
     if (!found) throw new ResourceFailure(`${logicalId}: the function sent CloudFormation no answer to its ${requestType}${errors}`);
     // A failure's Reason is generic (details go to the log): the log's reason is added for the test's reader.
     const answer = found.Status === 'SUCCESS' ? found : { ...found, Reason: `${found.Reason}${errors}` };
     this.phase.answers.push(answer);
-    await this.playRotations(from);
     return answer;
   }
 
@@ -841,9 +853,12 @@ export class DeploymentPlayer {
     return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', failure };
   }
 
-  /** Secrets Manager's part: the rotations the function's RotateSecret calls since `from` started. */
-  private async playRotations(from: number): Promise<void> {
-    for (const call of this.recorder.calls.slice(from)) {
+  /** Secrets Manager's part: the rotations the function's RotateSecret calls since `from` started; returns where it got to. */
+  private async playRotations(from: number): Promise<number> {
+    // Up to the first RotateSecret still waiting for its answer (its token comes with the answer).
+    const pending = this.recorder.calls.findIndex((c, i) => i >= from && c.call === 'secretsmanager:RotateSecret' && c.status === undefined);
+    const calls = this.recorder.calls.slice(from, pending < 0 ? undefined : pending);
+    for (const call of calls) {
       if (call.call !== 'secretsmanager:RotateSecret' || !call.versionId) continue;
       const secretArn = (await this.secretsManager.send(new DescribeSecretCommand({ SecretId: String(call.params.SecretId) }))).ARN!;
       if (call.params.RotateImmediately === false) {
@@ -866,6 +881,7 @@ export class DeploymentPlayer {
       }
       this.phase.rotations.push({ secretArn, token: call.versionId, failed });
     }
+    return from + calls.length;
   }
 }
 
