@@ -38,6 +38,14 @@ export class AccessKeyEvents {
    * key of its user and was rotated: someone changed what the stack deployed.
    */
   public static readonly RESTORED: string = EventType.RESTORED;
+  /**
+   * A registration with `RemovalPolicy.RETAIN` left the stack (or the stack
+   * was deleted): its user keeps the keys it had, Active ones included, and
+   * nothing rotates, deactivates or deletes them any more. The detail names
+   * them (`accessKeyIds` Active, `inactiveAccessKeyIds`); retire them by hand
+   * once no consumer uses them (docs/OPERATIONS.md, "Removing a user").
+   */
+  public static readonly RETAINED: string = EventType.RETAINED;
   /** A rotation step failed. */
   public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
   /** The lifecycle could not carry out a transition. */
@@ -48,9 +56,13 @@ export class AccessKeyEvents {
   /** Every detail type the library sends. */
   public static readonly ALL: string[] = Object.values(EventType);
 
-  /** Detail types that call for a person: failures, refusals, holds, a consumer still on an old key, and drift put back. */
+  /**
+   * Detail types that call for a person: failures, refusals, holds, a consumer still on an old key, drift put back,
+   * and keys a removed RETAIN registration left unrotated.
+   */
   public static readonly NEEDS_ATTENTION: string[] = [
     EventType.ROTATION_FAILED, EventType.LIFECYCLE_FAILED, EventType.REFUSED, EventType.HELD, EventType.STILL_IN_USE, EventType.RESTORED,
+    EventType.RETAINED,
   ];
 
   private constructor() {}

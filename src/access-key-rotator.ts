@@ -30,6 +30,7 @@ import {
   REGISTRY_VERSION,
 } from './rotation/contract';
 import { RotationFunction } from './rotation-function';
+import { CheckRouteOut } from './rotator-network';
 
 /**
  * IAM's limit on one managed policy's size (6,144 characters), less room for
@@ -94,8 +95,12 @@ export interface AccessKeyRotatorProps {
   readonly timeout?: Duration;
 
   /**
-   * The VPC to place the function in. It needs a route to IAM, STS, Secrets
-   * Manager and EventBridge (NAT or VPC endpoints).
+   * The VPC to place the function in. Its subnets need a route to IAM, STS,
+   * Secrets Manager, EventBridge, CloudWatch, CloudFormation and S3: a NAT
+   * route, or VPC endpoints (IAM's interface endpoint exists only in IAM's
+   * control-plane Region, us-east-1 in the aws partition). Synth warns
+   * (`cdk-rotating-access-keys:noRouteOut`) when the subnets have no route
+   * out and an endpoint is missing.
    *
    * @default - not in a VPC
    */
@@ -276,6 +281,7 @@ export class AccessKeyRotator extends Construct {
       },
     });
     this.function = fn;
+    if (props.vpc) Aspects.of(this).add(new CheckRouteOut(this, fn, props.vpc, props.vpcSubnets));
     // The registry: resolved by CloudFormation at deploy time, read by the function with DescribeStackResource.
     const fnResource = fn.node.defaultChild as CfnResource;
     fnResource.addMetadata(REGISTRY_METADATA_KEY, Lazy.any({ produce: () => this.registry() }));

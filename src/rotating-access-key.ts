@@ -321,8 +321,12 @@ export class RotatingAccessKey extends Construct {
    * The grantee is in the secret's account (in this stack or another one of
    * the app): the statements go on the grantee's own policy only, and the
    * secret's and the key's policies are left as they are, so a consumer in
-   * another stack adds no reference back to it (no dependency cycle). That
-   * relies on the key's policy delegating to the account's IAM policies, as
+   * another stack adds no reference back to it (no dependency cycle). A
+   * grantee in another Region of the account gets the secret's ARN as its
+   * name and `-??????` (Secrets Manager's suffix, which that Region's stack
+   * cannot know): that needs `secretName`, or `crossRegionReferences` on the
+   * grantee's stack (which a customer-managed key needs too), or it throws.
+   * Those statements rely on the key's policy delegating to the account's IAM policies, as
    * the default policy of a `kms.Key` does; for a key whose policy does not,
    * add the grantee to the key's policy as well. A grantee known to be of
    * another account is refused: Secrets Manager's AWS managed key cannot be
@@ -345,6 +349,7 @@ export class RotatingAccessKey extends Construct {
         + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '
         + 'resource policy and in the key\'s policy, and an identity policy in its own account');
     }
+    const secretArn = this.readableArn(grantee);
     // A request without VersionStage reads AWSCURRENT; one naming a version by id is refused.
     const currentOnly = {
       StringEqualsIfExists: { 'secretsmanager:VersionStage': Stage.CURRENT },
@@ -353,7 +358,7 @@ export class RotatingAccessKey extends Construct {
     const read = iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [this.secret.secretArn],
+      resourceArns: [secretArn],
       resource: this.secret,
       conditions: currentOnly,
     });
@@ -364,7 +369,7 @@ export class RotatingAccessKey extends Construct {
     const grant = read.combine(iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:DescribeSecret'],
-      resourceArns: [this.secret.secretArn],
+      resourceArns: [secretArn],
       resource: this.secret,
     }));
     if (!this.encryptionKey) return grant;
@@ -491,6 +496,39 @@ export class RotatingAccessKey extends Construct {
       }
     }
     return [];
+  }
+
+  /**
+   * The secret's ARN as the grantee's policy can name it. In the grantee's
+   * Region, the ARN itself; from another Region of the account, the ARN its
+   * stack can know: its name and Secrets Manager's six-character suffix as
+   * `-??????` (aws-cdk-lib's own rule, `arnForPolicies`), or the full ARN when
+   * the grantee's stack reads references across Regions. Where neither works
+   * (no `secretName`, or a customer-managed key whose ARN another Region's
+   * stack cannot name), it refuses, saying what to set.
+   */
+  private readableArn(grantee: iam.IGrantable): string {
+    const secretStack = Stack.of(this);
+    const consumer = Construct.isConstruct(grantee) ? Stack.of(grantee) : undefined;
+    const known = (region: string) => !Token.isUnresolved(region);
+    const crossRegion = consumer !== undefined && known(consumer.region) && known(secretStack.region) && consumer.region !== secretStack.region
+      // A stack with crossRegionReferences imports the secret's ARN (and its key's) through SSM parameters: any reference works.
+      && !(consumer as unknown as { _crossRegionReferences?: boolean })._crossRegionReferences;
+    if (crossRegion) {
+      const where = `grantRead: the grantee is in Region ${consumer.region} and the secret ${this.secret.node.path} in ${secretStack.region}`;
+      const name = (this.secret.node.defaultChild as secretsmanager.CfnSecret).name;
+      if (name === undefined || Token.isUnresolved(name)) {
+        throw new Error(`${where}: a policy in another Region can name the secret only by its name; set secretName on ${this.node.path}, `
+          + `or crossRegionReferences: true on the grantee's stack ${consumer.node.path}`);
+      }
+      if (this.encryptionKey) {
+        throw new Error(`${where}, encrypted with a customer-managed key, whose ARN a policy in another Region cannot name; `
+          + `set crossRegionReferences: true on the grantee's stack ${consumer.node.path}`);
+      }
+    }
+    // aws-cdk-lib's SecretBase.arnForPolicies (protected): resolved in the policy's stack, the ARN with `-??????` wherever
+    // that stack knows only the name.
+    return (this.secret as unknown as { arnForPolicies?: string }).arnForPolicies ?? this.secret.secretArn;
   }
 
   /** What the CLI reads to find a secret's registration: the secret, the rotation function's configuration, the registry. */

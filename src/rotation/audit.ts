@@ -13,7 +13,7 @@ export interface AuditDetail {
   readonly secretArn?: string;
   readonly stackId?: string;
   readonly reason: string;
-  readonly [extra: string]: string | number | boolean | undefined;
+  readonly [extra: string]: string | number | boolean | readonly string[] | undefined;
 }
 
 export interface LogSink {

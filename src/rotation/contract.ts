@@ -27,6 +27,7 @@ export const EventType = {
   HELD: 'Access Key Held',
   HANDED_OVER: 'Access Key Handed Over',
   RESTORED: 'Access Key Rotation Restored',
+  RETAINED: 'Access Key Retained',
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',

@@ -510,12 +510,48 @@ export class CustomResources {
     // A secret that stays registered (for another user, after a change of user) keeps its rotation; with the stack, every one goes.
     const staysRegistered = stack.status !== 'DELETE_IN_PROGRESS' && registry.find(secretArn) !== undefined;
     if (!staysRegistered) await this.cancelRotation(secretArn, plan.onlyCreatedByOperation);
-    if (plan.deleteKeys) {
-      const startedAt = plan.onlyCreatedByOperation ? stack.updatedAt ?? stack.createdAt : undefined;
-      await this.deleteKeys(secretArn, userArn, registry.registrations.map((r) => [r.secretArn, r.userArn]), plan.reason, startedAt);
-    }
+    const startedAt = plan.onlyCreatedByOperation ? stack.updatedAt ?? stack.createdAt : undefined;
+    const registered = registry.registrations.map((r): [string, string] => [r.secretArn, r.userArn]);
+    if (plan.deleteKeys) await this.deleteKeys(secretArn, userArn, registered, plan.reason, startedAt);
+    else await this.reportRetained(secretArn, userArn, registered, plan.reason, startedAt, registry.find(secretArn)?.owner);
     await ctx.audit.flush();
     return physicalId;
+  }
+
+  /**
+   * A RETAIN registration leaves: the keys DESTROY would have deleted stay on
+   * the user, and nothing rotates, deactivates or deletes them any more. One
+   * event names them, Active and Inactive. It is a report: a read that fails
+   * is logged, never in the way of CloudFormation's deletion.
+   */
+  private async reportRetained(
+    secretArn: string, userArn: string, registered: [string, string][], why: string, operationStartedAt?: Date, owner?: string,
+  ): Promise<void> {
+    const { ctx } = this;
+    const userName = userNameOf(userArn);
+    try {
+      const leaving = await this.departingKeys(secretArn, userArn, registered, operationStartedAt);
+      if (!leaving) return;
+      const ids = (status: (s: string) => boolean) => leaving.release.filter((k) => status(k.status)).map((k) => k.accessKeyId).sort();
+      const active = ids((s) => s === ACTIVE);
+      const inactive = ids((s) => s !== ACTIVE);
+      if (active.length === 0 && inactive.length === 0) return;
+      const kept = [
+        ...active.length > 0 ? [`${active.join(', ')} Active`] : [],
+        ...inactive.length > 0 ? [`${inactive.join(', ')} Inactive`] : [],
+      ].join(' and ');
+      ctx.audit.record(EventType.RETAINED, {
+        secretArn,
+        userName,
+        owner,
+        accessKeyIds: active,
+        inactiveAccessKeyIds: inactive,
+        reason: `registration removed (${why}): ${userName} keeps ${kept}, no longer rotated, deactivated or deleted; `
+          + 'retire them by hand (docs/OPERATIONS.md, Removing a user)',
+      });
+    } catch (e) {
+      ctx.logger.error('the keys a RETAIN registration leaves could not be listed', { secretId: secretArn, userName, reason: describeError(e, ctx.redactor) });
+    }
   }
 
   /**
@@ -543,20 +579,9 @@ export class CustomResources {
   ): Promise<void> {
     const { ctx } = this;
     const userName = userNameOf(userArn);
-    let secret: SecretDescription | undefined;
-    try {
-      secret = await ctx.gateway.describeSecret(secretArn);
-    } catch (e) {
-      if (e instanceof NotFound) return; // no secret, so no key it holds
-      // A secret the undone operation added, which the role no longer names: IAM's dates tell that operation's keys.
-      if (!(operationStartedAt && e instanceof PermissionDenied)) throw e;
-    }
-    const held = secret ? [...labelledKeys(secret.versions).keys()] : [];
-    const keys = await ctx.gateway.listAccessKeys(userName);
-    const orphans = secret ? await this.orphans(secret, keys, held) : [];
-    // Keys a registration of the same user that stays holds, and keys this secret holds only because they were handed over to it.
-    const served = [...registered ? await this.servedKeys(userArn, secretArn, registered) : [], ...secret ? handedOver(secret) : []];
-    const { release, foreign } = keysToRelease({ keys, heldKeyIds: held, orphanKeyIds: orphans, servedKeyIds: served, operationStartedAt });
+    const leaving = await this.departingKeys(secretArn, userArn, registered, operationStartedAt);
+    if (!leaving) return; // no secret, so no key it holds
+    const { release, foreign } = leaving;
     for (const key of release) {
       if (await ctx.gateway.deleteAccessKey(userName, key.accessKeyId)) {
         ctx.audit.record(EventType.DELETED, {
@@ -569,6 +594,33 @@ export class CustomResources {
         userName, accessKeyIds: foreign.map((k) => k.accessKeyId),
       });
     }
+  }
+
+  /**
+   * A departing registration's keys: those its removal releases (the keys the
+   * secret's versions hold and proven orphans; in a rollback, those the undone
+   * operation created), never a key a registration of the same user that stays
+   * holds; and the user's keys this library did not create. Undefined when the
+   * secret is gone.
+   */
+  private async departingKeys(
+    secretArn: string, userArn: string, registered: [string, string][] | undefined, operationStartedAt?: Date,
+  ): Promise<{ release: AccessKey[]; foreign: AccessKey[] } | undefined> {
+    const { ctx } = this;
+    let secret: SecretDescription | undefined;
+    try {
+      secret = await ctx.gateway.describeSecret(secretArn);
+    } catch (e) {
+      if (e instanceof NotFound) return undefined;
+      // A secret the undone operation added, which the role no longer names: IAM's dates tell that operation's keys.
+      if (!(operationStartedAt && e instanceof PermissionDenied)) throw e;
+    }
+    const held = secret ? [...labelledKeys(secret.versions).keys()] : [];
+    const keys = await ctx.gateway.listAccessKeys(userNameOf(userArn));
+    const orphans = secret ? await this.orphans(secret, keys, held) : [];
+    // Keys a registration of the same user that stays holds, and keys this secret holds only because they were handed over to it.
+    const served = [...registered ? await this.servedKeys(userArn, secretArn, registered) : [], ...secret ? handedOver(secret) : []];
+    return keysToRelease({ keys, heldKeyIds: held, orphanKeyIds: orphans, servedKeyIds: served, operationStartedAt });
   }
 
   /** A key an interrupted attempt of the secret's rotation created and never stored, proven so. */

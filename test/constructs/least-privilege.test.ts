@@ -687,6 +687,79 @@ describe('grantRead', () => {
   });
 });
 
+describe('grantRead from another Region of the secret\'s account', () => {
+  const AWAY = 'eu-west-1';
+  const NAME = 'onprem/nas-sync';
+  /** The ARN Secrets Manager gives the secret: its name and a six-character suffix the template cannot know. */
+  const REAL_SECRET = `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:${NAME}-AbCdEf`;
+
+  /** The secret's stack in REGION, a reader's in AWAY, of one account. */
+  function crossRegion(options: { secretName?: string; encrypted?: boolean; crossRegionReferences?: boolean } = {}) {
+    const app = new App();
+    const home = new Stack(app, 'Home', { env: { account: ACCOUNT, region: REGION } });
+    const key = new RotatingAccessKey(home, 'NasSync', {
+      user: iam.User.fromUserName(home, 'User', 'nas-sync'),
+      secretName: options.secretName,
+      encryptionKey: options.encrypted ? new kms.Key(home, 'SecretKey') : undefined,
+    });
+    const away = new Stack(app, 'Away', { env: { account: ACCOUNT, region: AWAY }, crossRegionReferences: options.crossRegionReferences });
+    const reader = new iam.Role(away, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    return { app, key, away, reader };
+  }
+
+  function readerOf(): Caller {
+    const { app, key, away, reader } = crossRegion({ secretName: NAME });
+    key.grantRead(reader);
+    const template = app.synth().getStackByName(away.stackName).template as Template;
+    const resolver = new IntrinsicResolver(template.Resources, { partition: PARTITION, account: ACCOUNT, region: AWAY });
+    const roleId = away.resolve(away.getLogicalId(reader.node.defaultChild as CfnElement)) as string;
+    const policies = policiesOfRole({ template } as Deployment, resolver, roleId);
+    return { principal: `arn:${PARTITION}:sts::${ACCOUNT}:assumed-role/${roleNameOf({ template } as Deployment, resolver, roleId)}/nas-task`, policies };
+  }
+
+  test.each<RequestSpec>([
+    { given: 'the secret (its real ARN, with the suffix), no version named', action: 'secretsmanager:GetSecretValue', resource: REAL_SECRET },
+    { given: 'the secret, AWSCURRENT', action: 'secretsmanager:GetSecretValue', resource: REAL_SECRET, context: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
+    { given: 'the secret', action: 'secretsmanager:DescribeSecret', resource: REAL_SECRET },
+  ])('GIVEN $given WHEN a reader in another Region calls $action THEN it is allowed', async (spec) => {
+    const outcome = await simulate(spec, readerOf());
+    expect(outcome.overall).toBe('Allowed');
+  });
+
+  test.each<RequestSpec>([
+    { given: 'the secret, AWSPREVIOUS', action: 'secretsmanager:GetSecretValue', resource: REAL_SECRET, context: { 'secretsmanager:VersionStage': 'AWSPREVIOUS' } },
+    {
+      given: 'a secret whose name extends this one\'s',
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:${NAME}-old-AbCdEf`,
+    },
+    { given: 'a secret of the same name in the reader\'s Region', action: 'secretsmanager:GetSecretValue', resource: REAL_SECRET.replace(REGION, AWAY) },
+  ])('GIVEN $given WHEN a reader in another Region calls $action THEN it is denied', async (spec) => {
+    expectDenied(await simulate(spec, readerOf()));
+  });
+
+  test('GIVEN no secretName WHEN read from another Region THEN grantRead refuses, saying what to set', () => {
+    const { key, reader } = crossRegion();
+    expect(() => key.grantRead(reader)).toThrow(`grantRead: the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}: `
+      + 'a policy in another Region can name the secret only by its name; set secretName on Home/NasSync, or crossRegionReferences: true '
+      + 'on the grantee\'s stack Away');
+  });
+
+  test('GIVEN a customer-managed key WHEN read from another Region THEN grantRead refuses, saying what to set', () => {
+    const { key, reader } = crossRegion({ secretName: NAME, encrypted: true });
+    expect(() => key.grantRead(reader)).toThrow(`grantRead: the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}, `
+      + 'encrypted with a customer-managed key, whose ARN a policy in another Region cannot name; set crossRegionReferences: true on the grantee\'s stack Away');
+  });
+
+  test('GIVEN crossRegionReferences on the reader\'s stack WHEN read from another Region without secretName THEN the grant names the full ARN, read across Regions', () => {
+    const { app, key, away, reader } = crossRegion({ crossRegionReferences: true });
+    key.grantRead(reader);
+    const template = JSON.stringify(app.synth().getStackByName(away.stackName).template);
+    expect(template).not.toContain('-??????');
+    expect(template).toContain('Custom::CrossRegionExportReader');
+  });
+});
+
 describe('what the operator grants allow (the CLI\'s commands) and deny', () => {
   const ROTATIONS = operatorCaller(NEW.rotations);
   const REVOKER = operatorCaller(NEW.revoker);

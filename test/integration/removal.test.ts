@@ -12,7 +12,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RotatingAccessKey } from '../../src';
-import { DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, Removal, ROTATION_RESOURCE_TYPE, RotationProperties } from '../../src/rotation/contract';
+import { DEPARTURES_RESOURCE_TYPE, DeparturesAttributes, EventType, Removal, ROTATION_RESOURCE_TYPE, RotationProperties } from '../../src/rotation/contract';
 import { buildBundle, captureAnswers, Handler, loadBundle } from '../support/bundle';
 import { CloudFormationDriver } from '../support/cloudformation';
 import { MotoServer } from '../support/moto';
@@ -104,6 +104,11 @@ async function rotateAgain(world: World, invoke: (e: unknown) => Promise<unknown
 const rotationRequests = async (arn: string) => (await moto.requests())
   .filter((r) => ((r.action === 'RotateSecret' && r.body.RotationRules) || r.action === 'CancelRotateSecret') && r.body.SecretId === arn)
   .map((r) => (r.action === 'CancelRotateSecret' ? 'cancel' : `${(r.body.RotationRules as { ScheduleExpression: string }).ScheduleExpression}${r.body.RotateImmediately ? ' now' : ''}`));
+
+/** The audit events the function sent, of a type. */
+const sent = async (type: string) => (await moto.requests()).filter((r) => r.action === 'PutEvents')
+  .flatMap((r) => (r.body.Entries as { DetailType: string; Detail: string }[]))
+  .filter((e) => e.DetailType === type).map((e) => JSON.parse(e.Detail) as Record<string, unknown>);
 
 describe('creation', () => {
   test('GIVEN a new registration WHEN CloudFormation creates its rotation resource THEN rotation is on with the registry\'s schedule and the first key exists', async () => {
@@ -249,6 +254,84 @@ describe('a stack update', () => {
 
     expect(await world.keys('alice')).toEqual([]);
     await world.iam.send(new DeleteUserCommand({ UserName: 'alice' }));
+  });
+});
+
+describe('a RETAIN registration removed leaves its keys Active, and says so', () => {
+  const ids = (keys: { accessKeyId: string; status: string }[], status: string) =>
+    keys.filter((k) => k.status === status).map((k) => k.accessKeyId).sort();
+
+  test('GIVEN the stack deleted THEN an event names the user and every key left Active and no longer rotated', async () => {
+    const { world, cfn, secrets } = await deployed({ alice: Removal.RETAIN });
+    // The previous key made inactive, as the lifecycle does after the grace period.
+    const current = { accessKeyId: (await world.credentials(secrets.alice, 'AWSCURRENT'))!.accessKeyId };
+    const previous = { accessKeyId: (await world.credentials(secrets.alice, 'AWSPREVIOUS'))!.accessKeyId };
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: previous.accessKeyId, Status: 'Inactive' }));
+    const keys = await world.keys('alice');
+
+    expect(await cfn.deleteStack(['aliceRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await sent(EventType.RETAINED)).toEqual([expect.objectContaining({
+      secretArn: secrets.alice,
+      userName: 'alice',
+      accessKeyIds: ids(keys, 'Active'),
+      inactiveAccessKeyIds: ids(keys, 'Inactive'),
+    })]);
+    const [event] = await sent(EventType.RETAINED);
+    expect(event.accessKeyIds).toEqual([current.accessKeyId]);
+    expect(event.reason).toBe(`registration removed (the stack is being deleted; removal policy RETAIN): alice keeps ${current.accessKeyId} Active and `
+      + `${previous.accessKeyId} Inactive, no longer rotated, deactivated or deleted; retire them by hand (docs/OPERATIONS.md, Removing a user)`);
+    // Nothing was changed on the way.
+    expect(await world.keys('alice')).toEqual(keys);
+  });
+
+  test('GIVEN a RETAIN registration removed from the app THEN the cleanup sends the event for it alone', async () => {
+    const { world, cfn, secrets, departuresProps, redeploy } = await deployed({ alice: Removal.RETAIN, carol: Removal.RETAIN });
+    const departing = `${secrets.carol} ${world.userArn('carol')}`;
+    const carolKeys = await world.keys('carol');
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => moto.cloudFormation.unregister(secrets.carol));
+    await cfn.update('Departures', { Registrations: departuresProps().Registrations.filter((r) => r !== departing) });
+    expect(await sent(EventType.RETAINED)).toEqual([]); // nothing yet: the update could still roll back
+    expect(await cfn.cleanup(['carolRotation'])).toEqual([expect.objectContaining({ Status: 'SUCCESS' })]);
+
+    expect(await sent(EventType.RETAINED)).toEqual([expect.objectContaining({
+      secretArn: secrets.carol, userName: 'carol', accessKeyIds: ids(carolKeys, 'Active'), inactiveAccessKeyIds: [],
+    })]);
+    expect(await world.keys('carol')).toEqual(carolKeys);
+  });
+
+  test('GIVEN DESTROY switched to RETAIN (a replacement of the same registration) THEN no event: the keys are still rotated', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.DESTROY });
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice', { removal: Removal.RETAIN }));
+    await cfn.update('aliceRotation', props('alice', Removal.RETAIN));
+    await cfn.cleanup();
+
+    expect(await sent(EventType.RETAINED)).toEqual([]);
+  });
+
+  test('GIVEN DESTROY and the stack deleted THEN no such event: the keys are deleted', async () => {
+    const { cfn } = await deployed({ alice: Removal.DESTROY });
+    await cfn.deleteStack(['aliceRotation']);
+
+    expect(await sent(EventType.RETAINED)).toEqual([]);
+    expect(await sent(EventType.DELETED)).toHaveLength(2);
+  });
+
+  test('GIVEN RETAIN and the user renamed (a new user for the same secret) THEN the event names the old user\'s keys, which stay Active', async () => {
+    const { world, cfn, secrets, props, redeploy } = await deployed({ alice: Removal.RETAIN });
+    const aliceKeys = await world.keys('alice');
+    await world.createUser('alice2');
+
+    moto.cloudFormation.begin('UPDATE_IN_PROGRESS');
+    redeploy(() => world.register(secrets.alice, 'alice2', { removal: Removal.RETAIN }));
+    expect((await cfn.update('aliceRotation', { ...props('alice'), [RotationProperties.USER]: world.userArn('alice2') })).Status).toBe('SUCCESS');
+    await cfn.cleanup();
+
+    expect(await sent(EventType.RETAINED)).toEqual([expect.objectContaining({ userName: 'alice', accessKeyIds: ids(aliceKeys, 'Active') })]);
+    expect(await world.keys('alice')).toEqual(aliceKeys);
   });
 });
 
