@@ -572,6 +572,8 @@ describe('export: every field checked against IAM\'s formats and quoted for its 
       ['export', '--user', 'alice', '--format', 'env'],
       ['export', '--secret-id', d.arns.alice, '--format', 'credentials', '--out', path.join(dir, 'credentials')],
       ['export', '--secret-id', d.arns.alice, '--format', 'csv', '--out', path.join(dir, 'key.csv')],
+      ['export', '--user', 'alice', '--format', 's3fs', '--out', path.join(dir, 'passwd-s3fs')],
+      ['export', '--secret-id', d.arns.alice, '--format', 'legacy-key-file'],
       ['credential-process', '--secret-id', d.arns.alice],
     ];
     for (const args of runs) {
