@@ -14,7 +14,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   repositoryUrl: 'https://github.com/example/cdk-rotating-access-keys.git',
   github: false,
   release: false,
-  minNodeVersion: '20.0.0',
+  // Node.js 20 reached its end of life in April 2026: the supported lines are 22 and later.
+  minNodeVersion: '22.0.0',
 
   // Every jsii language. .NET is configured but not built here: these machines have no .NET SDK.
   publishToPypi: {
@@ -55,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'exponential-backoff@^3',
     'cli-table3@^0.6',
     'commander@^14',
+    // The CLI's --query (JMESPath, as the AWS CLI's): typed, maintained, no dependencies.
+    '@jmespath-community/jmespath@^1',
     'fast-check@^4',
     '@types/aws-lambda@^8',
     // Proof for the constructs: the real CLI, cdk-nag, policy simulation, integ snapshots.
@@ -98,7 +101,7 @@ new awscdk.LambdaFunction(project, {
 // SDK included), so the package needs no runtime dependency for it.
 const cli = project.bundler.addBundle('src/cli/main.ts', {
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   banner: '#!/usr/bin/env node',
   executable: true,
   minify: true,

@@ -75,7 +75,9 @@ describe('global options, before or after the command', () => {
     const d = await deploy(['alice']);
     const env = {
       ...awsConfig('[profile ops]\nregion = us-east-1\naws_access_key_id = testing\naws_secret_access_key = testing\n'),
-      AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_REGION: undefined,
     };
     const before = await d.cli(['--profile', 'ops', '--region', 'us-east-1', '--output', 'json', 'status'], { env });
     expect(before).toMatchObject({ code: 0, stderr: '' });
@@ -144,7 +146,7 @@ describe('--output json|table|text and --query', () => {
     // The top level's scalars in key order, then each list's items under its upper-cased name; booleans and null as the AWS CLI writes them.
     expect(whole[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z\t1$/);
     expect(whole).toContainEqual(expect.stringMatching(new RegExp(`^SECRETS\\tFalse\\t${d.arns.alice}\\t\\S+\\tarn:aws:iam::123456789012:user/alice\\talice$`)));
-    expect(whole).toContainEqual(expect.stringMatching(new RegExp(`^KEYS\\t0\\t${stages.AWSPREVIOUS}\\t\\S+\\tprevious\\tActive$`)));
+    expect(whole).toContainEqual(expect.stringMatching(new RegExp(`^KEYS\\t${stages.AWSPREVIOUS}\\t0\\t\\S+\\tprevious\\tActive$`)));
   });
 
   test('GIVEN --query on a command that changes something THEN it selects from that command\'s JSON', async () => {
@@ -230,7 +232,9 @@ describe('status: a rotation in progress, the terminal\'s width, the same facts 
 
   test('GIVEN a terminal of 120, 100, 80 or 60 columns THEN no line is wider, and each key is still there with its status and stage', async () => {
     const d = await deploy(['backup-server-for-the-nas', 'bob'], 2);
-    const ids = [...Object.values(await d.world.stages(d.arns['backup-server-for-the-nas'])), ...Object.values(await d.world.stages(d.arns.bob))];
+    const ids = [...Object.values(await d.world.stages(d.arns['backup-server-for-the-nas'])), ...Object.values(await d.world.stages(d.arns.bob))]
+      .filter((id): id is string => !!id);
+    expect(ids).toHaveLength(4);
     const wide = (await d.cli(['status'])).stdout;
     expect(Math.max(...wide.split('\n').map((l) => l.length))).toBeGreaterThan(120);
     for (const columns of [120, 100, 80, 60]) {
@@ -247,7 +251,7 @@ describe('status: a rotation in progress, the terminal\'s width, the same facts 
   });
 
   test('GIVEN a terminal (a pseudo-terminal of 80 columns) THEN its width is the limit', async () => {
-    const d = await deploy(['backup-server-for-the-nas'], 2);
+    await deploy(['backup-server-for-the-nas'], 2);
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'tty-')), 'out');
     const command = `stty cols 80 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} status > /dev/tty 2>&1`;
     // Asynchronously: the CloudFormation stand-in answers from this process.

@@ -529,7 +529,7 @@ describe('export and credential-process: the current key for consumers', () => {
 
   test.each([
     ['a number out of range', ['--refresh-minutes', '5'], /--refresh-minutes must be a whole number from 20 to 720, got '5'/],
-    ['no secret', [], /required option '--secret-id <id>' not specified/],
+    ['no key named', [], /name the key with --user <name> or --secret-id <name or ARN>/],
   ])('GIVEN credential-process with %s THEN it is a usage error (exit 2)', async (_, args, message) => {
     const d = await deploy([{ name: 'alice' }]);
     const r = await d.cli(['credential-process', ...(args.length ? ['--secret-id', d.arns.alice] : []), ...args]);
