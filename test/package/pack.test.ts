@@ -57,7 +57,7 @@ describe('the npm package', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf-8'));
     expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(manifest.version).not.toBe('0.0.0');
-    expect(manifest.engines.node).toMatch(/^>= ?20/);
+    expect(manifest.engines.node).toMatch(/^>= ?22/);
     expect(names).toContain(manifest.bin['cdk-rotating-access-keys']);
     expect(manifest.keywords).toEqual(expect.arrayContaining(['awscdk', 'cdk']));
     expect(Object.keys(manifest.dependencies ?? {})).toEqual([]);
