@@ -56,8 +56,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'exponential-backoff@^3',
     'cli-table3@^0.6',
     'commander@^14',
-    // The CLI's --query (JMESPath, as the AWS CLI's): typed, maintained, no dependencies.
-    '@jmespath-community/jmespath@^1',
+    // The CLI's --query: JMESPath's own JavaScript implementation, of the specification the AWS CLI
+    // implements (jmespath.py); CommonJS, no dependencies, Apache-2.0.
+    'jmespath@^0.16',
+    '@types/jmespath@^0.15',
     'fast-check@^4',
     '@types/aws-lambda@^8',
     // Proof for the constructs: the real CLI, cdk-nag, policy simulation, integ snapshots.

@@ -50,7 +50,7 @@ function clock(): () => Date {
 }
 
 /** The global options: the program's, so they go before the command or after it, as in the AWS CLI. */
-function global(cmd: Command): Command {
+function globalOptions(cmd: Command): Command {
   return cmd
     .option('--profile <name>', 'the AWS profile to use (from ~/.aws/config); default: AWS_PROFILE, or the standard credential chain')
     .option('--region <region>', 'the AWS region; default: AWS_REGION, AWS_DEFAULT_REGION, or the profile\'s region')
@@ -123,13 +123,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return { creds, m };
   };
 
-  const program = global(new Command(NAME))
+  const program = globalOptions(new Command(NAME))
     .version(version(), '--version', 'print the name and version of the CLI')
     .description('Operate the IAM access keys that cdk-rotating-access-keys rotates: see them, rotate, revoke, '
       + 'make inactive or active, delete, and hand the current key to consumers.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showSuggestionAfterError(true)
+    // Each command's help lists the global options too, as the AWS CLI's does.
+    .configureHelp({ showGlobalOptions: true })
     // An expression that does not parse is a usage error before any AWS call.
     .hook('preAction', (_, command) => {
       const query = options<CommonOptions>(command).query;
@@ -149,7 +151,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 not found or not managed, 4 access denied,
   5 no or rejected credentials, 6 throttled, 7 refused or not confirmed (nothing was changed)`);
 
   targeted(program.command('status'))
-    .description('every managed key: user, secret, key id, IAM status, stage, age, last use, and the next transition with its date')
+    .description('every managed key: user, secret, key id, IAM status, stage, age, last use, the next transition with its date, '
+      + 'and the secret\'s rotation (running now, or when it is next due); the table fits the terminal\'s width')
     .action(async (_, cmd: Command) => {
       const o = options<TargetOptions>(cmd);
       const { operator, locator } = connect(o);

@@ -1,14 +1,18 @@
 /**
  * The AWS CLI's output habits for the CLI's JSON documents: `--query`, a
- * JMESPath expression (the JMESPath Community's implementation, bundled)
+ * JMESPath expression (JMESPath's own JavaScript implementation, bundled, of
+ * the specification the AWS CLI implements)
  * applied to the document before it is printed; `--output text`, the AWS
  * CLI's tab-separated lines; and a plain table for a selection, which has
  * no layout of its own. What a command prints for people without --query is
  * `render.ts`'s.
  */
-import { compile, search, type JSONValue } from '@jmespath-community/jmespath';
 import Table from 'cli-table3';
+import * as jmespath from 'jmespath';
 import { CliError, ExitCode } from './errors';
+
+/** The parser alone, which the library exports and its type declarations leave out. */
+const parse = (jmespath as unknown as { compile(expression: string): unknown }).compile;
 
 export type OutputFormat = 'table' | 'json' | 'text';
 export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'text'];
@@ -16,7 +20,7 @@ export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'text'];
 /** Refuses, as a usage error, an expression that does not parse: checked before any AWS call. */
 export function checkQuery(query: string): string {
   try {
-    compile(query);
+    parse(query);
   } catch (e) {
     throw new CliError(ExitCode.USAGE, `--query '${query}' is not a JMESPath expression: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -27,7 +31,7 @@ export function checkQuery(query: string): string {
 export function select(document: unknown, query: string | undefined): unknown {
   if (query === undefined) return document;
   try {
-    return search(JSON.parse(JSON.stringify(document)) as JSONValue, query);
+    return jmespath.search(JSON.parse(JSON.stringify(document)), query);
   } catch (e) {
     throw new CliError(ExitCode.USAGE, `--query '${query}' cannot be applied: ${(e as Error).message.split('\n')[0]}`);
   }
