@@ -14,6 +14,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   repositoryUrl: 'https://github.com/example/cdk-rotating-access-keys.git',
   github: false,
   release: false,
+  // The floor this repository's machines test on. Node.js 20 reached its end of life in April 2026;
+  // 22 and later are the maintained lines, and the AWS SDK's own notice about 20 is turned off by the CLI.
   minNodeVersion: '20.0.0',
 
   // Every jsii language. .NET is configured but not built here: these machines have no .NET SDK.
@@ -55,6 +57,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'exponential-backoff@^3',
     'cli-table3@^0.6',
     'commander@^14',
+    // The CLI's --query: JMESPath's own JavaScript implementation, of the specification the AWS CLI
+    // implements (jmespath.py); CommonJS, no dependencies, Apache-2.0.
+    'jmespath@^0.16',
+    '@types/jmespath@^0.15',
     'fast-check@^4',
     '@types/aws-lambda@^8',
     // Proof for the constructs: the real CLI, cdk-nag, policy simulation, integ snapshots.

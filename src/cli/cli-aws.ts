@@ -1,7 +1,10 @@
 /**
  * The CLI's AWS layer: the rotation function's own gateway (so a state
  * means the same to both), with the standard credential chain, --profile,
- * --region and --endpoint-url, and the few calls only operators make.
+ * --region (or AWS_REGION, AWS_DEFAULT_REGION, the profile's region) and
+ * --endpoint-url, and the few calls only operators make. A secret is named
+ * by its name, its ARN, or its name with Secrets Manager's random suffix (as
+ * the ARN ends, and as `status` shows it).
  * Every error carries the IAM action that raised it, for the one-line report.
  */
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
@@ -39,10 +42,23 @@ function tagActions<T extends Sendable>(client: T, service: string): T {
   return client;
 }
 
+/** The end of a secret's ARN: its name, a hyphen and six random letters and digits. */
+const SUFFIXED = /^(.+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * The region as the AWS CLI chooses it: --region, then AWS_REGION, then
+ * AWS_DEFAULT_REGION; undefined leaves it to the SDK, which reads the
+ * profile's (--profile, or AWS_PROFILE).
+ */
+export function regionOf(option: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return option || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+}
+
 export class CliAws extends AwsGateway {
   static connect(options: ConnectionOptions): CliAws {
+    const region = regionOf(options.region, process.env);
     const common = {
-      region: options.region,
+      region,
       profile: options.profile,
       endpoint: options.endpointUrl,
       retryMode: 'standard',
@@ -56,12 +72,37 @@ export class CliAws extends AwsGateway {
       cloudWatch: tagActions(new CloudWatchClient(common), 'cloudwatch'),
       lambda: tagActions(new LambdaClient(common), 'lambda'),
       sts: tagActions(new STSClient(common), 'sts'),
-      region: options.region,
+      region,
     });
   }
 
   private constructor(private readonly cli: ConstructorParameters<typeof AwsGateway>[0] & { lambda: LambdaClient; sts: STSClient }) {
     super(cli);
+  }
+
+  /** A secret by its name, ARN, or name with Secrets Manager's suffix. @throws NotFound */
+  async describeSecret(secretId: string) {
+    return this.bySuffixedName(secretId, (id) => super.describeSecret(id));
+  }
+
+  /**
+   * `read(secretId)`; when no secret has that name and it ends as an ARN
+   * does, `read` of the ARN of the secret named without the suffix, if that
+   * ARN ends with the whole id (never another secret of a similar name,
+   * whose value is never read: `DescribeSecret` tells, which grantRead allows).
+   */
+  private async bySuffixedName<T>(secretId: string, read: (id: string) => Promise<T>): Promise<T> {
+    try {
+      return await read(secretId);
+    } catch (e) {
+      const name = SUFFIXED.exec(secretId)?.[1];
+      if (!(e instanceof NotFound) || !name || secretId.startsWith('arn:')) throw e;
+      const named = await super.describeSecret(name).catch((again) => {
+        throw again instanceof NotFound ? e : again;
+      });
+      if (!named.arn.endsWith(`:secret:${secretId}`)) throw e;
+      return read(named.arn);
+    }
   }
 
   /** The environment variables of a function (the rotator's name its stack and registry). @throws NotFound */
@@ -99,6 +140,10 @@ export class CliAws extends AwsGateway {
 
   /** The secret's AWSCURRENT value (the only read `grantRead` allows). @throws NotFound */
   async currentValue(secretId: string): Promise<{ arn: string; value?: string }> {
+    return this.bySuffixedName(secretId, (id) => this.currentValueOf(id));
+  }
+
+  private async currentValueOf(secretId: string): Promise<{ arn: string; value?: string }> {
     try {
       const out = await this.cli.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
       return { arn: out.ARN!, value: out.SecretString };

@@ -23,6 +23,8 @@ import { KeyState, nextTransition, NextTransition, readSecretState, SecretState 
 export interface Io {
   /** Whether a person can answer (stdin is a terminal). */
   readonly interactive: boolean;
+  /** The terminal's width, which the status table fits; undefined: as wide as it needs. */
+  readonly columns?: number;
   out(text: string): void;
   err(text: string): void;
   /** Reads one line from stdin after printing the question on stderr; '' at the end of input. */
@@ -81,7 +83,11 @@ export interface KeyView {
   readonly stage: KeyState['role'];
   readonly createdAt?: string;
   readonly ageDays?: number;
-  readonly lastUsed: { readonly at?: string; readonly service?: string; readonly region?: string } | null;
+  /**
+   * When, by which service and in which region IAM last saw the key used; `{ never: true }` when IAM has no use on
+   * record (it answers the service and region "N/A"); null when it could not be read (the key was deleted meanwhile).
+   */
+  readonly lastUsed: { readonly at?: string; readonly service?: string; readonly region?: string; readonly never?: true } | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -136,7 +142,7 @@ export class Operator {
         createdAt: iso(k.createdAt),
         // A key created a moment after the clock was read is 0 days old, not -1.
         ageDays: k.createdAt ? Math.max(0, Math.floor((now.getTime() - k.createdAt.getTime()) / DAY_MS)) : undefined,
-        lastUsed: k.lastUsed ? { at: iso(k.lastUsed.at), service: k.lastUsed.service, region: k.lastUsed.region } : null,
+        lastUsed: lastUse(k.lastUsed),
       })),
     };
   }
@@ -393,6 +399,13 @@ function secretName(arn: string): string {
 /** A version labelled AWSPENDING that is not AWSCURRENT: Secrets Manager is rotating the secret. */
 function rotationInProgress(versions: Record<string, string[]>): boolean {
   return Object.values(versions).some((labels) => labels.includes(Stage.PENDING) && !labels.includes(Stage.CURRENT));
+}
+
+/** A key's last use as `status` reports it: IAM's "N/A" for a key never used is no service or region, and says never. */
+function lastUse(used: KeyState['lastUsed']): KeyView['lastUsed'] {
+  if (!used) return null;
+  if (!used.at) return { never: true };
+  return { at: used.at.toISOString(), service: used.service, region: used.region };
 }
 
 function days(seconds: number): string {

@@ -3,7 +3,9 @@
  * checked against IAM's formats before anything is written, then quoted for
  * the format that carries it — POSIX shell words for `env`, an INI profile
  * for the credentials file, RFC 4180 fields for the key file, JSON for
- * `credential_process`. Whoever may write the secret's value
+ * `credential_process`, and, for the two formats that have no quoting at all
+ * (s3fs's password file, the legacy key file), the checks alone: they leave
+ * no `:`, `=` or line break that could end a field or start another line. Whoever may write the secret's value
  * (`PutSecretValue`) can put anything in it: a value that fails a check is
  * refused as not a key of this library, and nothing is written. The writers
  * take only a checked key, so no unchecked value can reach them.
@@ -12,8 +14,8 @@ import { CliError, ExitCode } from './errors';
 import { isKeyLabel } from '../rotation/contract';
 import { ConfigurationError, parseCredentials } from '../rotation/model';
 
-export type ExportFormat = 'env' | 'credentials' | 'csv' | 'credential-process';
-export const EXPORT_FORMATS: ExportFormat[] = ['env', 'credentials', 'csv', 'credential-process'];
+export type ExportFormat = 'env' | 'credentials' | 'csv' | 'credential-process' | 's3fs' | 'legacy-key-file';
+export const EXPORT_FORMATS: ExportFormat[] = ['env', 'credentials', 'csv', 'credential-process', 's3fs', 'legacy-key-file'];
 
 /**
  * IAM's formats. An access key id is what `isKeyLabel` accepts (`AKIA` and 12 to 124 capital letters
@@ -114,6 +116,12 @@ export function exportCredentials(format: ExportFormat, key: CheckedKey, options
     case 'csv':
       // The columns of the IAM console's "Download .csv file".
       return `Access key ID,Secret access key\n${csvField(key.accessKeyId)},${csvField(key.secretAccessKey)}\n`;
+    case 's3fs':
+      // s3fs's password file (passwd_file, ~/.passwd-s3fs), which s3fs reads only when no one else can: written with --out, mode 0600.
+      return `${key.accessKeyId}:${key.secretAccessKey}\n`;
+    case 'legacy-key-file':
+      // The key file of the AWS command line tools that came before the AWS CLI (AWS_CREDENTIAL_FILE).
+      return `AWSAccessKeyId=${key.accessKeyId}\nAWSSecretKey=${key.secretAccessKey}\n`;
     case 'credential-process':
       return `${JSON.stringify({
         Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Expiration: options.expiration.toISOString(),

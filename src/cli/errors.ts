@@ -73,6 +73,10 @@ export function classify(e: unknown): CliError {
   if (THROTTLED.has(name)) {
     return new CliError(ExitCode.THROTTLED, `AWS is throttling ${action ?? 'the requests'} (${name}) after retries: wait a minute and run it again`);
   }
+  if (/^Region is missing/.test(message)) {
+    return new CliError(ExitCode.USAGE, 'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set the profile\'s region '
+      + '(aws configure set region <region>, with --profile for a named profile)');
+  }
   if (e instanceof RegistryError) return new CliError(ExitCode.ERROR, `the stack's registry: ${message}`);
   const code = err?.code ?? err?.cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || /ECONNREFUSED|ENOTFOUND|getaddrinfo/.test(message)) {

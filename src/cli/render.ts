@@ -1,10 +1,12 @@
 /**
- * What the CLI prints: a table for people (cli-table3, no colours, so it
- * reads the same in a terminal, a log and a ticket) and JSON for scripts.
- * The credential formats for consumers are `credentials.ts`'s.
+ * What the CLI prints for people: a table (cli-table3, no colours, so it
+ * reads the same in a terminal, a log and a ticket) that fits the terminal's
+ * width, or, on a narrow one, a block of lines per secret. JSON, text and
+ * --query are `output.ts`'s; the credential formats for consumers are
+ * `credentials.ts`'s.
  */
 import Table from 'cli-table3';
-import type { ChangeResult, SecretView, StatusReport } from './commands';
+import type { ChangeResult, KeyView, SecretView, StatusReport } from './commands';
 import { decodeFields } from '../rotation/model';
 
 const DAY_MS = 86_400_000;
@@ -40,38 +42,142 @@ function holdText(hold: string): string[] {
   return [`held since ${when(f['held-at'])}`, ...(f.by ? [`by ${f.by}`] : [])];
 }
 
-/** One row per key; the secret's next transition on the key it concerns. */
-export function statusTable(report: StatusReport): string {
+/** The last use of a key as `status` says it in every format: `never` when IAM has no use on record. */
+function usedText(k: KeyView): string {
+  if (k.lastUsed === null) return 'unknown';
+  if (k.lastUsed.never || !k.lastUsed.at) return 'never';
+  return `${when(k.lastUsed.at)} ${k.lastUsed.service ?? ''} ${k.lastUsed.region ?? ''}`.trim();
+}
+
+/** The secret's rotation, said on its current key (or its first row): running now, or when it is next due. */
+function rotationText(s: SecretView): string {
+  return s.rotationInProgress ? 'rotating now' : s.nextRotationAt ? `rotation ${when(s.nextRotationAt)}` : '';
+}
+
+/** Each row's cells: user, secret, key, status, stage, age, last use, next; the same facts in every layout. */
+function statusRows(report: StatusReport): string[][] {
   const now = new Date(report.generatedAt);
-  const table = new Table({
-    head: ['USER', 'SECRET', 'KEY', 'STATUS', 'STAGE', 'AGE', 'LAST USED', 'NEXT'],
-    style: { head: [], border: [], compact: true },
-  });
+  const rows: string[][] = [];
   for (const s of report.secrets) {
     const secretName = s.secretArn.split(':secret:')[1] ?? s.secretArn;
-    const rotation = s.rotationInProgress ? 'rotating now' : s.nextRotationAt ? `rotation ${when(s.nextRotationAt)}` : '';
+    const rotation = rotationText(s);
     if (s.keys.length === 0) {
-      table.push([s.userName, secretName, '-', '', '', '', '', rotation || 'no key yet: created by the first rotation']);
+      rows.push([s.userName, secretName, '-', '', '', '', '', rotation || 'no key yet: created by the first rotation']);
       continue;
     }
     const concerned = s.next.accessKeyId;
+    const rotationRow = Math.max(0, s.keys.findIndex((k) => k.stage === 'current'));
     s.keys.forEach((k, i) => {
-      const used = k.lastUsed?.at ? `${when(k.lastUsed.at)} ${k.lastUsed.service ?? ''} ${k.lastUsed.region ?? ''}`.trim() : 'never';
-      const next = k.accessKeyId === concerned || (!concerned && i === 0) ? nextOf(s, now) : k.stage === 'current' ? rotation : '';
-      table.push([
+      const next = [
+        ...(k.accessKeyId === concerned || (!concerned && i === 0) ? [nextOf(s, now)] : []),
+        ...(i === rotationRow ? [rotation] : []),
+      ].filter(Boolean).join('\n');
+      rows.push([
         i === 0 ? s.userName : '',
         i === 0 ? secretName : '',
         k.accessKeyId,
         k.status,
         k.stage,
         k.ageDays === undefined ? '' : `${k.ageDays} d`,
-        used,
+        usedText(k),
         next,
       ]);
     });
   }
+  return rows;
+}
+
+const HEAD = ['USER', 'SECRET', 'KEY', 'STATUS', 'STAGE', 'AGE', 'LAST USED', 'NEXT'];
+/**
+ * The columns that wrap when the table must narrow (last use and next, down to a date's width); the others keep
+ * their width, so that a user, a secret or a key id is never cut and can be copied whole.
+ */
+const WRAPPING = new Set([6, 7]);
+/** A wrapped column's least width: a date (`2026-03-01`) and its padding. */
+const MIN_WRAPPED = 12;
+/** Below this width the table gives way to one block per secret. */
+export const NARROW_BELOW = 110;
+
+/** `text` in lines of at most `width` characters: broken at spaces, a longer word cut; each further line indented by `indent`. */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    const lines: string[] = [];
+    let line = '';
+    const limit = () => Math.max(1, width - (lines.length > 0 ? indent.length : 0));
+    for (let word of paragraph.split(' ')) {
+      for (;;) {
+        const candidate = line === '' ? word : `${line} ${word}`;
+        if (candidate.length <= limit()) {
+          line = candidate;
+          break;
+        }
+        if (line !== '') {
+          lines.push(line);
+          line = '';
+          continue;
+        }
+        const cut = limit();
+        lines.push(word.slice(0, cut));
+        word = word.slice(cut);
+      }
+    }
+    lines.push(line);
+    out.push(...lines.map((l, i) => (i > 0 ? indent + l : l)));
+  }
+  return out;
+}
+
+/** `text` wrapped to `width` after `prefix`, which every line keeps; further lines also indented by `indent`. */
+function indented(prefix: string, text: string, width: number, indent: string): string[] {
+  return wrap(text, width - prefix.length, indent).map((l) => prefix + l);
+}
+
+/**
+ * `status` for people: one row per key, the secret's next transition on the
+ * key it concerns and its rotation on the current key. `width` is the
+ * terminal's (none: as wide as the facts): the wrapping columns narrow to
+ * fit it, and below NARROW_BELOW columns each secret is a block of lines.
+ */
+export function statusTable(report: StatusReport, width?: number): string {
+  const rows = statusRows(report);
   const count = report.secrets.length;
-  return `${table.toString()}\n${count} managed secret${count === 1 ? '' : 's'} at ${when(report.generatedAt)} UTC`;
+  const footer = `${count} managed secret${count === 1 ? '' : 's'} at ${when(report.generatedAt)} UTC`;
+  const natural = HEAD.map((h, c) => Math.max(h.length, ...rows.map((r) => Math.max(...r[c].split('\n').map((l) => l.length)))) + 2);
+  const total = (widths: number[]) => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+  let widths = natural;
+  if (width !== undefined && total(natural) > width) {
+    if (width < NARROW_BELOW) return [...blocks(report, rows, width), ...wrap(footer, width)].join('\n');
+    widths = [...natural];
+    while (total(widths) > width) {
+      const widest = [...WRAPPING].filter((c) => widths[c] > MIN_WRAPPED).reduce((a, b) => (a < 0 || widths[b] > widths[a] ? b : a), -1);
+      if (widest < 0) return [...blocks(report, rows, width), ...wrap(footer, width)].join('\n');
+      widths[widest]--;
+    }
+  }
+  const table = new Table({ head: HEAD, colWidths: widths, style: { head: [], border: [], compact: true } });
+  for (const r of rows) table.push(r.map((cell, c) => wrap(cell, widths[c] - 2).join('\n')));
+  return `${table.toString()}\n${wrap(footer, width ?? footer.length).join('\n')}`;
+}
+
+/** The narrow layout: the user and secret, then each key with its status, stage and age, its last use and what comes next. */
+function blocks(report: StatusReport, rows: string[][], width: number): string[] {
+  const lines: string[] = [];
+  let row = 0;
+  for (const s of report.secrets) {
+    const [user, secret] = rows[row];
+    lines.push(...indented('', `${user}, secret ${secret}`, width, '  '));
+    const keyRows = s.keys.length === 0 ? 1 : s.keys.length;
+    for (let i = 0; i < keyRows; i++, row++) {
+      const [, , key, status, stage, age, used, next] = rows[row];
+      if (key !== '-') {
+        lines.push(...indented('  ', [key, status, stage, age].filter(Boolean).join('  '), width, '  '));
+        lines.push(...indented('    ', `last used: ${used}`, width, '  '));
+      }
+      for (const n of next.split('\n').filter(Boolean)) lines.push(...indented('    ', `next: ${n}`, width, '  '));
+    }
+  }
+  return lines;
 }
 
 export function changeText(result: ChangeResult): string {

@@ -529,7 +529,7 @@ describe('export and credential-process: the current key for consumers', () => {
 
   test.each([
     ['a number out of range', ['--refresh-minutes', '5'], /--refresh-minutes must be a whole number from 20 to 720, got '5'/],
-    ['no secret', [], /required option '--secret-id <id>' not specified/],
+    ['no key named', [], /name the key with --user <name> or --secret-id <name or ARN>/],
   ])('GIVEN credential-process with %s THEN it is a usage error (exit 2)', async (_, args, message) => {
     const d = await deploy([{ name: 'alice' }]);
     const r = await d.cli(['credential-process', ...(args.length ? ['--secret-id', d.arns.alice] : []), ...args]);
@@ -572,6 +572,8 @@ describe('export: every field checked against IAM\'s formats and quoted for its 
       ['export', '--user', 'alice', '--format', 'env'],
       ['export', '--secret-id', d.arns.alice, '--format', 'credentials', '--out', path.join(dir, 'credentials')],
       ['export', '--secret-id', d.arns.alice, '--format', 'csv', '--out', path.join(dir, 'key.csv')],
+      ['export', '--user', 'alice', '--format', 's3fs', '--out', path.join(dir, 'passwd-s3fs')],
+      ['export', '--secret-id', d.arns.alice, '--format', 'legacy-key-file'],
       ['credential-process', '--secret-id', d.arns.alice],
     ];
     for (const args of runs) {

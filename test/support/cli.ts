@@ -23,7 +23,8 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_NO_WARNINGS: '1', ...options.env };
+  // No COLUMNS from the shell that runs the tests: the status table is as wide as its facts unless a test sets it.
+  const env: Record<string, string | undefined> = { ...process.env, NODE_NO_WARNINGS: '1', COLUMNS: undefined, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
