@@ -331,8 +331,8 @@ export class RotatingAccessKey extends Construct {
    * add the grantee to the key's policy as well. A grantee known to be of
    * another account is refused: Secrets Manager's AWS managed key cannot be
    * used from another account, and the secret's resource policy and the key's
-   * policy would have to name it, in the secret's account (the README's
-   * recipe "Another account reads the key" shows how). Where the accounts
+   * policy would have to name it, in the secret's account (the recipe
+   * "Another account reads the key" in docs/RECIPES.md shows how). Where the accounts
    * cannot be compared at synth (an env-agnostic stack and a principal
    * imported by ARN), aws-cdk-lib writes the secret's resource policy too;
    * that statement carries the same limits (AWSCURRENT only). Decrypting is

@@ -1,5 +1,5 @@
 /**
- * The CLI's exit codes (documented in the README: scripts rely on them) and
+ * The CLI's exit codes (documented in docs/CLI.md: scripts rely on them) and
  * the translation of AWS errors into one line that says what to do.
  */
 import { RegistryError } from '../rotation/contract';
