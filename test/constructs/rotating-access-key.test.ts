@@ -399,7 +399,7 @@ describe('the shared AccessKeyRotator', () => {
     });
   });
 
-  test('GIVEN a key WHEN synthesized THEN the function\'s environment names its bus, its concurrency, its stack, its own resource and the registry digest', () => {
+  test('GIVEN a key WHEN synthesized THEN the function\'s environment names its bus, its concurrency, its stack, its own resource, the registry digest and the first rotation\'s wait', () => {
     const stack = newStack();
     new RotatingAccessKey(stack, 'Key', { user: importedUser(stack) });
     const template = Template.fromStack(stack);
@@ -410,6 +410,8 @@ describe('the shared AccessKeyRotator', () => {
       ROTATOR_STACK_ID: { Ref: 'AWS::StackId' },
       ROTATOR_REGISTRY_RESOURCE: functionId,
       ROTATOR_REGISTRY_DIGEST: fn.Metadata[REGISTRY_METADATA_KEY].digest,
+      // The default timeout of 5 minutes, less 30 seconds.
+      ROTATOR_FIRST_ROTATION_WAIT_SECONDS: '270',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     });
     expect(fn.Metadata[REGISTRY_METADATA_KEY].version).toBe(1);

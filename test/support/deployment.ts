@@ -224,6 +224,7 @@ export interface UpdateOptions {
 /** The access key id the function signs with, told apart at the wire from every other caller's. */
 const FUNCTION_ACCESS_KEY_ID = 'function-role';
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+const DEFAULT_FUNCTION_TIMEOUT_MS = 300_000;
 /** Properties whose change CloudFormation carries out as a replacement, by resource type (each type's reference page). */
 const REPLACED_BY: Record<string, string[]> = {
   'AWS::SecretsManager::Secret': ['Name'],
@@ -271,6 +272,11 @@ export class DeploymentPlayer {
   private answers: Answer[] = [];
   private phases: Phase[] = [];
   private generation = 0;
+  /**
+   * Each invocation's time limit, as Lambda gives it (the template's default timeout, 5 minutes); a test
+   * may shorten it, to see a Create whose first rotation fails end when its wait does. `reset` restores it.
+   */
+  functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
   /** How many of the recorder's decisions are already in a phase. */
   private collected = 0;
   /** Fixture clients on moto's own endpoint (their calls are not the function's, and are not judged). */
@@ -296,6 +302,7 @@ export class DeploymentPlayer {
     this.handler = undefined;
     this.functionArn = '';
     this.generation = 0;
+    this.functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
     this.collected = 0;
     this.answers = captureAnswers().answers;
   }
@@ -827,6 +834,9 @@ export class DeploymentPlayer {
     if (this.coldStarts === 'invocation') this.handler = loadBundle(this.environment);
     const served = this.moto.cloudFormation.served;
     const cfnFrom = served.length;
+    // Secrets Manager's rotations run in other invocations meanwhile (a Create waits for its first one): their calls are theirs.
+    const phase = this.phase;
+    const nestedFrom = phase.invocations.length;
     const lines: string[] = [];
     const previous = console.log;
     console.log = (...args: unknown[]) => {
@@ -834,13 +844,17 @@ export class DeploymentPlayer {
       previous(...args);
     };
     let failure: Error | undefined;
+    const started = Date.now();
+    // Lambda's context: the invocation's time left, by the function's timeout (which the player may shorten).
+    const context = { invokedFunctionArn: this.functionArn, getRemainingTimeInMillis: () => this.functionTimeoutMs - (Date.now() - started) };
     try {
-      await this.handler!(event, { invokedFunctionArn: this.functionArn });
+      await this.handler!(event, context);
     } catch (e) {
       failure = e as Error;
     } finally {
       console.log = previous;
-      this.phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom) });
+      const nested = new Set(phase.invocations.slice(nestedFrom).flatMap((i) => i.cloudFormation));
+      phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom).filter((c) => !nested.has(c)) });
     }
     const reasons = lines.flatMap((l) => {
       try {
