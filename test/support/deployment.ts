@@ -277,6 +277,8 @@ export class DeploymentPlayer {
    * may shorten it, to see a Create whose first rotation fails end when its wait does. `reset` restores it.
    */
   functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
+  /** The invocations under way, each with where in CloudFormation's calls the first invocation started during it began. */
+  private readonly running = new Set<{ nestedAt?: number }>();
   /** How many of the recorder's decisions are already in a phase. */
   private collected = 0;
   /** Fixture clients on moto's own endpoint (their calls are not the function's, and are not judged). */
@@ -834,9 +836,13 @@ export class DeploymentPlayer {
     if (this.coldStarts === 'invocation') this.handler = loadBundle(this.environment);
     const served = this.moto.cloudFormation.served;
     const cfnFrom = served.length;
-    // Secrets Manager's rotations run in other invocations meanwhile (a Create waits for its first one): their calls are theirs.
+    // Secrets Manager's rotations run in other invocations meanwhile (a Create waits for its first one), and only once
+    // the function's RotateSecret was answered, after which a custom resource calls CloudFormation no more: its own
+    // calls are those before the first of them started.
     const phase = this.phase;
-    const nestedFrom = phase.invocations.length;
+    for (const outer of this.running) outer.nestedAt ??= served.length;
+    const own: { nestedAt?: number } = {};
+    this.running.add(own);
     const lines: string[] = [];
     const previous = console.log;
     console.log = (...args: unknown[]) => {
@@ -853,8 +859,8 @@ export class DeploymentPlayer {
       failure = e as Error;
     } finally {
       console.log = previous;
-      const nested = new Set(phase.invocations.slice(nestedFrom).flatMap((i) => i.cloudFormation));
-      phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom).filter((c) => !nested.has(c)) });
+      this.running.delete(own);
+      phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom, own.nestedAt) });
     }
     const reasons = lines.flatMap((l) => {
       try {
