@@ -24,7 +24,7 @@ import {
   parseRotationEntry, placeholderUserArn, Registration,
   Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, STATE_TAG_KEYS, Tags, userNameOf,
 } from './contract';
-import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan } from './decide';
+import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan, unqualifiedFunctionArn } from './decide';
 import { AccessKey, NotFound, PermissionDenied, RotationRules, SecretDescription, StackResource } from './gateway';
 import { ACTIVE, keyOfVersion, labelledKeys, parseCreatingMarker, RefusedError, stagedKeys, versionWithLabel } from './model';
 
@@ -464,7 +464,7 @@ export class CustomResources {
     const attempts = this.options.configureAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.ctx.gateway.configureRotation(secretArn, unqualified(functionArn), rules, rotateNow);
+        await this.ctx.gateway.configureRotation(secretArn, unqualifiedFunctionArn(functionArn), rules, rotateNow);
         return;
       } catch (e) {
         if (attempt >= attempts || !(e instanceof PermissionDenied)) throw e;
@@ -787,7 +787,3 @@ function handOverToken(secretArn: string, accessKeyId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The function's ARN without a version or alias qualifier. */
-function unqualified(functionArn: string): string {
-  return functionArn.split(':').slice(0, 7).join(':');
-}

@@ -913,14 +913,19 @@ function deleteOldKey(sys: System): void {
 
 /** Anyone allowed to tag the registered secret writes (or removes) a library tag, with any value. */
 function tagEdit(sys: System, edit: TagEdit): void {
-  const now = sys.clock.now();
-  const ids: Record<IdPick, () => string> = {
+  writeForgedTag(sys.fake, sys.arn, edit, sys.clock.now(), {
     current: () => keyAt(sys, Stage.CURRENT) ?? 'AKIANOCURRENTKEY0000',
     previous: () => keyAt(sys, Stage.PREVIOUS) ?? parsePreviousKeyHint(sys.tags())?.accessKeyId ?? 'AKIANOPREVIOUSKEY000',
     created: () => sys.fake.createdKeys[edit.pick % sys.fake.createdKeys.length].accessKeyId,
     bystander: () => sys.bystanderKey,
     garbage: () => edit.garbage || 'x',
-  };
+  });
+  sys.tagsForged = true;
+  sys.tagsForgedSinceRotation = true;
+}
+
+/** Writes (or removes) the library tag `edit` names on a secret, naming the key `ids` resolves and the dates it picks. */
+function writeForgedTag(fake: FakeAws, secretArn: string, edit: TagEdit, now: Date, ids: Record<IdPick, () => string>): void {
   const date = (pick: DatePick) => ({
     'far-past': FAR_PAST.toISOString(),
     'far-future': FAR_FUTURE.toISOString(),
@@ -930,7 +935,7 @@ function tagEdit(sys: System, edit: TagEdit): void {
   })[pick];
   const id = ids[edit.id]();
   const [d0, d1, d2] = edit.dates.map(date);
-  const write = (tags: Record<string, string>) => sys.fake.operatorTag(sys.arn, tags);
+  const write = (tags: Record<string, string>) => fake.operatorTag(secretArn, tags);
   switch (edit.tag) {
     case 'current-key': write({ [Tags.CURRENT_KEY]: `id=${id} promoted-at=${d0}` }); break;
     case 'previous-key': write({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${d0}` }); break;
@@ -945,13 +950,11 @@ function tagEdit(sys: System, edit: TagEdit): void {
     case 'hold': write({ [Tags.HOLD]: edit.pick % 3 === 0 ? '' : edit.pick % 3 === 1 ? `id=${id} by mallory` : edit.garbage }); break;
     case 'revoke': write({ [Tags.REVOKE]: `requested-at=${d0}` }); break;
     case 'untag': {
-      const library = Object.keys(sys.tags()).filter((t) => t.startsWith(Tags.CURRENT_KEY.split(':')[0]));
-      if (library.length > 0) sys.fake.operatorUntag(sys.arn, [library[edit.pick % library.length]]);
+      const library = Object.keys(fake.inspectSecret(secretArn).tags).filter((t) => t.startsWith(Tags.CURRENT_KEY.split(':')[0]));
+      if (library.length > 0) fake.operatorUntag(secretArn, [library[edit.pick % library.length]]);
       break;
     }
   }
-  sys.tagsForged = true;
-  sys.tagsForgedSinceRotation = true;
 }
 
 /**
@@ -1892,39 +1895,14 @@ async function deploy(world: DeployWorld, move: MoveKind, pick: number, rollback
 /** The tagger: anyone allowed to tag a registered secret writes (or removes) one of the library's tags, with any value. */
 function forgeTag(world: DeployWorld, pick: number, edit: TagEdit): void {
   const r = world.regs[pick % world.regs.length];
-  const now = world.clock.now();
   const keys = world.fake.createdKeys;
-  const ids: Record<IdPick, () => string> = {
+  writeForgedTag(world.fake, r.secretArn, edit, world.clock.now(), {
     current: () => world.fake.keyLabelAt(r.secretArn, Stage.CURRENT) ?? 'AKIANOCURRENTKEY0000',
     previous: () => world.fake.keyLabelAt(r.secretArn, Stage.PREVIOUS) ?? 'AKIANOPREVIOUSKEY000',
     created: () => keys[edit.pick % keys.length].accessKeyId,
     bystander: () => world.bystanderKey,
     garbage: () => edit.garbage || 'x',
-  };
-  const date = (p: DatePick) => ({
-    'far-past': FAR_PAST.toISOString(),
-    'far-future': FAR_FUTURE.toISOString(),
-    'now': now.toISOString(),
-    'hours-ago': new Date(now.getTime() - edit.hours * HOUR).toISOString(),
-    'garbage': edit.garbage,
-  })[p];
-  const id = ids[edit.id]();
-  const [d0, d1, d2] = edit.dates.map(date);
-  const write = (tags: Record<string, string>) => world.fake.operatorTag(r.secretArn, tags);
-  switch (edit.tag) {
-    case 'current-key': write({ [Tags.CURRENT_KEY]: `id=${id} promoted-at=${d0}` }); break;
-    case 'previous-key': write({ [Tags.PREVIOUS_KEY]: `id=${id} superseded-at=${d0}` }); break;
-    case 'progress': write({ [Tags.PROGRESS]: [`id=${id}`, `usage-checked-at=${d0}`, `deactivated-at=${d1}`, `held-at=${d2}`].join(' ') }); break;
-    case 'creating': write({ [Tags.CREATING]: `id=${id} since=${d0}` }); break;
-    case 'adopting': write({ [Tags.ADOPTING]: id }); break;
-    case 'hold': write({ [Tags.HOLD]: edit.pick % 2 === 0 ? '' : `id=${id} by mallory` }); break;
-    case 'revoke': write({ [Tags.REVOKE]: `requested-at=${d0}` }); break;
-    case 'untag': {
-      const library = Object.keys(world.fake.inspectSecret(r.secretArn).tags).filter((t) => t.startsWith(Tags.CURRENT_KEY.split(':')[0]));
-      if (library.length > 0) world.fake.operatorUntag(r.secretArn, [library[edit.pick % library.length]]);
-      break;
-    }
-  }
+  });
   world.tagsForged = true;
 }
 
