@@ -253,6 +253,7 @@ export class RotatingAccessKey extends Construct {
     const removal = removalPolicy === RemovalPolicy.DESTROY ? Removal.DESTROY : Removal.RETAIN;
     const windowHours = props.rotationWindow?.toHours();
     const rotateOnDeploy = props.rotateOnDeploy ?? true;
+    const foreignKeyPolicy = props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL;
     const ready = this.rotator._register({
       user: props.user,
       secret,
@@ -263,7 +264,7 @@ export class RotatingAccessKey extends Construct {
         deactivateAfterSeconds: deactivateAfter.toSeconds(),
         deleteAfterSeconds: deleteAfter.toSeconds(),
         postponeWhileInUseSeconds: postpone.toSeconds(),
-        foreignKeyPolicy: props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL,
+        foreignKeyPolicy,
         removal,
         scheduleExpression: schedule.expressionString,
         ...(windowHours === undefined ? {} : { windowHours }),
@@ -301,6 +302,7 @@ export class RotatingAccessKey extends Construct {
       scheduleExpression: schedule.expressionString,
       ...(windowHours === undefined ? {} : { windowHours }),
       rotateOnDeploy,
+      foreignKeyPolicy,
     };
     rotationResource.addMetadata(REGISTRATION_METADATA_KEY, entry);
     rotationResource.cfnOptions.deletionPolicy = undefined;

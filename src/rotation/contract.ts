@@ -106,7 +106,9 @@ export interface RegistryDocument {
 }
 
 /** What a registration's Create needs of its entry: the secret, the user, the removal policy, the schedule and whether to rotate at once. */
-export type RotationEntry = Pick<Registration, 'secretArn' | 'userArn' | 'removal' | 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>;
+export type RotationEntry = Pick<Registration, 'secretArn' | 'userArn' | 'removal' | 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>
+  /** Stated by templates of this version on: a Create checks before it rotates that the first rotation can succeed. */
+  & Partial<Pick<Registration, 'foreignKeyPolicy'>>;
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -200,10 +202,7 @@ function parseRegistration(raw: unknown, where: string): Registration {
   const e = asObject(raw, where);
   const field = fields(e, where);
   const userArn = field.userArn();
-  const policy = e.foreignKeyPolicy;
-  if (!(Object.values(ForeignKeyPolicy) as unknown[]).includes(policy)) {
-    throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(', ')}, got ${show(policy)}`);
-  }
+  const policy = field.foreignKeyPolicy();
   const removal = field.removal();
   const rotateOnDeploy = field.rotateOnDeploy();
   const owner = e.owner;
@@ -220,7 +219,7 @@ function parseRegistration(raw: unknown, where: string): Registration {
     deactivateAfterSeconds: field.seconds('deactivateAfterSeconds'),
     deleteAfterSeconds: field.seconds('deleteAfterSeconds'),
     postponeWhileInUseSeconds: field.seconds('postponeWhileInUseSeconds'),
-    foreignKeyPolicy: policy as ForeignKeyPolicy,
+    foreignKeyPolicy: policy,
     removal,
     scheduleExpression: field.scheduleExpression(),
     ...(e.windowHours === undefined ? {} : { windowHours: field.seconds('windowHours') }),
@@ -249,6 +248,7 @@ export function parseRotationEntry(metadata: unknown): RotationEntry | undefined
     scheduleExpression: field.scheduleExpression(),
     ...(e.windowHours === undefined ? {} : { windowHours: field.seconds('windowHours') }),
     rotateOnDeploy: field.rotateOnDeploy(),
+    ...(e.foreignKeyPolicy === undefined ? {} : { foreignKeyPolicy: field.foreignKeyPolicy() }),
   };
 }
 
@@ -283,6 +283,13 @@ function fields(e: Record<string, unknown>, where: string) {
       return removal;
     },
     scheduleExpression: () => str('scheduleExpression', SCHEDULE, 'rate(N hours|days) or cron(...)'),
+    foreignKeyPolicy: (): ForeignKeyPolicy => {
+      const policy = e.foreignKeyPolicy;
+      if (!(Object.values(ForeignKeyPolicy) as unknown[]).includes(policy)) {
+        throw new RegistryError(`${where}.foreignKeyPolicy must be one of ${Object.values(ForeignKeyPolicy).join(', ')}, got ${show(policy)}`);
+      }
+      return policy as ForeignKeyPolicy;
+    },
     rotateOnDeploy: (): boolean => {
       if (typeof e.rotateOnDeploy !== 'boolean') throw new RegistryError(`${where}.rotateOnDeploy must be true or false, got ${show(e.rotateOnDeploy)}`);
       return e.rotateOnDeploy;

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ForeignKeyPolicy } from '../foreign-key-policy';
 import { describeError } from './audit';
 import { CloudFormationResponse, MAX_RESPONSE_BYTES, ResponseTransport, responseBody, responseUrlProblem } from './cfn-response';
 import { RotatorContext, readCredentials } from './context';
@@ -24,7 +25,9 @@ import {
   parseRotationEntry, placeholderUserArn, Registration,
   Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, STATE_TAG_KEYS, Tags, userNameOf,
 } from './contract';
-import { departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planRemoval, provenOrphan, unqualifiedFunctionArn } from './decide';
+import {
+  departing, isRollback, keysToRelease, MAX_KEYS_PER_USER, planCreate, planRemoval, provenOrphan, unqualifiedFunctionArn,
+} from './decide';
 import { AccessKey, NotFound, PermissionDenied, RotationRules, SecretDescription, StackResource } from './gateway';
 import { ACTIVE, keyOfVersion, labelledKeys, parseCreatingMarker, RefusedError, stagedKeys, versionWithLabel } from './model';
 
@@ -237,6 +240,9 @@ export class CustomResources {
     const tookOver = predecessor ? await this.handOver(predecessor, registration, secret) : false;
     // A secret that now holds its user's current key needs no rotation at deploy: its schedule goes on from there.
     const rotateNow = !tookOver && registration.rotateOnDeploy;
+    if (rotateNow && registration.foreignKeyPolicy && labelledKeys(secret.versions).size === 0) {
+      await this.firstRotationCanSucceed(secretArn, userNameOf(userArn), registration.foreignKeyPolicy);
+    }
     await this.configure(secretArn, functionArn, rules, rotateNow);
     this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, handedOverFrom: tookOver ? predecessor : undefined });
     if (rotateNow && firstRotationWaitMs) await this.firstRotation(secretArn, userNameOf(userArn), firstRotationWaitMs);
@@ -271,6 +277,19 @@ export class CustomResources {
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 1.5, 5000);
     }
+  }
+
+  /**
+   * Before a first rotation starts, the keys the user has already must let it
+   * succeed under the registration's foreign key policy (the rule its
+   * createSecret applies to a secret that holds no key): otherwise the
+   * resource fails now, naming the keys and the way out, with nothing changed,
+   * rather than after a wait for a rotation that cannot succeed.
+   */
+  private async firstRotationCanSucceed(secretArn: string, userName: string, policy: ForeignKeyPolicy): Promise<void> {
+    const keys = await this.ctx.gateway.listAccessKeys(userName);
+    const plan = planCreate({ userName, keys, heldKeyIds: [], orphanKeyIds: [], policy });
+    if (plan.kind === 'fail') throw new PublicError(`the first rotation of ${secretArn} (user ${userName}) cannot succeed: ${plan.reason}`);
   }
 
   /** The user has a free key slot, or an inactive key a rotation may delete to make one. */

@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessKeyRotator, ForeignKeyPolicy, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyUser,
 } from '../../src';
-import { REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
+import { REGISTRATION_METADATA_KEY, REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const newStack = () => new Stack(new App(), 'Stack', { env: ENV });
@@ -51,6 +51,21 @@ describe('RotatingAccessKey defaults', () => {
       Name: Match.absent(),
     });
     template.resourceCountIs('AWS::IAM::AccessKey', 0);
+  });
+
+  test('GIVEN defaults THEN the rotation resource states its own registration, as the registry does, its foreign key policy included', () => {
+    const [, rotation] = only(template, 'Custom::AccessKeyRotation');
+    const [registered] = registryEntries(template);
+    const own = rotation.Metadata[REGISTRATION_METADATA_KEY];
+    expect(own).toEqual({
+      secretArn: registered.secretArn,
+      userArn: registered.userArn,
+      removal: 'RETAIN',
+      scheduleExpression: registered.scheduleExpression,
+      rotateOnDeploy: true,
+      foreignKeyPolicy: 'FAIL',
+    });
+    expect(registered.foreignKeyPolicy).toBe('FAIL');
   });
 
   test('GIVEN defaults THEN the secret is retained with the keys when the construct leaves the stack', () => {

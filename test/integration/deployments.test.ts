@@ -103,6 +103,24 @@ describe('the first rotation, before the deployment goes on', () => {
     expect(failed?.Reason).toMatch(/the first rotation of arn:aws:secretsmanager:[^ ]+ \(user carol\) was given up before the secret held a key/);
     expect(await keyIds('carol')).toEqual([`${key.AccessKeyId} Active`]);
   });
+
+  test('GIVEN carol holds a hand-made key and her registration keeps the default FAIL WHEN the stack is created THEN her Create fails at once, before any rotation, naming the key and the way out, and the stack rolls back keeping her key', async () => {
+    const key = (await player.iam.send(new CreateAccessKeyCommand({ UserName: 'carol' }))).AccessKey!;
+    // Were the Create to wait for a rotation that cannot succeed, it would wait until the invocation's time is nearly up.
+    player.functionTimeoutMs = 60_000;
+
+    const operation = await player.create(stackOf(FIRST));
+
+    expect(operation.status).toBe('ROLLBACK_COMPLETE');
+    const failed = operation.phases[0].answers.filter((a) => a.Status === 'FAILED');
+    expect(failed.map((a) => a.LogicalResourceId)).toEqual(['CarolRotationCD06451F']);
+    expect(failed[0].Reason).toMatch(new RegExp('^the first rotation of arn:aws:secretsmanager:[^ ]+:secret:CarolSecret[^ ]+ \\(user carol\\) cannot succeed: '
+      + `user carol has access keys this library did not create: ${key.AccessKeyId} \\(Active\\); delete them, or choose a foreign key policy \\(DELETE_INACTIVE, ADOPT\\)`));
+    // No rotation of carol's secret was started: nothing to give up, nothing left pending.
+    expect(operation.phases[0].rotations.filter((r) => r.secretArn.includes('Carol'))).toEqual([]);
+    expectEveryCallAuthorized(operation);
+    expect(await keyIds('carol')).toEqual([`${key.AccessKeyId} Active`]);
+  });
 });
 
 describe('updates', () => {

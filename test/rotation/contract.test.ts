@@ -7,8 +7,8 @@
 import * as fc from 'fast-check';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
 import {
-  accountOf, Defaults, isKeyLabel, Limits, parseRegistry, Registration, REGISTRY_METADATA_KEY, REGISTRY_VERSION, RegistryDocument, RegistryError,
-  Removal, Stage, userArnProblem, userNameOf,
+  accountOf, Defaults, isKeyLabel, Limits, parseRegistry, parseRotationEntry, Registration, REGISTRATION_METADATA_KEY, REGISTRY_METADATA_KEY,
+  REGISTRY_VERSION, RegistryDocument, RegistryError, Removal, Stage, userArnProblem, userNameOf,
 } from '../../src/rotation/contract';
 
 const ACCOUNT = '123456789012';
@@ -418,6 +418,41 @@ describe('parseRegistry properties', () => {
       expect(message).toContain(`registrations[${index}].${field}`);
       expect(message).toContain(JSON.stringify(bad));
     }));
+  });
+});
+
+describe('parseRotationEntry: a rotation resource\'s own entry', () => {
+  const own = (overrides: Record<string, unknown> = {}) => ({
+    [REGISTRATION_METADATA_KEY]: {
+      secretArn: SECRET,
+      userArn: ALICE,
+      removal: Removal.DESTROY,
+      scheduleExpression: 'rate(30 days)',
+      rotateOnDeploy: true,
+      foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+      ...overrides,
+    },
+  });
+
+  test('GIVEN the Metadata a template of this version writes WHEN parsed THEN every field is read, the foreign key policy included', () => {
+    expect(parseRotationEntry(own())).toEqual({
+      secretArn: SECRET,
+      userArn: ALICE,
+      removal: Removal.DESTROY,
+      scheduleExpression: 'rate(30 days)',
+      rotateOnDeploy: true,
+      foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+    });
+  });
+
+  test('GIVEN Metadata without a foreign key policy WHEN parsed THEN the entry has none (the Create then does not check the user\'s keys first)', () => {
+    expect(parseRotationEntry(own({ foreignKeyPolicy: undefined }))).not.toHaveProperty('foreignKeyPolicy');
+    expect(parseRotationEntry({})).toBeUndefined();
+  });
+
+  test('GIVEN an unknown foreign key policy WHEN parsed THEN it is refused, naming the key, the field and the value', () => {
+    expect(() => parseRotationEntry(own({ foreignKeyPolicy: 'KEEP' }))).toThrow(new RegistryError(
+      `Metadata key ${REGISTRATION_METADATA_KEY}.foreignKeyPolicy must be one of FAIL, DELETE_INACTIVE, ADOPT, got "KEEP"`));
   });
 });
 
