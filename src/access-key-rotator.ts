@@ -46,6 +46,17 @@ const KMS_STATEMENT_LENGTH = 300;
 const MANAGED_POLICIES_PER_ROLE = 10;
 
 /**
+ * The first lifecycle run of each UTC day checks the current keys against IAM's credential report: the runs
+ * within this many seconds after midnight, one lifecycle period (a `rate` schedule's; an hour for a cron).
+ */
+function keyCheckWindowSeconds(schedule: events.Schedule | undefined): number {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule?.expressionString ?? 'rate(1 hour)');
+  if (!rate) return 3600;
+  const unit = rate[2].startsWith('minute') ? 60 : rate[2].startsWith('hour') ? 3600 : 86400;
+  return Math.min(Number(rate[1]) * unit, 86400);
+}
+
+/**
  * Properties of the shared rotation function.
  */
 export interface AccessKeyRotatorProps {
@@ -278,6 +289,7 @@ export class AccessKeyRotator extends Construct {
         [Env.REGISTRY_RESOURCE]: Lazy.string({ produce: (): string => Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource) }),
         [Env.REGISTRY_DIGEST]: Lazy.string({ produce: () => this.registry().digest }),
         [Env.FIRST_ROTATION_WAIT]: Lazy.string({ produce: () => String(timeout.isUnresolved() ? 270 : Math.max(30, timeout.toSeconds() - 30)) }),
+        [Env.KEY_CHECK_WINDOW]: String(keyCheckWindowSeconds(props.lifecycleSchedule)),
       },
     });
     this.function = fn;
@@ -311,6 +323,13 @@ export class AccessKeyRotator extends Construct {
       actions: ['secretsmanager:ListSecrets'],
       resources: ['*'],
     }));
+    // Once a day, IAM's credential report shows every user's key statuses (read-only, no key ids): a registered user
+    // whose current key was made inactive or deleted outside the library shows there, with no call per user.
+    own.addStatements(new iam.PolicyStatement({
+      sid: 'CheckCurrentKeysDaily',
+      actions: ['iam:GenerateCredentialReport', 'iam:GetCredentialReport'],
+      resources: ['*'],
+    }));
     own.addStatements(new iam.PolicyStatement({
       sid: 'CountFailures',
       actions: ['cloudwatch:PutMetricData'],
@@ -319,9 +338,10 @@ export class AccessKeyRotator extends Construct {
     }));
     suppressNagFindings(this.role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'secretsmanager:ListSecrets and cloudwatch:PutMetricData have no resource-level permissions, so their resource must be *; '
-        + 'the lifecycle finds the managed secrets by their description with the first, and the second is limited to the library\'s '
-        + 'metric namespace by the cloudwatch:namespace condition. Every other statement of the role names its resources',
+      reason: 'secretsmanager:ListSecrets, iam:GenerateCredentialReport, iam:GetCredentialReport and cloudwatch:PutMetricData have no '
+        + 'resource-level permissions, so their resource must be *; the lifecycle finds the managed secrets by their description with the '
+        + 'first, reads every user\'s key statuses (no key ids, no secrets) once a day with the next two, and the last is limited to the '
+        + 'library\'s metric namespace by the cloudwatch:namespace condition. Every other statement of the role names its resources',
       appliesTo: ['Resource::*'],
     }]);
 

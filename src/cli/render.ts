@@ -30,6 +30,7 @@ function nextOf(s: SecretView, now: Date): string {
   const n = s.next;
   const lines: string[] = [];
   if (n.action === 'held') lines.push(...holdText(s.hold ?? ''), '(release to resume)');
+  else if (n.action === 'blocked') lines.push(`blocked: ${n.reason}`);
   else if (n.action !== 'none') lines.push(`${n.action} ${n.due ? 'due now' : `${when(n.at)} (${relative(n.at!, now)})`}`);
   if (s.revokeRequestedAt) lines.push(`revoke requested ${when(s.revokeRequestedAt)}`);
   return lines.join('\n');

@@ -11,10 +11,11 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics } from './contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, RotationRules, SecretDescription, SecretVersion,
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, ReportedKey, RotationRules, SecretDescription, SecretVersion,
   SecretVersionValue,
   StackEvent, StackInfo, StackResource,
 } from './gateway';
+import { parseCredentialReport } from './model';
 
 /*
  * Each SDK client's module is loaded when a path first uses it, not at the
@@ -262,6 +263,18 @@ export class AwsGateway implements Gateway {
       }
     }
     return keys;
+  }
+
+  async credentialReport(attempts = 10, delayMs = 2000): Promise<Map<string, ReportedKey[]> | undefined> {
+    const sdk = iamSdk();
+    for (let attempt = 1; ; attempt++) {
+      const generated = await this.clients.iam.send(new sdk.GenerateCredentialReportCommand({}));
+      if (generated.State === 'COMPLETE') break;
+      if (attempt >= attempts) return undefined;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+    const out = await this.clients.iam.send(new sdk.GetCredentialReportCommand({}));
+    return parseCredentialReport(Buffer.from(out.Content ?? new Uint8Array()).toString('utf8'));
   }
 
   async createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {

@@ -64,6 +64,11 @@ export const Env = {
   REGISTRY_DIGEST: 'ROTATOR_REGISTRY_DIGEST',
   /** Seconds a registration's creation waits for its first rotation (the function's timeout, less a margin). */
   FIRST_ROTATION_WAIT: 'ROTATOR_FIRST_ROTATION_WAIT_SECONDS',
+  /**
+   * The lifecycle runs within this many seconds after midnight UTC (one lifecycle period: so one run a day)
+   * check every registered secret's current key against IAM's credential report. Unset: no check.
+   */
+  KEY_CHECK_WINDOW: 'ROTATOR_KEY_CHECK_WINDOW_SECONDS',
   EVENT_BUS_NAME: 'EVENT_BUS_NAME',
   LIFECYCLE_CONCURRENCY: 'LIFECYCLE_CONCURRENCY',
 } as const;

@@ -10,8 +10,8 @@
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
 import { DEPARTURE_FIELD_SEPARATOR, Registration, Removal, Stage } from './contract';
-import type { AccessKey, LastUse, ListedSecret, ReportedRotationRules } from './gateway';
-import { ACTIVE, decodeFields, INACTIVE, KeyProgress, PreviousKeyHint, StagedKeys, stagedKeys, versionWithLabel } from './model';
+import type { AccessKey, LastUse, ListedSecret, ReportedKey, ReportedRotationRules } from './gateway';
+import { ACTIVE, decodeFields, INACTIVE, KeyProgress, labelledKeys, PreviousKeyHint, StagedKeys, stagedKeys, versionWithLabel } from './model';
 
 /** IAM's limit of access keys per user. */
 export const MAX_KEYS_PER_USER = 2;
@@ -257,7 +257,12 @@ export type LifecycleAction =
   /** Made inactive outside the lifecycle: record it, and keep it deleteAfter from now. */
   | { readonly kind: 'record-deactivation'; readonly accessKeyId: string }
   /** Deleted outside the lifecycle: nothing left to retire. */
-  | { readonly kind: 'forget'; readonly accessKeyId: string };
+  | { readonly kind: 'forget'; readonly accessKeyId: string }
+  /**
+   * Due, but the current key is not active in IAM (made inactive or deleted outside the library): the old key is the
+   * user's only active key and stays so; the run fails, saying why and the way out.
+   */
+  | { readonly kind: 'blocked'; readonly accessKeyId: string; readonly reason: string };
 
 export type RetirementConfig = Pick<Registration,
 'deactivateAfterSeconds' | 'deleteAfterSeconds' | 'postponeWhileInUseSeconds' | 'foreignKeyPolicy' | 'noticeBeforeSeconds'>;
@@ -358,17 +363,20 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
     if (key.status === ACTIVE && !progress.heldAt && (progress.deactivatedAt || heldPastDue)) return { kind: 'record-hold', accessKeyId: id };
     return { kind: 'none', reason: `held: ${input.hold}` };
   }
-  if (!superseded || !due) return { kind: 'none', reason: `no record of when ${id} was superseded` };
+  if (!superseded || !due) {
+    // IAM no longer has the current key (which dates the old one): the old key, if active, is all the user has.
+    return (isActive(key) ? onlyActive(input, id) : undefined) ?? { kind: 'none', reason: `no record of when ${id} was superseded` };
+  }
   if (progress.deactivatedAt && progress.heldAt) {
     // The hold on a key made active again was released: retire it anew, from now. Only a key whose grace period is
     // over can have been deactivated by the lifecycle at all: a record that says otherwise was not written by it.
-    if (now >= due) return key.status === ACTIVE ? { kind: 'deactivate', accessKeyId: id } : { kind: 'record-deactivation', accessKeyId: id };
+    if (now >= due) return key.status === ACTIVE ? onlyActive(input, id) ?? { kind: 'deactivate', accessKeyId: id } : { kind: 'record-deactivation', accessKeyId: id };
     progress = { usageCheckedAt: progress.usageCheckedAt };
   }
 
   if (!progress.deactivatedAt) {
     if (key.status === INACTIVE) return { kind: 'record-deactivation', accessKeyId: id };
-    if (now >= due) return { kind: 'deactivate', accessKeyId: id };
+    if (now >= due) return onlyActive(input, id) ?? { kind: 'deactivate', accessKeyId: id };
     const checkAt = usageCheckAt(config, superseded);
     if (now >= checkAt && !progress.usageCheckedAt) return { kind: 'check-usage', accessKeyId: id };
     return { kind: 'none', reason: 'grace period', nextAt: progress.usageCheckedAt || now >= checkAt ? due : checkAt };
@@ -376,6 +384,25 @@ export function planLifecycle(input: LifecycleInput, now: Date): LifecycleAction
   const deleteAt = plus(later(progress.deactivatedAt, due), config.deleteAfterSeconds);
   if (now < deleteAt) return { kind: 'none', reason: 'inactive, retained', nextAt: deleteAt };
   return key.status === ACTIVE ? { kind: 'hold', accessKeyId: id } : { kind: 'delete', accessKeyId: id };
+}
+
+/**
+ * The old key `id` may not be deactivated while the current key is not active
+ * in IAM: it is then the user's only working key. Promise 1 over the timeline.
+ */
+function onlyActive(input: LifecycleInput, id: string): LifecycleAction | undefined {
+  const currentId = input.staged.current;
+  if (!currentId || !input.keys) return undefined;
+  const current = input.keys.find((k) => k.accessKeyId === currentId);
+  if (current && isActive(current)) return undefined;
+  const found = current ? `is ${current.status}` : 'no longer exists';
+  const ways = current ? `make ${currentId} active again, or revoke (a new current key, and ${id} deleted at once)`
+    : `rotate, for a working current key (${id} is then no longer on this secret's timeline: deactivate and delete it in IAM once nothing uses it)`;
+  return {
+    kind: 'blocked',
+    accessKeyId: id,
+    reason: `the current key ${currentId} ${found}, so the old key ${id}, the user's only active key, is not deactivated: ${ways}`,
+  };
 }
 
 /** The listing's answer: `none` only when the hints prove nothing can be due yet (or a hold keeps it), else `read`. */
@@ -636,4 +663,25 @@ export function planConvergence(
   const rotating = pending !== undefined && pending !== versionWithLabel(listed.versions, Stage.CURRENT);
   const rotateNow = registered.rotateOnDeploy && !rotating && stagedKeys(listed.versions).current === undefined;
   return drift.length === 0 && !rotateNow ? undefined : { drift, rotateNow };
+}
+
+/**
+ * What the credential report says against a registered secret's listing that
+ * may mean its current key is not working: the user has no active key, its
+ * newest key (a rotation's key is the newest) is inactive, or it has fewer keys
+ * than the secret's versions hold (one was deleted outside the library). The
+ * report has no key ids and may be hours old, so this is a reason to read the
+ * secret and the keys (two calls), never to act. `undefined`: nothing to check,
+ * the normal case (also a secret that holds no key yet, left to
+ * `planConvergence`, and a user the report predates).
+ */
+export function currentKeySuspect(listed: Pick<ListedSecret, 'versions'>, reported: ReportedKey[] | undefined): string | undefined {
+  if (!reported || stagedKeys(listed.versions).current === undefined) return undefined;
+  if (!reported.some((k) => k.active)) return reported.length === 0 ? 'the user has no access key' : 'the user has no active access key';
+  // IAM dates keys to the second: of keys made in the same second, any may be the newest.
+  const newest = Math.max(...reported.map((k) => k.createdAt?.getTime() ?? -Infinity));
+  if (reported.some((k) => !k.active && k.createdAt?.getTime() === newest)) return 'the user\'s newest access key is inactive';
+  const held = labelledKeys(listed.versions).size;
+  if (reported.length < held) return `the user has ${reported.length} access key(s), fewer than the ${held} its secret holds`;
+  return undefined;
 }

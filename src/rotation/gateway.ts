@@ -63,6 +63,13 @@ export interface AccessKey {
   readonly createdAt?: Date;
 }
 
+/** A user's access key as IAM's credential report shows it: no key id, its status and creation date only. */
+export interface ReportedKey {
+  readonly active: boolean;
+  /** `access_key_N_last_rotated`: when the key was created. */
+  readonly createdAt?: Date;
+}
+
 /** GetAccessKeyLastUsed's answer: the key no longer exists, or when (if ever) it was last used. */
 export type LastUse =
   | { readonly gone: true }
@@ -157,6 +164,12 @@ export interface Gateway {
   /** `false` when the key was already gone. */
   deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean>;
   lastUse(accessKeyId: string): Promise<LastUse>;
+  /**
+   * IAM's credential report (read-only, every user of the account, up to 4 hours old), by user ARN:
+   * GenerateCredentialReport until it is complete, then GetCredentialReport. `undefined` when IAM had
+   * not finished it within the attempts given.
+   */
+  credentialReport(attempts?: number, delayMs?: number): Promise<Map<string, ReportedKey[]> | undefined>;
 
   // ---- STS ----
   /** Who AWS says a key pair is. One attempt. @throws KeyNotAccepted */

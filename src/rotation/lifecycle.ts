@@ -18,11 +18,13 @@ import { describeError } from './audit';
 import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
 import {
-  Convergence, deactivationDueAt, LifecycleInput, planConvergence, planDeactivation, planLifecycle, retirableKey, supersededAt,
-  unqualifiedFunctionArn, usedAfterPromotion,
+  Convergence, currentKeySuspect, deactivationDueAt, LifecycleInput, planConvergence, planCreate, planDeactivation, planLifecycle, retirableKey,
+  retiringKey, supersededAt, unqualifiedFunctionArn, usedAfterPromotion,
 } from './decide';
-import type { ListedSecret, SecretDescription } from './gateway';
-import { formatKeyProgress, formatSeconds, INACTIVE, labelledKeys, progressKeyOf, stagedKeys, versionWithLabel } from './model';
+import type { ListedSecret, ReportedKey, SecretDescription } from './gateway';
+import { ACTIVE, formatKeyProgress, formatSeconds, INACTIVE, labelledKeys, progressKeyOf, stagedKeys, versionWithLabel } from './model';
+
+const DAY_MS = 86_400_000;
 import { lifecycleInput, readSecretState } from './state';
 
 export interface LifecycleSummary {
@@ -42,13 +44,18 @@ export interface LifecycleSummary {
   readonly failed: number;
 }
 
-type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded';
+type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded' | 'failed';
 
 export class Lifecycle {
   /**
    * @param stackId the function's stack, whose status says whether a deployment is under way (none: no such check)
+   * @param keyCheckWindowSeconds runs within this many seconds after midnight UTC check the current keys against IAM's
+   *   credential report (none: never)
    */
-  constructor(private readonly ctx: RotatorContext, private readonly concurrency = 4, private readonly stackId?: string) {}
+  constructor(
+    private readonly ctx: RotatorContext, private readonly concurrency = 4, private readonly stackId?: string,
+    private readonly keyCheckWindowSeconds?: number,
+  ) {}
 
   /**
    * One scheduled run.
@@ -62,6 +69,7 @@ export class Lifecycle {
     const counts = { registered: registry.registrations.length, ...zero };
     const due: [Registration, ListedSecret][] = [];
     const drifted: [Registration, Convergence][] = [];
+    const registered: [Registration, ListedSecret][] = [];
     let elsewhere = 0;
     for await (const listed of ctx.gateway.listSecrets(SECRET_DESCRIPTION_PREFIX)) {
       const registration = registry.find(listed.arn);
@@ -71,6 +79,7 @@ export class Lifecycle {
         continue;
       }
       counts.secrets++;
+      registered.push([registration, listed]);
       const convergence = functionArn ? planConvergence(listed, registration, functionArn) : undefined;
       if (convergence) drifted.push([registration, convergence]);
       try {
@@ -91,6 +100,10 @@ export class Lifecycle {
         }
       });
     }
+    if (functionArn && this.keyCheckDue(now)) {
+      const rotatingAnyway = new Set(drifted.filter(([, c]) => c.rotateNow).map(([r]) => r.secretArn));
+      await this.checkCurrentKeys(registered.filter(([r]) => !rotatingAnyway.has(r.secretArn)), functionArn, now, counts);
+    }
     await PromisePool.withConcurrency(this.concurrency).for(due).process(async ([registration]) => {
       try {
         const outcome = await this.transition(registration, now);
@@ -103,6 +116,92 @@ export class Lifecycle {
     await ctx.audit.flush();
     ctx.logger.info('lifecycle run', { ...counts, notRegisteredHere: elsewhere, at: now.toISOString() });
     return counts;
+  }
+
+  /** The first run of the UTC day: within one lifecycle period after midnight. */
+  private keyCheckDue(now: Date): boolean {
+    return this.keyCheckWindowSeconds !== undefined && now.getTime() % DAY_MS < this.keyCheckWindowSeconds * 1000;
+  }
+
+  /**
+   * Once a day: IAM's credential report (two calls, whatever the account's size) against each registered
+   * secret's listing. A user whose report says its current key may not be working (see `currentKeySuspect`)
+   * costs a read of its secret and keys; a current key that is indeed inactive or gone is replaced by a
+   * rotation (`Access Key Rotation Restored`), or, when a rotation cannot make room now, the run fails for
+   * that secret naming why (`Access Key Lifecycle Failed`).
+   */
+  private async checkCurrentKeys(
+    registered: [Registration, ListedSecret][], functionArn: string, now: Date, counts: { restored: number; failed: number },
+  ): Promise<void> {
+    const { ctx } = this;
+    let report: Map<string, ReportedKey[]> | undefined;
+    try {
+      report = await ctx.gateway.credentialReport();
+    } catch (e) {
+      counts.failed++;
+      ctx.logger.error('current keys not checked: the credential report could not be read', { reason: describeError(e, ctx.redactor) });
+      return;
+    }
+    if (!report) {
+      ctx.logger.warn('current keys not checked: IAM had not finished the credential report; the next day\'s first run checks them');
+      return;
+    }
+    const suspects = registered.flatMap(([registration, listed]) => {
+      const why = currentKeySuspect(listed, report!.get(registration.userArn));
+      return why ? [{ registration, why }] : [];
+    });
+    ctx.logger.info('current keys checked against the credential report', { registered: registered.length, toRead: suspects.length });
+    if (suspects.length === 0 || await this.deploying()) return;
+    await PromisePool.withConcurrency(this.concurrency).for(suspects).process(async ({ registration, why }) => {
+      try {
+        const outcome = await this.replaceCurrentKey(registration, why, functionArn, now);
+        if (outcome) counts[outcome]++;
+      } catch (e) {
+        counts.failed++;
+        this.failed(registration, e);
+      }
+    });
+  }
+
+  /** Reads the secret and the keys; a current key that is not active in IAM is replaced by a rotation, if one can make room. */
+  private async replaceCurrentKey(registration: Registration, why: string, functionArn: string, now: Date): Promise<'restored' | 'failed' | undefined> {
+    const { ctx } = this;
+    const { state, secret, input } = await readSecretState(ctx.gateway, registration, now);
+    const currentId = input.staged.current;
+    const pending = versionWithLabel(secret.versions, Stage.PENDING);
+    if (!currentId || (pending !== undefined && pending !== versionWithLabel(secret.versions, Stage.CURRENT))) return undefined;
+    const current = input.keys?.find((k) => k.accessKeyId === currentId);
+    if (current?.status === ACTIVE) return undefined; // the report was older than the rotation that made it
+    const found = `the current key ${currentId} ${current ? `is ${current.status}` : 'no longer exists'} (the credential report: ${why})`;
+    const detail = { secretArn: registration.secretArn, userName: state.userName, accessKeyId: currentId, owner: registration.owner };
+    const plan = planCreate({
+      userName: state.userName,
+      keys: input.keys ?? [],
+      currentKeyId: currentId,
+      previousKeyId: input.staged.previous,
+      heldKeyIds: [...labelledKeys(secret.versions).keys()],
+      adoptingHint: secret.tags[Tags.ADOPTING] || undefined,
+      previousHint: input.previousHint?.accessKeyId,
+      orphanKeyIds: [],
+      policy: registration.foreignKeyPolicy,
+      retiring: retiringKey(input),
+    });
+    if (plan.kind === 'fail') {
+      ctx.audit.record(EventType.LIFECYCLE_FAILED, { ...detail, reason: `${found}, and a rotation cannot replace it now: ${plan.reason}` });
+      return 'failed';
+    }
+    const rules = {
+      scheduleExpression: registration.scheduleExpression,
+      ...(registration.windowHours === undefined ? {} : { windowHours: registration.windowHours }),
+    };
+    await ctx.gateway.configureRotation(registration.secretArn, unqualifiedFunctionArn(functionArn), rules, true);
+    // A key that stays active beside the new one is off this secret's timeline when the key that dated it is gone.
+    const deleted = new Set(plan.deletions.map((d) => d.accessKeyId));
+    const stays = current ? [] : (input.keys ?? []).filter((k) => k.status === ACTIVE && !deleted.has(k.accessKeyId)).map((k) => k.accessKeyId);
+    const note = stays.length === 0 ? '' : `; ${stays.join(', ')} stays active, no longer on this secret's timeline: deactivate and delete it in IAM `
+      + 'once nothing uses it';
+    ctx.audit.record(EventType.RESTORED, { ...detail, reason: `${found}: rotated now, for a working current key${note}` });
+    return 'restored';
   }
 
   /** The stack is being deployed (or rolled back): its custom resources are setting rotation up, so drift waits for the next run. */
@@ -155,6 +254,9 @@ export class Lifecycle {
     const save = (p: typeof progress) => ctx.gateway.tag(arn, formatKeyProgress(id, p));
 
     switch (action.kind) {
+      case 'blocked':
+        ctx.audit.record(EventType.LIFECYCLE_FAILED, { ...detail, reason: action.reason });
+        return 'failed';
       case 'forget':
         await this.forget(arn, secret, id, input);
         ctx.audit.record(EventType.DELETED, { ...detail, reason: 'key was already gone (deleted outside the lifecycle)' });

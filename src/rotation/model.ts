@@ -4,7 +4,7 @@
  * state tags with their encodings. Pure: no AWS calls, no clock.
  */
 import { isKeyLabel, Stage, Tags } from './contract';
-import type { VersionLabels } from './gateway';
+import type { ReportedKey, VersionLabels } from './gateway';
 
 /**
  * The secret's value (JSON), stable across versions of this library.
@@ -227,4 +227,69 @@ export function formatSeconds(seconds: number): string {
     }
   }
   return `${seconds} seconds`;
+}
+
+/** The fields of one CSV line (RFC 4180: a field in double quotes may hold commas and doubled quotes). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c === '"' && field === '') {
+      quoted = true;
+    } else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else {
+      field += c;
+    }
+  }
+  fields.push(field);
+  return fields;
+}
+
+/**
+ * IAM's credential report (CSV, a header line first) as each user's access keys, by user ARN. A user
+ * name may hold commas (IAM allows `,`): written unquoted, it shows twice (user, arn) with k extra
+ * fields each, which the header's field count tells apart. A line that cannot be read is left out.
+ */
+export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
+  const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const users = new Map<string, ReportedKey[]>();
+  if (!header) return users;
+  const columns = csvFields(header);
+  const at = (name: string) => columns.indexOf(name);
+  const arnAt = at('arn');
+  const slots = [1, 2].map((n) => ({ active: at(`access_key_${n}_active`), rotated: at(`access_key_${n}_last_rotated`) }));
+  if (at('user') !== 0 || arnAt !== 1 || slots.some((slot) => slot.active < 0 || slot.rotated < 0)) return users;
+  for (const line of lines) {
+    let fields = csvFields(line);
+    const extra = fields.length - columns.length;
+    if (extra < 0 || extra % 2 !== 0) continue;
+    const k = extra / 2;
+    // user and arn each took k + 1 fields: join them back.
+    fields = [fields.slice(0, k + 1).join(','), fields.slice(k + 1, 2 * k + 2).join(','), ...fields.slice(2 * k + 2)];
+    const arn = fields[arnAt];
+    if (!arn.startsWith('arn:')) continue;
+    const keys: ReportedKey[] = [];
+    for (const slot of slots) {
+      const rotated = fields[slot.rotated];
+      // N/A: no key in this slot.
+      if (!rotated || rotated === 'N/A') continue;
+      const createdAt = new Date(rotated);
+      keys.push({ active: fields[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
+    }
+    users.set(arn, keys);
+  }
+  return users;
 }

@@ -14,6 +14,7 @@ import type { RotationEvent } from './steps';
 const env = process.env;
 const gateway = new AwsGateway(defaultClients(env.AWS_REGION));
 const concurrency = Number(env[Env.LIFECYCLE_CONCURRENCY]);
+const keyCheckWindow = Number(env[Env.KEY_CHECK_WINDOW]);
 const { min, max } = Limits.lifecycleConcurrency;
 const rotator = new Rotator({
   gateway,
@@ -27,6 +28,7 @@ const rotator = new Rotator({
     digest: env[Env.REGISTRY_DIGEST] ?? '',
   }),
   stackId: env[Env.STACK_ID],
+  keyCheckWindowSeconds: Number.isFinite(keyCheckWindow) && keyCheckWindow > 0 ? keyCheckWindow : undefined,
   functionName: env.AWS_LAMBDA_FUNCTION_NAME,
 });
 const firstRotationWaitSeconds = Number(env[Env.FIRST_ROTATION_WAIT]);

@@ -29,6 +29,11 @@ export interface RotatorOptions {
   readonly lifecycleConcurrency?: number;
   /** The function's own stack: the only one whose CloudFormation events it serves. */
   readonly stackId?: string;
+  /**
+   * Lifecycle runs within this many seconds after midnight UTC check each registered secret's current key
+   * against IAM's credential report (none: no check).
+   */
+  readonly keyCheckWindowSeconds?: number;
   /** How answers reach CloudFormation's presigned URL. */
   readonly responseTransport?: ResponseTransport;
   readonly customResources?: Omit<CustomResourceOptions, 'stackId' | 'transport'>;
@@ -55,7 +60,9 @@ export class Rotator {
       audit: new AuditTrail(options.gateway, logger, redactor, options.eventBusName ?? 'default', options.clock),
     };
     this.steps = new RotationSteps(this.ctx, options.testSecretRetry);
-    this.lifecycleRun = new Lifecycle(this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency, options.stackId);
+    this.lifecycleRun = new Lifecycle(
+      this.ctx, options.lifecycleConcurrency ?? Defaults.lifecycleConcurrency, options.stackId, options.keyCheckWindowSeconds,
+    );
     this.functionName = options.functionName;
     this.customResources = new CustomResources(this.ctx, {
       stackId: options.stackId ?? '',

@@ -39,8 +39,11 @@ export interface SecretState {
 
 /** The next transition of a secret's keys, in an operator's words. */
 export interface NextTransition {
-  /** What the lifecycle does next: a transition, `held` (an operator's hold), or `none`. */
-  readonly action: 'check-usage' | 'deactivate' | 'delete' | 'hold' | 'record' | 'held' | 'none';
+  /**
+   * What the lifecycle does next: a transition, `held` (an operator's hold), `blocked` (the old key is the user's only
+   * active key: the current one was made inactive or deleted outside the library), or `none`.
+   */
+  readonly action: 'check-usage' | 'deactivate' | 'delete' | 'hold' | 'record' | 'held' | 'blocked' | 'none';
   readonly accessKeyId?: string;
   /** When it is due; absent when it is due now (at the next lifecycle run) or never. */
   readonly at?: Date;
@@ -74,6 +77,8 @@ export function nextTransition(state: Pick<SecretState, 'next' | 'retiring'>, in
       return { action: 'delete', accessKeyId: action.accessKeyId, due: true, reason: 'it was revoked' };
     case 'hold':
       return { action: 'hold', accessKeyId: action.accessKeyId, due: true, reason: 'it is active again after its deactivation' };
+    case 'blocked':
+      return { action: 'blocked', accessKeyId: action.accessKeyId, due: false, reason: action.reason };
     case 'record-hold':
       return { action: 'held', accessKeyId: action.accessKeyId, due: false, reason: 'held (the lifecycle records the hold at its next run)' };
     default:

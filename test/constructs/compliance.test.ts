@@ -89,9 +89,11 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     const role = template.toJSON().Resources[logicalId(stack, '/AccessKeyRotator/Role/Resource')];
     const onStar = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)
       .filter((s: any) => [s.Resource].flat().includes('*'));
-    expect(onStar.map((s: any) => [s.Action].flat())).toEqual([['secretsmanager:ListSecrets'], ['cloudwatch:PutMetricData']]);
+    expect(onStar.map((s: any) => [s.Action].flat())).toEqual([
+      ['secretsmanager:ListSecrets'], ['iam:GenerateCredentialReport', 'iam:GetCredentialReport'], ['cloudwatch:PutMetricData'],
+    ]);
     // PutMetricData only into the library's own namespace.
-    expect(onStar[1].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cdk-rotating-access-keys' } });
+    expect(onStar[2].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cdk-rotating-access-keys' } });
   }
 
   const LIST_SECRETS = { id: 'AwsSolutions-IAM5', reason: expect.stringContaining('ListSecrets'), applies_to: ['Resource::*'] };

@@ -427,9 +427,22 @@ describe('the shared AccessKeyRotator', () => {
       ROTATOR_REGISTRY_DIGEST: fn.Metadata[REGISTRY_METADATA_KEY].digest,
       // The default timeout of 5 minutes, less 30 seconds.
       ROTATOR_FIRST_ROTATION_WAIT_SECONDS: '270',
+      ROTATOR_KEY_CHECK_WINDOW_SECONDS: '3600',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     });
     expect(fn.Metadata[REGISTRY_METADATA_KEY].version).toBe(1);
+  });
+
+  test.each([
+    ['rate(6 hours)', events.Schedule.rate(Duration.hours(6)), '21600'],
+    ['rate(15 minutes)', events.Schedule.rate(Duration.minutes(15)), '900'],
+    ['rate(2 days), bounded to a day', events.Schedule.rate(Duration.days(2)), '86400'],
+    ['a cron: an hour', events.Schedule.cron({ minute: '5' }), '3600'],
+  ])('GIVEN a lifecycle schedule of %s THEN the daily check of current keys runs in the window of one lifecycle period after midnight', (_, schedule, seconds) => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Key', { user: importedUser(stack), rotator: new AccessKeyRotator(stack, 'Rotator', { lifecycleSchedule: schedule }) });
+    const [, fn] = only(Template.fromStack(stack), 'AWS::Lambda::Function');
+    expect(fn.Properties.Environment.Variables.ROTATOR_KEY_CHECK_WINDOW_SECONDS).toBe(seconds);
   });
 
   test('GIVEN a key WHEN synthesized THEN the role\'s own inline policy: logs, its own stack, audit events of this library, ListSecrets, failure metrics in its namespace; no separate default policy', () => {
@@ -457,6 +470,7 @@ describe('the shared AccessKeyRotator', () => {
               Condition: { 'ForAllValues:StringEquals': { 'events:source': ['cdk-rotating-access-keys'] } },
             },
             { Sid: 'FindManagedSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+            { Sid: 'CheckCurrentKeysDaily', Effect: 'Allow', Action: ['iam:GenerateCredentialReport', 'iam:GetCredentialReport'], Resource: '*' },
             {
               Sid: 'CountFailures',
               Effect: 'Allow',

@@ -9,9 +9,10 @@
  * rotated; nothing is called for a secret that has not drifted; nothing is
  * put back while the stack is being deployed.
  */
+import { DeleteAccessKeyCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { CancelRotateSecretCommand, DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventType } from '../../src/rotation/contract';
-import { buildBundle, Handler, loadBundle } from '../support/bundle';
+import { buildBundle, fakeDateOnly, Handler, loadBundle } from '../support/bundle';
 import { MotoServer } from '../support/moto';
 import { STEPS, World } from '../support/world';
 
@@ -146,6 +147,111 @@ describe('what convergence costs', () => {
     expect(await lifecycle(fresh, functionArn)).toMatchObject({ registered: 2, restored: 0, failed: 0 });
 
     expect(moto.cloudFormation.calls).toEqual(['DescribeStackResource']);
-    expect((await moto.requests()).map((r) => r.action)).toEqual(['ListSecrets']);
+    expect((await moto.requests({ queryProtocol: true })).map((r) => r.action)).toEqual(['ListSecrets']);
+  });
+});
+
+describe('the current key, checked once a day against IAM\'s credential report', () => {
+  const DAY_MS = 86_400_000;
+  /** Just after the next midnight UTC: the first run of that day (keys made now are still in their grace period then). */
+  const firstRunOfDay = (days = 1) => (Math.floor(Date.now() / DAY_MS) + days) * DAY_MS + 10 * 60_000;
+  const withCheck = () => loadBundle({ ROTATOR_KEY_CHECK_WINDOW_SECONDS: '3600' });
+  const iam = () => new IAMClient({});
+
+  /** One lifecycle run at a simulated time (only Date is faked: moto and the SDK's timers run as they do). */
+  async function runAt(at: number, handler: Handler, functionArn: string): Promise<unknown> {
+    fakeDateOnly(at);
+    try {
+      return await lifecycle(handler, functionArn).catch((e: Error) => e);
+    } finally {
+      jest.useRealTimers();
+    }
+  }
+
+  async function rotatedAgain(arn: string, handler: Handler): Promise<void> {
+    const out = await sm().send(new RotateSecretCommand({ SecretId: arn }));
+    for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: out.VersionId });
+  }
+
+  async function eventsOf(type: string): Promise<{ secretArn: string; accessKeyId: string; reason: string }[]> {
+    return (await moto.requests()).filter((r) => r.action === 'PutEvents')
+      .flatMap((r) => (r.body.Entries as { DetailType: string; Detail: string }[]))
+      .filter((e) => e.DetailType === type).map((e) => JSON.parse(e.Detail));
+  }
+
+  test('GIVEN alice\'s only key, the current one, made inactive by hand WHEN the first run of the day checks the report THEN a rotation replaces it, with an event naming it', async () => {
+    const world = new World();
+    const { arn, functionArn } = await deployed(world, 'alice');
+    const handler = withCheck();
+    const current = (await world.stages(arn)).AWSCURRENT!;
+    await iam().send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: current, Status: 'Inactive' }));
+
+    expect(await runAt(firstRunOfDay(), handler, functionArn)).toMatchObject({ restored: 1, failed: 0 });
+
+    const [event] = await restoredEvents();
+    expect(event).toMatchObject({ secretArn: arn, accessKeyId: current });
+    expect(event.reason).toBe(`the current key ${current} is Inactive (the credential report: the user has no active access key): `
+      + 'rotated now, for a working current key');
+    const token = await world.pendingToken(arn);
+    for (const step of STEPS) await handler({ Step: step, SecretId: arn, ClientRequestToken: token });
+    const replaced = (await world.stages(arn)).AWSCURRENT!;
+    expect(replaced).not.toBe(current);
+    expect(await world.keyStatus('alice', replaced)).toBe('Active');
+    // Converged: the next day's check finds nothing to read.
+    await moto.restartRecording();
+    expect(await runAt(firstRunOfDay(2), handler, functionArn)).toMatchObject({ restored: 0, failed: 0 });
+    expect((await moto.requests({ queryProtocol: true })).map((r) => r.action).filter((a) => a !== 'GenerateCredentialReport'))
+      .toEqual(['ListSecrets', 'GetCredentialReport']);
+  });
+
+  test('GIVEN the current key made inactive by hand while the old key is in its grace period WHEN the check runs THEN nothing is rotated or deactivated, and the run fails naming both keys', async () => {
+    const world = new World();
+    const { arn, functionArn, handler: plain } = await deployed(world, 'alice');
+    await rotatedAgain(arn, plain);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await world.stages(arn);
+    await iam().send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: current!, Status: 'Inactive' }));
+
+    const outcome = await runAt(firstRunOfDay(), withCheck(), functionArn);
+
+    expect(String(outcome)).toMatch(/lifecycle: 1 secret\(s\) failed/);
+    const [failed] = await eventsOf(EventType.LIFECYCLE_FAILED);
+    expect(failed).toMatchObject({ secretArn: arn, accessKeyId: current });
+    expect(failed.reason).toMatch(new RegExp(`^the current key ${current} is Inactive \\(the credential report: the user's newest access key is inactive\\), `
+      + `and a rotation cannot replace it now: user alice has no free access key slot: the old key ${old} is still active`));
+    expect(await world.pendingToken(arn)).toBeUndefined();
+    expect(await world.keyStatus('alice', old!)).toBe('Active');
+  });
+
+  test('GIVEN the current key deleted by hand WHEN the check runs THEN a rotation replaces it, and the event names the old key left active', async () => {
+    const world = new World();
+    const { arn, functionArn, handler: plain } = await deployed(world, 'alice');
+    await rotatedAgain(arn, plain);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await world.stages(arn);
+    await iam().send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: current! }));
+
+    expect(await runAt(firstRunOfDay(), withCheck(), functionArn)).toMatchObject({ restored: 1, failed: 0 });
+
+    expect((await restoredEvents())[0].reason).toBe(`the current key ${current} no longer exists (the credential report: the user has 1 access key(s), `
+      + `fewer than the 2 its secret holds): rotated now, for a working current key; ${old} stays active, no longer on this secret's timeline: `
+      + 'deactivate and delete it in IAM once nothing uses it');
+    expect(await world.pendingToken(arn)).toBeDefined();
+  });
+
+  test('GIVEN secrets as deployed WHEN the first run of the day checks THEN the report costs its calls and no secret is read; later runs do not check', async () => {
+    const world = new World();
+    const { functionArn } = await deployed(world, 'alice');
+    await deployed(world, 'bob');
+    const handler = withCheck();
+    await moto.restartRecording();
+
+    expect(await runAt(firstRunOfDay(), handler, functionArn)).toMatchObject({ registered: 2, restored: 0, failed: 0 });
+    const actions = (await moto.requests({ queryProtocol: true })).map((r) => r.action);
+    // IAM answers STARTED to the first GenerateCredentialReport of an account, COMPLETE once the report exists.
+    expect(actions.filter((a) => a !== 'GenerateCredentialReport')).toEqual(['ListSecrets', 'GetCredentialReport']);
+    expect(actions.filter((a) => a === 'GenerateCredentialReport').length).toBeLessThanOrEqual(2);
+
+    await moto.restartRecording();
+    expect(await runAt(firstRunOfDay() + 3 * 3600_000, handler, functionArn)).toMatchObject({ restored: 0, failed: 0 });
+    expect((await moto.requests({ queryProtocol: true })).map((r) => r.action)).toEqual(['ListSecrets']);
   });
 });

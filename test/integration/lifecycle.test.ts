@@ -3,11 +3,11 @@
  * the right simulated times; still-in-use warnings; operator holds; revoke;
  * the cost of a run over many secrets; and no secret in any log or event.
  */
-import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultClients } from '../../src/rotation/aws';
 import { Registration, Tags } from '../../src/rotation/contract';
-import { readSecretState } from '../../src/rotation/state';
+import { nextTransition, readSecretState } from '../../src/rotation/state';
 import { expectInvariants } from '../support/invariants';
 import { MotoServer } from '../support/moto';
 import { DAY, DeployedRegistry, HOUR, makeRotator, rotate, SimulatedClock, STEPS, World } from '../support/world';
@@ -186,6 +186,47 @@ describe('operators', () => {
     expect(await world.keyStatus('alice', old)).toBe('Active');
     expect((await world.tags(arn))[Tags.HOLD]).toMatch(new RegExp(`^id=${old} found re-activated outside the lifecycle at `));
     expect(h.gateway.events.map((e) => e.DetailType)).toContain('Access Key Held');
+  });
+
+  test('GIVEN someone made the current key inactive by hand WHEN the old key\'s grace period ends THEN the old key, the user\'s only active key, is not deactivated, and each run fails naming both keys and the ways out', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await world.stages(arn);
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: current!, Status: 'Inactive' }));
+
+    h.clock.advance(7 * DAY + HOUR);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 0, failed: 1 });
+
+    expect(await world.keyStatus('alice', old!)).toBe('Active');
+    const [failed] = h.gateway.events.filter((e) => e.DetailType === 'Access Key Lifecycle Failed').map((e) => JSON.parse(e.Detail!));
+    expect(failed).toMatchObject({ secretArn: arn, userName: 'alice', accessKeyId: old });
+    expect(failed.reason).toBe(`the current key ${current} is Inactive, so the old key ${old}, the user's only active key, `
+      + `is not deactivated: make ${current} active again, or revoke (a new current key, and ${old} deleted at once)`);
+    // status says the same: the lifecycle's next step is blocked, and why.
+    const registration = (await new DeployedRegistry(h.gateway).load()).require(arn);
+    const { state, input } = await readSecretState(h.gateway, registration, h.clock.now());
+    expect(nextTransition(state, input)).toEqual({ action: 'blocked', accessKeyId: old, due: false, reason: failed.reason });
+    // Made active again, the current key lets the timeline go on.
+    await world.iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: current!, Status: 'Active' }));
+    h.clock.advance(HOUR);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 1, failed: 0 });
+  });
+
+  test('GIVEN someone deleted the current key by hand WHEN the old key\'s grace period ends THEN the old key stays active, and the run fails saying so', async () => {
+    const { world, arn, h } = await setup();
+    await rotate(world, h.rotator, arn);
+    await rotate(world, h.rotator, arn);
+    const { AWSCURRENT: current, AWSPREVIOUS: old } = await world.stages(arn);
+    await world.iam.send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: current! }));
+
+    h.clock.advance(7 * DAY + HOUR);
+    expect(await h.rotator.lifecycle()).toMatchObject({ deactivated: 0, failed: 1 });
+
+    expect(await world.keyStatus('alice', old!)).toBe('Active');
+    const [failed] = h.gateway.events.filter((e) => e.DetailType === 'Access Key Lifecycle Failed').map((e) => JSON.parse(e.Detail!));
+    expect(failed.reason).toBe(`the current key ${current} no longer exists, so the old key ${old}, the user's only active key, is not deactivated: `
+      + `rotate, for a working current key (${old} is then no longer on this secret's timeline: deactivate and delete it in IAM once nothing uses it)`);
   });
 
   test('GIVEN someone removed the previous-key tag THEN the lifecycle still finds the old key (its version\'s label) and retires it on time, dated by IAM', async () => {

@@ -6,9 +6,10 @@
  */
 import * as fc from 'fast-check';
 import { ForeignKeyPolicy } from '../../src/foreign-key-policy';
-import { Removal, Tags } from '../../src/rotation/contract';
+import { Removal, Stage, Tags } from '../../src/rotation/contract';
 import {
-  CLOCK_TOLERANCE_MS, CreateInput, CreatePlan, deactivationDueAt, departing, isRollback, keysToRelease, LifecycleAction, LifecycleInput,
+  CLOCK_TOLERANCE_MS, CreateInput, CreatePlan, currentKeySuspect, deactivationDueAt, departing, isRollback, keysToRelease, LifecycleAction,
+  LifecycleInput,
   MAX_KEYS_PER_USER, OrphanEvidence, planCreate, ReleaseInput, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput,
   RetirementConfig,
   MAX_PROMOTION_DELAY_MS, retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
@@ -489,9 +490,24 @@ describe('planLifecycle with the keys (deciding)', () => {
       expect(decide({ hold: `id=${OLDER} re-activated outside the lifecycle` }, at(DUE, DAY))).toEqual({ kind: 'deactivate', accessKeyId: PREVIOUS });
     });
 
-    test('GIVEN no hint and the current key missing from IAM WHEN the lifecycle runs THEN nothing is done: nothing bounds the supersession', () => {
-      expect(decide({ previousHint: undefined, keys: [active(PREVIOUS)] }, at(DUE, 60 * DAY)))
+    test('GIVEN no hint and the current key missing from IAM WHEN the lifecycle runs THEN the old key, all the user has, is not deactivated: blocked, saying why', () => {
+      expect(decide({ previousHint: undefined, keys: [active(PREVIOUS)] }, at(DUE, 60 * DAY))).toEqual({
+        kind: 'blocked',
+        accessKeyId: PREVIOUS,
+        reason: `the current key ${CURRENT} no longer exists, so the old key ${PREVIOUS}, the user's only active key, is not deactivated: rotate, for a `
+          + `working current key (${PREVIOUS} is then no longer on this secret's timeline: deactivate and delete it in IAM once nothing uses it)`,
+      });
+    });
+
+    test('GIVEN no hint, the current key missing from IAM and the old key inactive WHEN the lifecycle runs THEN nothing is done: nothing bounds the supersession', () => {
+      expect(decide({ previousHint: undefined, keys: [{ ...active(PREVIOUS), status: 'Inactive' }] }, at(DUE, 60 * DAY)))
         .toEqual({ kind: 'none', reason: `no record of when ${PREVIOUS} was superseded` });
+    });
+
+    test('GIVEN the current key inactive in IAM WHEN the old key\'s grace period is over THEN it is not deactivated: blocked', () => {
+      expect(decide({ keys: [{ ...keysWith()[0], status: INACTIVE }, keysWith()[1]] }, DUE)).toMatchObject({
+        kind: 'blocked', accessKeyId: PREVIOUS, reason: expect.stringMatching(new RegExp(`^the current key ${CURRENT} is Inactive, so the old key ${PREVIOUS}`)),
+      });
     });
   });
 
@@ -1275,5 +1291,29 @@ describe('planConvergence: a registered secret\'s rotation set-up against its re
   ])('GIVEN a secret that %s THEN it rotates now: %s', (_, rotateNow, versions, rotateOnDeploy = true) => {
     const convergence = planConvergence(listed({ versions }), { ...registered, rotateOnDeploy }, FN);
     expect(convergence?.rotateNow ?? false).toBe(rotateNow);
+  });
+});
+
+describe('currentKeySuspect: the credential report against a listing', () => {
+  const NOW = new Date('2026-12-01T00:00:00Z');
+  const listed = (versions: Record<string, string[]>) => ({ versions });
+  const ROTATED = { v1: [Stage.PREVIOUS, PREVIOUS], v2: [Stage.CURRENT, CURRENT] };
+  const key = (isActive: boolean, daysAgo: number) => ({ active: isActive, createdAt: new Date(NOW.getTime() - daysAgo * DAY) });
+
+  test.each([
+    ['both keys active (grace period)', ROTATED, [key(true, 30), key(true, 1)], undefined],
+    ['the old key deactivated', ROTATED, [key(false, 30), key(true, 1)], undefined],
+    ['no active key', ROTATED, [key(false, 30), key(false, 1)], 'the user has no active access key'],
+    ['no key at all', ROTATED, [], 'the user has no access key'],
+    ['the newest key inactive', ROTATED, [key(true, 30), key(false, 1)], 'the user\'s newest access key is inactive'],
+    ['two keys of one second, one inactive', ROTATED, [key(true, 1), key(false, 1)], 'the user\'s newest access key is inactive'],
+    ['fewer keys than the secret holds', ROTATED, [key(true, 30)], 'the user has 1 access key(s), fewer than the 2 its secret holds'],
+    ['a secret that holds no key yet', { v1: [Stage.CURRENT] }, [], undefined],
+  ])('GIVEN %s THEN %p', (_, versions, reported, expected) => {
+    expect(currentKeySuspect(listed(versions as Record<string, string[]>), reported)).toBe(expected);
+  });
+
+  test('GIVEN a user the report predates (not in it) THEN nothing is suspected', () => {
+    expect(currentKeySuspect(listed(ROTATED), undefined)).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import type { VersionLabels } from '../../src/rotation/gateway';
 import {
   ConfigurationError, decodeFields, encodeFields, formatCreatingMarker, formatKeyProgress, formatPreviousKey, formatRevokeRequest, formatSeconds,
   hintDate, keyAtStage, keyOfVersion, KeyProgress, labelledKeys, parseCreatingMarker, parseCredentials, parseCurrentKeyHint, progressKeyOf,
-  parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys, versionWithLabel,
+  parseCredentialReport, parseKeyProgress, parsePreviousKeyHint, parseRevokeRequest, RefusedError, stagedKeys, versionWithLabel,
 } from '../../src/rotation/model';
 
 const FAKE_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -386,5 +386,45 @@ describe('formatSeconds', () => {
     [86_401, '86401 seconds'],
   ])('GIVEN %i seconds WHEN formatted for people THEN it reads "%s"', (seconds, text) => {
     expect(formatSeconds(seconds)).toBe(text);
+  });
+});
+
+describe('parseCredentialReport', () => {
+  const HEADER = 'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,'
+    + 'access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,'
+    + 'access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,'
+    + 'cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
+  const row = (user: string, arn: string, k1: string, k2: string) =>
+    `${user},${arn},2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,${k1},N/A,N/A,N/A,${k2},N/A,N/A,N/A,false,N/A,false,N/A`;
+  const ARN = 'arn:aws:iam::123456789012:user/';
+
+  test('GIVEN users with none, one and two keys WHEN parsed THEN each user\'s keys are its status and creation date, by ARN', () => {
+    const report = parseCredentialReport([
+      HEADER,
+      row('root-less', `${ARN}root-less`, 'false,N/A', 'false,N/A'),
+      row('alice', `${ARN}alice`, 'true,2026-11-01T10:00:00+00:00', 'false,N/A'),
+      row('bob', `${ARN}svc/bob`, 'false,2026-10-01T10:00:00+00:00', 'true,2026-11-01T10:00:00+00:00'),
+    ].join('\n'));
+    expect(report.get(`${ARN}root-less`)).toEqual([]);
+    expect(report.get(`${ARN}alice`)).toEqual([{ active: true, createdAt: new Date('2026-11-01T10:00:00Z') }]);
+    expect(report.get(`${ARN}svc/bob`)).toEqual([
+      { active: false, createdAt: new Date('2026-10-01T10:00:00Z') }, { active: true, createdAt: new Date('2026-11-01T10:00:00Z') },
+    ]);
+  });
+
+  test('GIVEN a user name with commas, written unquoted or quoted WHEN parsed THEN its ARN is whole and its keys are read from the right columns', () => {
+    const report = parseCredentialReport([
+      HEADER,
+      row('a,b,c', `${ARN}a,b,c`, 'true,2026-11-01T10:00:00+00:00', 'false,N/A'),
+      row('"d,e"', `"${ARN}d,e"`, 'false,2026-11-02T10:00:00+00:00', 'false,N/A'),
+    ].join('\r\n'));
+    expect(report.get(`${ARN}a,b,c`)).toEqual([{ active: true, createdAt: new Date('2026-11-01T10:00:00Z') }]);
+    expect(report.get(`${ARN}d,e`)).toEqual([{ active: false, createdAt: new Date('2026-11-02T10:00:00Z') }]);
+  });
+
+  test('GIVEN a report of another shape, or lines that do not read WHEN parsed THEN nothing is made up', () => {
+    expect(parseCredentialReport('').size).toBe(0);
+    expect(parseCredentialReport('user,arn,something_else\nalice,arn:aws:iam::1:user/alice,x').size).toBe(0);
+    expect(parseCredentialReport(`${HEADER}\nalice,not-an-arn`).size).toBe(0);
   });
 });

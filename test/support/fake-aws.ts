@@ -34,8 +34,8 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { isKeyLabel, secretDescription, Stage } from '../../src/rotation/contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, RotationRules, SecretDescription, SecretVersion, SecretVersionValue,
-  StackEvent, StackInfo, StackResource, VersionLabels,
+  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, ReportedKey, RotationRules, SecretDescription, SecretVersion,
+  SecretVersionValue, StackEvent, StackInfo, StackResource, VersionLabels,
 } from '../../src/rotation/gateway';
 
 export const ACCOUNT_ID = '123456789012';
@@ -560,6 +560,11 @@ export class FakeAws implements Gateway {
   async listAccessKeys(userName: string): Promise<AccessKey[]> {
     return this.call('listAccessKeys', () =>
       this.user(userName).keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createdAt: toSecond(k.createdAt) })));
+  }
+
+  /** Every user's keys, as the report shows them (no ids), current at the call: not among the faults the histories inject. */
+  async credentialReport(): Promise<Map<string, ReportedKey[]> | undefined> {
+    return new Map([...this.users.values()].map((u) => [u.arn, u.keys.map((k) => ({ active: k.status === 'Active', createdAt: toSecond(k.createdAt) }))]));
   }
 
   async createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {

@@ -136,17 +136,22 @@ export class MotoServer {
    * The JSON-protocol requests moto received since the last reset (Secrets
    * Manager, EventBridge, Lambda...), by action: what a test of the shipped
    * bundle asserts where moto keeps no state to show it (it ignores a
-   * RotateSecret's schedule expression and a CancelRotateSecret).
+   * RotateSecret's schedule expression and a CancelRotateSecret). With `queryProtocol`, the query-protocol
+   * requests too (IAM, STS), by their `Action`, with the form's fields as the body.
    */
-  async requests(): Promise<{ action: string; body: Record<string, unknown> }[]> {
+  async requests(options: { queryProtocol?: boolean } = {}): Promise<{ action: string; body: Record<string, unknown> }[]> {
     const res = await fetch(`${this.endpoint}/moto-api/recorder/download-recording`);
     const out: { action: string; body: Record<string, unknown> }[] = [];
     for (const line of (await res.text()).split('\n').filter(Boolean)) {
       const r = JSON.parse(line) as { headers: Record<string, string>; body?: string; body_encoded?: boolean };
       const target = r.headers['X-Amz-Target'] ?? r.headers['x-amz-target'];
-      if (!target) continue;
-      const body = r.body ? (r.body_encoded ? Buffer.from(r.body, 'base64').toString() : r.body) : '{}';
-      out.push({ action: target.split('.').pop()!, body: JSON.parse(body || '{}') });
+      const body = r.body ? (r.body_encoded ? Buffer.from(r.body, 'base64').toString() : r.body) : '';
+      if (target) {
+        out.push({ action: target.split('.').pop()!, body: JSON.parse(body || '{}') });
+      } else if (options.queryProtocol) {
+        const form = Object.fromEntries(new URLSearchParams(body));
+        if (form.Action) out.push({ action: form.Action, body: form });
+      }
     }
     return out;
   }
