@@ -7,6 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { AccessKeyEvents } from './access-key-events';
 import type { AccessKeyEventRuleOptions } from './access-key-rotator';
+import { member } from './member-names';
 
 /**
  * A rule on the library's events on a rotator's bus (undefined: the default
@@ -17,10 +18,10 @@ export function accessKeyEventRule(
   scope: Construct, id: string, eventBus: events.IEventBus | undefined, options: AccessKeyEventRuleOptions, secretArns?: string[],
 ): events.Rule {
   const types = options.eventTypes ?? AccessKeyEvents.ALL;
-  if (types.length === 0) throw new Error('eventTypes must name at least one event type; leave it out for every event');
+  if (types.length === 0) throw new Error(`${member('eventTypes')} must name at least one event type; leave it out for every event`);
   for (const t of types) {
     if (!Token.isUnresolved(t) && !AccessKeyEvents.ALL.includes(t)) {
-      throw new Error(`eventTypes must hold values of AccessKeyEvents (${AccessKeyEvents.ALL.join(', ')}), got '${t}'`);
+      throw new Error(`${member('eventTypes')} must hold values of AccessKeyEvents (${AccessKeyEvents.ALL.join(', ')}), got '${t}'`);
     }
   }
   const rule = new events.Rule(scope, id, {

@@ -23,6 +23,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
+import { member } from './member-names';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   DEPARTURE_FIELD_SEPARATOR, DEPARTURES_RESOURCE_TYPE, DEPARTURES_SEPARATOR, DeparturesAttributes, DeparturesProperties, Env, EVENT_SOURCE,
@@ -641,9 +642,9 @@ class WarnOfSilentAlarm implements IAspect {
     if (Array.isArray(actions) && actions.length > 0) return;
     // On the alarm, so that an acknowledgement on the rotator (or the stack, or the app) covers it.
     Annotations.of(this.alarm).addWarningV2('cdk-rotating-access-keys:alarmWithoutAction',
-      'the alarm on rotation and lifecycle failures has no action, so a failure notifies nobody: set alarmTopic (an SNS topic '
-      + 'with an email or chat subscription), or add an action to rotator.alarm; acknowledge this warning if failures reach '
-      + 'people another way (onAccessKeyEvent with AccessKeyEvents.NEEDS_ATTENTION)');
+      `the alarm on rotation and lifecycle failures has no action, so a failure notifies nobody: set ${member('alarmTopic')} to an SNS topic `
+      + 'with an email or chat subscription, or add an action to rotator.alarm; acknowledge this warning if failures reach '
+      + `people another way (${member('onAccessKeyEvent')} with AccessKeyEvents.NEEDS_ATTENTION)`);
   }
 }
 
@@ -653,15 +654,26 @@ class WarnOfSilentAlarm implements IAspect {
  * accepts, or the function would refuse the whole registry at run time.
  */
 function checkResolvedEntry(entry: Record<string, unknown>, path: string): void {
-  for (const field of ['deactivateAfterSeconds', 'deleteAfterSeconds', 'postponeWhileInUseSeconds', 'windowHours', 'noticeBeforeSeconds'] as const) {
+  for (const [field, prop] of Object.entries(PROP_OF_ENTRY_FIELD) as [keyof typeof PROP_OF_ENTRY_FIELD, string][]) {
     const v = entry[field];
     if (typeof v !== 'number') continue;
     const { min, max, text } = Limits[field];
     if (!Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`${path}: ${field} must be ${text}${field === 'windowHours' ? '' : ' in seconds'}, got ${v}`);
+      const unit = field === 'windowHours' ? 'hours' : 'seconds';
+      throw new Error(`${path}: ${member(prop)} must be ${text.replace('deactivateAfter', member('deactivateAfter'))}, `
+        + `got ${v} ${unit} (the registry's field '${field}')`);
     }
   }
 }
+
+/** The registry's fields that CDK resolves, and the props they come from. */
+const PROP_OF_ENTRY_FIELD = {
+  deactivateAfterSeconds: 'deactivateAfter',
+  deleteAfterSeconds: 'deleteAfter',
+  postponeWhileInUseSeconds: 'postponeDeactivationWhileInUse',
+  windowHours: 'rotationWindow',
+  noticeBeforeSeconds: 'earlyNotice',
+} as const;
 
 /** What names a registration's secret and user in the template, beyond their references: the properties whose change replaces them. */
 function identityOf(registration: RegistrationRequest): unknown[] {
@@ -676,14 +688,14 @@ function identityOf(registration: RegistrationRequest): unknown[] {
 function validateRotatorProps(props: AccessKeyRotatorProps): void {
   const concurrency = props.lifecycleConcurrency;
   if (concurrency !== undefined && !Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 20)) {
-    throw new Error(`lifecycleConcurrency must be a whole number from 1 to 20, got ${concurrency}`);
+    throw new Error(`${member('lifecycleConcurrency')} must be a whole number from 1 to 20, got ${concurrency}`);
   }
   const timeout = props.timeout;
   if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
     throw new Error(`timeout must be from 1 to 15 minutes, got ${timeout.toHumanString()}`);
   }
   if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
-    throw new Error(`${props.vpcSubnets ? 'vpcSubnets' : 'securityGroups'} needs vpc: the function is placed in a VPC only when vpc is set`);
+    throw new Error(`${member(props.vpcSubnets ? 'vpcSubnets' : 'securityGroups')} needs vpc: the function is placed in a VPC only when vpc is set`);
   }
 }
 

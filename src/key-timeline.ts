@@ -8,6 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { AccessKeyRotator } from './access-key-rotator';
 import { cronHours, KeyRotationSchedule } from './key-rotation-schedule';
+import { member } from './member-names';
 import { Limits } from './rotation/contract';
 
 /** The props the timeline is judged from, as given (to tell a default from a value). */
@@ -51,7 +52,7 @@ export function checkTimeline(key: Construct, props: TimelineProps, timeline: Ti
   if ([window, deactivateAfter, deleteAfter, postpone].some((d) => d?.isUnresolved())) return;
   const hour = Duration.hours(1).toSeconds();
   const human = (seconds: number) => Duration.seconds(seconds).toHumanString();
-  const named = (name: string, d: Duration, given: unknown) => `${name} (${d.toHumanString()}${given === undefined ? ', the default' : ''})`;
+  const named = (name: string, d: Duration, given: unknown) => `${member(name)} ${d.toHumanString()}${given === undefined ? ' by default' : ''}`;
   const terms = [
     named('deactivateAfter', deactivateAfter, props.deactivateAfter),
     ...props.postponeDeactivationWhileInUse === undefined ? [] : [named('postponeDeactivationWhileInUse', postpone, props.postponeDeactivationWhileInUse)],
@@ -67,7 +68,7 @@ export function checkTimeline(key: Construct, props: TimelineProps, timeline: Ti
   const gap = shortestRotationGap(schedule)?.toSeconds();
   const windowSeconds = window?.toSeconds() ?? defaultRotationWindowHours(schedule) * hour;
   const windowHours = `${windowSeconds / hour} ${windowSeconds === hour ? 'hour' : 'hours'}`;
-  const windowText = window ? `rotationWindow (${windowHours})` : `Secrets Manager's default rotation window (${windowHours})`;
+  const windowText = window ? `${member('rotationWindow')} of ${windowHours}` : `Secrets Manager's default rotation window of ${windowHours}`;
   const expression = schedule.expressionString;
   const early = 'the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user)';
   const closest = gap === undefined ? undefined : gap - windowSeconds;
@@ -83,7 +84,7 @@ export function checkTimeline(key: Construct, props: TimelineProps, timeline: Ti
       : largestDeactivate >= Limits.deactivateAfterSeconds.min
         ? `even the shortest deleteAfter (${human(minimum)}) does not fit: set deleteAfter to ${human(minimum)} and deactivateAfter to at most `
           + `${durationCode(largestDeactivate)}${less}, or rotate less often`
-        : `no deactivateAfter and deleteAfter fit, as each is at least 1 hour: rotate less often${windowSeconds > hour ? ', set a shorter rotationWindow' : ''}`
+        : `no deactivateAfter and deleteAfter fit, as each is at least 1 hour: rotate less often${windowSeconds > hour ? `, set a shorter ${member('rotationWindow')}` : ''}`
           + `${postponed ? ', shorten postponeDeactivationWhileInUse' : ''}`;
     throw new Error(`the old key's timeline does not fit between two rotations of '${expression}': it needs up to ${needs} from its supersession to `
       + `its deletion, but two rotations can be ${closest > 0 ? `${human(closest)} apart` : 'back to back'} (${human(gap)} between rotation windows, `

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AccessKeyEventRuleOptions } from './access-key-rotator';
+import { member } from './member-names';
 import { RotatingAccessKey, RotatingAccessKeyOptions } from './rotating-access-key';
 
 /**
@@ -74,7 +75,7 @@ export class RotatingAccessKeyUser extends Construct {
   constructor(scope: Construct, id: string, props: RotatingAccessKeyUserProps = {}) {
     super(scope, id);
     if (props.userName !== undefined && !Token.isUnresolved(props.userName) && !/^[\w+=,.@-]{1,64}$/.test(props.userName)) {
-      throw new Error(`userName must be 1 to 64 letters, digits or +=,.@_- characters, got '${props.userName}'`);
+      throw new Error(`${member('userName')} must be 1 to 64 letters, digits or +=,.@_- characters, got '${props.userName}'`);
     }
     if (props.path !== undefined && !Token.isUnresolved(props.path) && !/^\/([\x21-\x7e]{0,510}\/)?$/.test(props.path)) {
       throw new Error(`path must start and end with '/' and hold at most 512 printable characters, got '${props.path}'`);

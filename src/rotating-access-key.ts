@@ -16,6 +16,7 @@ import { AccessKeyEventRuleOptions, AccessKeyRotator } from './access-key-rotato
 import { ForeignKeyPolicy } from './foreign-key-policy';
 import { KeyRotationSchedule, rotationWindowProblem } from './key-rotation-schedule';
 import { checkTimeline } from './key-timeline';
+import { member } from './member-names';
 import { suppressNagFindings } from './nag-suppressions';
 import {
   accountOf, Limits, REGISTRATION_METADATA_KEY, Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, Tags,
@@ -346,10 +347,10 @@ export class RotatingAccessKey extends Construct {
     const secretAccount = Stack.of(this).account;
     const known = (account?: string) => account !== undefined && !Token.isUnresolved(account);
     if (known(granteeAccount) && known(secretAccount) && granteeAccount !== secretAccount) {
-      throw new Error(`grantRead: the grantee is in account ${granteeAccount} and the secret ${this.secret.node.path} in account ${secretAccount}: `
-        + 'grantRead grants within the secret\'s account only. A reader in another account needs the secret encrypted with a customer-managed '
-        + 'key (encryptionKey: Secrets Manager\'s AWS managed key cannot be used from another account), a statement naming it in the secret\'s '
-        + 'resource policy and in the key\'s policy, and an identity policy in its own account');
+      throw new Error(`${member('grantRead')}: the grantee is in account ${granteeAccount} and the secret ${this.secret.node.path} in account `
+        + `${secretAccount}: grantRead grants within the secret's account only. A reader in another account needs the secret encrypted with a `
+        + `customer-managed key (${member('encryptionKey')}; Secrets Manager's AWS managed key cannot be used from another account), a statement `
+        + 'naming it in the secret\'s resource policy and in the key\'s policy, and an identity policy in its own account');
     }
     const secretArn = this.readableArn(grantee);
     // A request without VersionStage reads AWSCURRENT; one naming a version by id is refused.
@@ -488,7 +489,7 @@ export class RotatingAccessKey extends Construct {
       if (same === 'same') {
         return [`${user}${account} has rotating access keys from both ${earlier.node.path} and ${this.node.path}: one user's keys can be `
           + 'rotated by one construct only (IAM allows two keys per user, and each rotation would take the other\'s key for a foreign one); '
-          + 'keep one, and let the other consumers read its secret with grantRead'];
+          + `keep one, and let the other consumers read its secret with ${member('grantRead')}`];
       }
       if (same === 'unknown') {
         Annotations.of(this).addWarningV2('cdk-rotating-access-keys:sameUserName',
@@ -517,15 +518,15 @@ export class RotatingAccessKey extends Construct {
       // A stack with crossRegionReferences imports the secret's ARN (and its key's) through SSM parameters: any reference works.
       && !(consumer as unknown as { _crossRegionReferences?: boolean })._crossRegionReferences;
     if (crossRegion) {
-      const where = `grantRead: the grantee is in Region ${consumer.region} and the secret ${this.secret.node.path} in ${secretStack.region}`;
+      const where = `${member('grantRead')}: the grantee is in Region ${consumer.region} and the secret ${this.secret.node.path} in ${secretStack.region}`;
       const name = (this.secret.node.defaultChild as secretsmanager.CfnSecret).name;
       if (name === undefined || Token.isUnresolved(name)) {
-        throw new Error(`${where}: a policy in another Region can name the secret only by its name; set secretName on ${this.node.path}, `
-          + `or crossRegionReferences: true on the grantee's stack ${consumer.node.path}`);
+        throw new Error(`${where}: a policy in another Region can name the secret only by its name; set ${member('secretName')} on ${this.node.path}, `
+          + `or set ${member('crossRegionReferences')} to true on the grantee's stack ${consumer.node.path}`);
       }
       if (this.encryptionKey) {
         throw new Error(`${where}, encrypted with a customer-managed key, whose ARN a policy in another Region cannot name; `
-          + `set crossRegionReferences: true on the grantee's stack ${consumer.node.path}`);
+          + `set ${member('crossRegionReferences')} to true on the grantee's stack ${consumer.node.path}`);
       }
     }
     // aws-cdk-lib's SecretBase.arnForPolicies (protected): resolved in the policy's stack, the ARN with `-??????` wherever
@@ -582,8 +583,8 @@ export class RotatingAccessKey extends Construct {
     if (maxActiveHours > IAM3_MAX_ACTIVE_DAYS * 24) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:activeKeyAge',
         `an active key can reach ${days(maxActiveHours)} days (rotation interval ${days(interval)} + rotation window ${days(windowHours)} `
-        + `+ deactivateAfter and postponement ${days(grace)}), more than the ${IAM3_MAX_ACTIVE_DAYS} days of Security Hub IAM.3 and CIS; `
-        + 'rotate more often or shorten deactivateAfter');
+        + `+ ${member('deactivateAfter')} and postponement ${days(grace)}), more than the ${IAM3_MAX_ACTIVE_DAYS} days of Security Hub IAM.3 `
+        + 'and CIS; rotate more often or shorten deactivateAfter');
     }
   }
 }
@@ -621,10 +622,10 @@ function validateNotice(props: RotatingAccessKeyProps, deactivateAfter: Duration
   if (notice && !notice.isUnresolved()) {
     const { min, max } = Limits.noticeBeforeSeconds;
     const s = notice.toSeconds();
-    if (s < min || s > max) throw new Error(`earlyNotice must be from 1 hour to 1000 days, got ${notice.toHumanString()}`);
+    if (s < min || s > max) throw new Error(`${member('earlyNotice')} must be from 1 hour to 1000 days, got ${notice.toHumanString()}`);
     if (!deactivateAfter.isUnresolved() && s > deactivateAfter.toSeconds()) {
-      throw new Error(`earlyNotice (${notice.toHumanString()}) must be at most deactivateAfter (${deactivateAfter.toHumanString()}): `
-        + 'the use of the old key is checked that long before its deactivation');
+      throw new Error(`${member('earlyNotice')} must be at most ${member('deactivateAfter')}, got ${notice.toHumanString()} and `
+        + `${deactivateAfter.toHumanString()}: the use of the old key is checked that long before its deactivation`);
     }
   }
   const owner = props.owner;
@@ -640,7 +641,7 @@ function validate(
   const inRange = (name: string, d: Duration, min: number, max: number, range: string) => {
     if (d.isUnresolved()) return;
     const s = d.toSeconds();
-    if (s < min || s > max) throw new Error(`${name} must be ${range}, got ${d.toHumanString()}`);
+    if (s < min || s > max) throw new Error(`${member(name)} must be ${range}, got ${d.toHumanString()}`);
   };
   const range = (l: { min: number; max: number; text: string }) => [l.min, l.max, l.text] as const;
   inRange('deactivateAfter', deactivateAfter, ...range(Limits.deactivateAfterSeconds));
@@ -650,17 +651,17 @@ function validate(
   if (window && !window.isUnresolved()) {
     const hours = window.toHours({ integral: false });
     if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
-      throw new Error(`rotationWindow must be 1 to 24 whole hours, got ${window.toHumanString()}`);
+      throw new Error(`${member('rotationWindow')} must be 1 to 24 whole hours, got ${window.toHumanString()}`);
     }
     const problem = rotationWindowProblem(schedule, hours);
-    if (problem) throw new Error(`rotationWindow (${window.toHumanString()}) ${problem}`);
+    if (problem) throw new Error(`${member('rotationWindow')} of ${window.toHumanString()} ${problem}`);
   }
   const name = props.secretName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-    throw new Error(`secretName must be 1 to 512 letters, digits or /_+=.@- characters, got '${name}'`);
+    throw new Error(`${member('secretName')} must be 1 to 512 letters, digits or /_+=.@- characters, got '${name}'`);
   }
   if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-    throw new Error(`removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}`);
+    throw new Error(`${member('removalPolicy')} must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}`);
   }
   validateUser(props.user, Stack.of(scope));
 }
@@ -687,7 +688,7 @@ function validateUser(user: iam.IUser, stack: Stack): void {
     throw new Error(`user must be one IAM user, got the user name '${name}': a wildcard would give the rotation function every matching user's keys`);
   }
   if (name.includes('/')) {
-    throw new Error(`user must be one IAM user, got the user name '${name}': a name cannot hold '/'; for a user with a path use iam.User.fromUserArn with its ARN`);
+    throw new Error(`user must be one IAM user, got the user name '${name}': a name cannot hold '/'; for a user with a path use ${member('iam.User.fromUserArn')} with its ARN`);
   }
   if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
     throw new Error(`user must be one IAM user, got the user name '${name}': names are 1 to 64 letters, digits or +=,.@_- characters`);

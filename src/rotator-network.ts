@@ -9,6 +9,7 @@
 import { Annotations, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { member } from './member-names';
 
 /** A service the function calls, with the endpoint service's last name segment (`com.amazonaws.<region>.<name>`). */
 interface CalledService {
@@ -68,8 +69,8 @@ export class CheckRouteOut implements IAspect {
     const iamHere = !Token.isUnresolved(region) && region === 'us-east-1';
     const interfaces = missing.filter((s) => s.endpoint !== 's3' && (s.endpoint !== 'iam' || iamHere)).map((s) => s.add);
     const ways = [
-      ...interfaces.length > 0 ? [`vpc.addInterfaceEndpoint with ${interfaces.join(', ')}`] : [],
-      ...missing.some((s) => s.endpoint === 's3') ? ['vpc.addGatewayEndpoint with GatewayVpcEndpointAwsService.S3'] : [],
+      ...interfaces.length > 0 ? [`${member('vpc.addInterfaceEndpoint')} with ${interfaces.join(', ')}`] : [],
+      ...missing.some((s) => s.endpoint === 's3') ? [`${member('vpc.addGatewayEndpoint')} with GatewayVpcEndpointAwsService.S3`] : [],
     ];
     const add = ways.length > 0 ? `, or add the endpoints (${ways.join('; ')})` : '';
     const iam = missing.some((s) => s.endpoint === 'iam') ? ` ${iamRoute(region)}.` : '';
@@ -77,7 +78,7 @@ export class CheckRouteOut implements IAspect {
       Annotations.of(this.fn).addWarningV2(NO_ROUTE_OUT,
         `the rotation function's subnets have no route out (PRIVATE_ISOLATED: ${none.map((r) => nameOf(r.subnet)).join(', ')}) and its VPC has `
         + `no endpoint for ${list}: the function's calls to them time out, and CloudFormation waits for the rotation resources' answers for up to an hour. `
-        + `Choose subnets with a NAT route (vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS })${add}.${iam} `
+        + `Choose subnets with a NAT route (${member('vpcSubnets')} with ${member('subnetType')} SubnetType.PRIVATE_WITH_EGRESS)${add}.${iam} `
         + 'Acknowledge this warning when the subnets route out another way (a Transit Gateway), or the VPC has endpoints made outside this app');
       return;
     }

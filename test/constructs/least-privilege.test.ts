@@ -747,15 +747,15 @@ describe('grantRead from another Region of the secret\'s account', () => {
 
   test('GIVEN no secretName WHEN read from another Region THEN grantRead refuses, saying what to set', () => {
     const { key, reader } = crossRegion();
-    expect(() => key.grantRead(reader)).toThrow(`grantRead: the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}: `
-      + 'a policy in another Region can name the secret only by its name; set secretName on Home/NasSync, or crossRegionReferences: true '
+    expect(() => key.grantRead(reader)).toThrow(`grantRead (Python: grant_read): the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}: `
+      + 'a policy in another Region can name the secret only by its name; set secretName (Python: secret_name) on Home/NasSync, or set crossRegionReferences (Python: cross_region_references) to true '
       + 'on the grantee\'s stack Away');
   });
 
   test('GIVEN a customer-managed key WHEN read from another Region THEN grantRead refuses, saying what to set', () => {
     const { key, reader } = crossRegion({ secretName: NAME, encrypted: true });
-    expect(() => key.grantRead(reader)).toThrow(`grantRead: the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}, `
-      + 'encrypted with a customer-managed key, whose ARN a policy in another Region cannot name; set crossRegionReferences: true on the grantee\'s stack Away');
+    expect(() => key.grantRead(reader)).toThrow(`grantRead (Python: grant_read): the grantee is in Region ${AWAY} and the secret Home/NasSync/Secret in ${REGION}, `
+      + 'encrypted with a customer-managed key, whose ARN a policy in another Region cannot name; set crossRegionReferences (Python: cross_region_references) to true on the grantee\'s stack Away');
   });
 
   test('GIVEN crossRegionReferences on the reader\'s stack WHEN read from another Region without secretName THEN the grant names the full ARN, read across Regions', () => {

@@ -125,7 +125,7 @@ describe('a rotator in a VPC without a route out', () => {
     const found = warnings(stack);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain('(PRIVATE_ISOLATED: Network/Vpc/DataSubnet1)');
-    expect(found[0]).toContain('vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }');
+    expect(found[0]).toContain('vpcSubnets (Python: vpc_subnets) with subnetType (Python: subnet_type) SubnetType.PRIVATE_WITH_EGRESS');
     expect(found[0]).toContain('from us-east-1, IAM needs a NAT route or its interface endpoint');
   });
 

@@ -115,8 +115,8 @@ describe('onAccessKeyEvent', () => {
   });
 
   test.each([
-    ['an unknown detail type', ['Access Key Exploded'], /eventTypes must hold values of AccessKeyEvents .* got 'Access Key Exploded'/],
-    ['an empty list', [], /eventTypes must name at least one event type/],
+    ['an unknown detail type', ['Access Key Exploded'], /eventTypes \(Python: event_types\) must hold values of AccessKeyEvents .* got 'Access Key Exploded'/],
+    ['an empty list', [], /eventTypes \(Python: event_types\) must name at least one event type/],
   ])('GIVEN %s WHEN a rule is made THEN it is refused naming the value', (_, eventTypes, message) => {
     const stack = newStack();
     const rotator = new AccessKeyRotator(stack, 'AccessKeyRotator');
@@ -175,8 +175,8 @@ describe('owner and earlyNotice', () => {
   });
 
   test.each([
-    ['an early notice longer than the grace period', { earlyNotice: Duration.days(8) }, /earlyNotice \(8 days\) must be at most deactivateAfter \(7 days\)/],
-    ['an early notice under an hour', { earlyNotice: Duration.minutes(30) }, /earlyNotice must be from 1 hour to 1000 days, got 30 minutes/],
+    ['an early notice longer than the grace period', { earlyNotice: Duration.days(8) }, /earlyNotice \(Python: early_notice\) must be at most deactivateAfter \(Python: deactivate_after\), got 8 days and 7 days/],
+    ['an early notice under an hour', { earlyNotice: Duration.minutes(30) }, /earlyNotice \(Python: early_notice\) must be from 1 hour to 1000 days, got 30 minutes/],
     ['an empty owner', { owner: '' }, /owner must be 1 to 256 printable ASCII characters, got ''/],
     ['an owner with a line break', { owner: 'a\nb' }, /owner must be 1 to 256 printable ASCII characters/],
   ])('GIVEN %s WHEN constructed THEN it is refused naming the prop and the value', (_, props, message) => {

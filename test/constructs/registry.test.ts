@@ -328,13 +328,14 @@ describe('settings given as tokens are checked once CDK resolves them', () => {
 
   test.each<[string, RotatingAccessKeyOptions, string]>([
     ['deactivateAfter resolving to 30 seconds', { deactivateAfter: lazySeconds(30) },
-      'Stack/Key/Secret: deactivateAfterSeconds must be from 1 hour to 1000 days in seconds, got 30'],
+      'Stack/Key/Secret: deactivateAfter (Python: deactivate_after) must be from 1 hour to 1000 days, got 30 seconds (the registry\'s field \'deactivateAfterSeconds\')'],
     ['deleteAfter resolving to 1001 days', { deleteAfter: lazySeconds(1001 * 86400) },
-      'Stack/Key/Secret: deleteAfterSeconds must be from 1 hour to 1000 days in seconds, got 86486400'],
+      'Stack/Key/Secret: deleteAfter (Python: delete_after) must be from 1 hour to 1000 days, got 86486400 seconds (the registry\'s field \'deleteAfterSeconds\')'],
     ['postponeDeactivationWhileInUse resolving to 91 days', { postponeDeactivationWhileInUse: lazySeconds(91 * 86400) },
-      'Stack/Key/Secret: postponeWhileInUseSeconds must be at most 90 days in seconds, got 7862400'],
-    ['rotationWindow resolving to 25 hours', { rotationWindow: lazyHours(25) }, 'Stack/Key/Secret: windowHours must be 1 to 24 whole hours, got 25'],
-    ['rotationWindow resolving to 1.5 hours', { rotationWindow: lazyHours(1.5) }, 'windowHours must be 1 to 24 whole hours, got 1.5'],
+      'Stack/Key/Secret: postponeDeactivationWhileInUse (Python: postpone_deactivation_while_in_use) must be at most 90 days, got 7862400 seconds'],
+    ['rotationWindow resolving to 25 hours', { rotationWindow: lazyHours(25) },
+      'Stack/Key/Secret: rotationWindow (Python: rotation_window) must be 1 to 24 whole hours, got 25 hours (the registry\'s field \'windowHours\')'],
+    ['rotationWindow resolving to 1.5 hours', { rotationWindow: lazyHours(1.5) }, 'rotationWindow (Python: rotation_window) must be 1 to 24 whole hours, got 1.5 hours'],
   ])('GIVEN %s WHEN the construct is made THEN nothing is thrown; WHEN the app is synthesized THEN it is refused', (_, options, message) => {
     const { app: a, stack: s } = newStack();
     expect(() => new RotatingAccessKey(s, 'Key', { user: iam.User.fromUserName(s, 'User', 'bob'), ...options })).not.toThrow();

@@ -334,8 +334,8 @@ describe('RotatingAccessKey props', () => {
       const key = new RotatingAccessKey(a, 'Key', { user: importedUser(a), encryptionKey: withKey ? new kms.Key(a, 'Cmk') : undefined });
       const role = new iam.Role(b, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'backup-reader' });
       expect(() => key.grantRead(role)).toThrow(
-        'grantRead: the grantee is in account 210987654321 and the secret A/Key/Secret in account 123456789012: grantRead grants within the '
-        + "secret's account only. A reader in another account needs the secret encrypted with a customer-managed key (encryptionKey: Secrets "
+        'grantRead (Python: grant_read): the grantee is in account 210987654321 and the secret A/Key/Secret in account 123456789012: grantRead grants within the '
+        + "secret's account only. A reader in another account needs the secret encrypted with a customer-managed key (encryptionKey (Python: encryption_key); Secrets "
         + "Manager's AWS managed key cannot be used from another account), a statement naming it in the secret's resource policy and in the "
         + "key's policy, and an identity policy in its own account");
     });
@@ -776,7 +776,7 @@ describe('compliance warnings at synth', () => {
       user: importedUser(stack), schedule: KeyRotationSchedule.every(Duration.days(80)), deactivateAfter: Duration.days(10),
     });
     expect(warningsOf(stack)).toEqual([expect.stringContaining(
-      'an active key can reach 91 days (rotation interval 80 + rotation window 1 + deactivateAfter and postponement 10), '
+      'an active key can reach 91 days (rotation interval 80 + rotation window 1 + deactivateAfter (Python: deactivate_after) and postponement 10), '
       + 'more than the 90 days of Security Hub IAM.3')]);
   });
 

@@ -101,31 +101,31 @@ describe('KeyRotationSchedule', () => {
 
 describe('RotatingAccessKey', () => {
   test.each<[string, RotatingAccessKeyOptions, string]>([
-    ['deactivateAfter of zero', { deactivateAfter: Duration.seconds(0) }, 'deactivateAfter must be from 1 hour to 1000 days, got 0 seconds'],
-    ['deactivateAfter of 30 minutes', { deactivateAfter: Duration.minutes(30) }, 'deactivateAfter must be from 1 hour to 1000 days, got 30 minutes'],
-    ['deactivateAfter of 1001 days', { deactivateAfter: Duration.days(1001) }, 'deactivateAfter must be from 1 hour to 1000 days, got 1001 days'],
-    ['deleteAfter of zero', { deleteAfter: Duration.seconds(0) }, 'deleteAfter must be from 1 hour to 1000 days, got 0 seconds'],
-    ['deleteAfter of 1200 days', { deleteAfter: Duration.days(1200) }, 'deleteAfter must be from 1 hour to 1000 days, got 1200 days'],
-    ['postponing 91 days', { postponeDeactivationWhileInUse: Duration.days(91) }, 'postponeDeactivationWhileInUse must be at most 90 days, got 91 days'],
-    ['a 30-minute window', { rotationWindow: Duration.minutes(30) }, 'rotationWindow must be 1 to 24 whole hours, got 30 minutes'],
-    ['a 25-hour window', { rotationWindow: Duration.hours(25) }, 'rotationWindow must be 1 to 24 whole hours, got 1 day 1 hour'],
-    ['a 90-minute window', { rotationWindow: Duration.minutes(90) }, 'rotationWindow must be 1 to 24 whole hours, got 1 hour 30 minutes'],
+    ['deactivateAfter of zero', { deactivateAfter: Duration.seconds(0) }, 'deactivateAfter (Python: deactivate_after) must be from 1 hour to 1000 days, got 0 seconds'],
+    ['deactivateAfter of 30 minutes', { deactivateAfter: Duration.minutes(30) }, 'deactivateAfter (Python: deactivate_after) must be from 1 hour to 1000 days, got 30 minutes'],
+    ['deactivateAfter of 1001 days', { deactivateAfter: Duration.days(1001) }, 'deactivateAfter (Python: deactivate_after) must be from 1 hour to 1000 days, got 1001 days'],
+    ['deleteAfter of zero', { deleteAfter: Duration.seconds(0) }, 'deleteAfter (Python: delete_after) must be from 1 hour to 1000 days, got 0 seconds'],
+    ['deleteAfter of 1200 days', { deleteAfter: Duration.days(1200) }, 'deleteAfter (Python: delete_after) must be from 1 hour to 1000 days, got 1200 days'],
+    ['postponing 91 days', { postponeDeactivationWhileInUse: Duration.days(91) }, 'postponeDeactivationWhileInUse (Python: postpone_deactivation_while_in_use) must be at most 90 days, got 91 days'],
+    ['a 30-minute window', { rotationWindow: Duration.minutes(30) }, 'rotationWindow (Python: rotation_window) must be 1 to 24 whole hours, got 30 minutes'],
+    ['a 25-hour window', { rotationWindow: Duration.hours(25) }, 'rotationWindow (Python: rotation_window) must be 1 to 24 whole hours, got 1 day 1 hour'],
+    ['a 90-minute window', { rotationWindow: Duration.minutes(90) }, 'rotationWindow (Python: rotation_window) must be 1 to 24 whole hours, got 1 hour 30 minutes'],
     ['a window longer than the interval', { schedule: KeyRotationSchedule.every(Duration.hours(6)), rotationWindow: Duration.hours(7) },
-      "rotationWindow (7 hours) must not extend into the next rotation window: 'rate(6 hours)' opens one every 6 hours; "
+      "rotationWindow (Python: rotation_window) of 7 hours must not extend into the next rotation window: 'rate(6 hours)' opens one every 6 hours; "
       + 'shorten rotationWindow to at most 6 hours'],
     ['a window crossing midnight UTC', { schedule: KeyRotationSchedule.expression('cron(0 20 ? * SUN *)'), rotationWindow: Duration.hours(6) },
-      "rotationWindow (6 hours) must end by midnight UTC: 'cron(0 20 ? * SUN *)' opens a window at 20:00 UTC, and Secrets Manager refuses "
+      "rotationWindow (Python: rotation_window) of 6 hours must end by midnight UTC: 'cron(0 20 ? * SUN *)' opens a window at 20:00 UTC, and Secrets Manager refuses "
       + 'a window that extends into the next UTC day; shorten rotationWindow to at most 4 hours, or open it earlier'],
     ['a window crossing midnight from the last of two daily hours', { schedule: KeyRotationSchedule.expression('cron(0 4/12 * * ? *)'), rotationWindow: Duration.hours(9) },
-      "rotationWindow (9 hours) must end by midnight UTC: 'cron(0 4/12 * * ? *)' opens a window at 16:00 UTC"],
+      "rotationWindow (Python: rotation_window) of 9 hours must end by midnight UTC: 'cron(0 4/12 * * ? *)' opens a window at 16:00 UTC"],
     ['a window into the next one of the same day', { schedule: KeyRotationSchedule.expression('cron(0 0,6 * * ? *)'), rotationWindow: Duration.hours(7) },
-      "rotationWindow (7 hours) must not extend into the next rotation window: 'cron(0 0,6 * * ? *)' opens windows 6 hours apart; "
+      "rotationWindow (Python: rotation_window) of 7 hours must not extend into the next rotation window: 'cron(0 0,6 * * ? *)' opens windows 6 hours apart; "
       + 'shorten rotationWindow to at most 6 hours'],
     ['a secret name with a space', { secretName: 'access keys/bob' },
-      "secretName must be 1 to 512 letters, digits or /_+=.@- characters, got 'access keys/bob'"],
-    ['a secret name of 513 characters', { secretName: 'a'.repeat(513) }, 'secretName must be 1 to 512'],
+      "secretName (Python: secret_name) must be 1 to 512 letters, digits or /_+=.@- characters, got 'access keys/bob'"],
+    ['a secret name of 513 characters', { secretName: 'a'.repeat(513) }, 'secretName (Python: secret_name) must be 1 to 512'],
     ['RemovalPolicy.SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT },
-      'removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got snapshot'],
+      'removalPolicy (Python: removal_policy) must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got snapshot'],
   ])('GIVEN %s WHEN a RotatingAccessKey is made THEN it is refused, naming the prop and the value', (_, options, message) => {
     expect(() => keyWith(options)).toThrow(message);
   });
@@ -167,11 +167,11 @@ describe('RotatingAccessKey', () => {
 
 describe('RotatingAccessKeyUser', () => {
   test.each<[string, RotatingAccessKeyUserProps, string]>([
-    ['a user name with a space', { userName: 'backup server' }, "userName must be 1 to 64 letters, digits or +=,.@_- characters, got 'backup server'"],
-    ['a user name of 65 characters', { userName: 'u'.repeat(65) }, 'userName must be 1 to 64'],
+    ['a user name with a space', { userName: 'backup server' }, "userName (Python: user_name) must be 1 to 64 letters, digits or +=,.@_- characters, got 'backup server'"],
+    ['a user name of 65 characters', { userName: 'u'.repeat(65) }, 'userName (Python: user_name) must be 1 to 64'],
     ['a path without slashes', { path: 'service' }, "path must start and end with '/' and hold at most 512 printable characters, got 'service'"],
     ['a path with a space', { path: '/my service/' }, "got '/my service/'"],
-    ['a lifecycle prop of the key', { deleteAfter: Duration.minutes(1) }, 'deleteAfter must be from 1 hour to 1000 days, got 1 minute'],
+    ['a lifecycle prop of the key', { deleteAfter: Duration.minutes(1) }, 'deleteAfter (Python: delete_after) must be from 1 hour to 1000 days, got 1 minute'],
   ])('GIVEN %s WHEN a RotatingAccessKeyUser is made THEN it is refused', (_, props, message) => {
     expect(() => new RotatingAccessKeyUser(newStack(), 'Svc', props)).toThrow(message);
   });
@@ -179,16 +179,16 @@ describe('RotatingAccessKeyUser', () => {
 
 describe('AccessKeyRotator', () => {
   test.each<[string, (stack: Stack) => AccessKeyRotatorProps, string]>([
-    ['no concurrency', () => ({ lifecycleConcurrency: 0 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 0'],
-    ['concurrency 21', () => ({ lifecycleConcurrency: 21 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 21'],
-    ['fractional concurrency', () => ({ lifecycleConcurrency: 2.5 }), 'lifecycleConcurrency must be a whole number from 1 to 20, got 2.5'],
+    ['no concurrency', () => ({ lifecycleConcurrency: 0 }), 'lifecycleConcurrency (Python: lifecycle_concurrency) must be a whole number from 1 to 20, got 0'],
+    ['concurrency 21', () => ({ lifecycleConcurrency: 21 }), 'lifecycleConcurrency (Python: lifecycle_concurrency) must be a whole number from 1 to 20, got 21'],
+    ['fractional concurrency', () => ({ lifecycleConcurrency: 2.5 }), 'lifecycleConcurrency (Python: lifecycle_concurrency) must be a whole number from 1 to 20, got 2.5'],
     ['a 30-second timeout', () => ({ timeout: Duration.seconds(30) }), 'timeout must be from 1 to 15 minutes, got 30 seconds'],
     ['a 16-minute timeout', () => ({ timeout: Duration.minutes(16) }), 'timeout must be from 1 to 15 minutes, got 16 minutes'],
     ['subnets without a VPC', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
-      'vpcSubnets needs vpc: the function is placed in a VPC only when vpc is set'],
+      'vpcSubnets (Python: vpc_subnets) needs vpc: the function is placed in a VPC only when vpc is set'],
     ['security groups without a VPC', (stack) => ({
       securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')],
-    }), 'securityGroups needs vpc'],
+    }), 'securityGroups (Python: security_groups) needs vpc'],
   ])('GIVEN %s WHEN an AccessKeyRotator is made THEN it is refused', (_, props, message) => {
     const stack = newStack();
     expect(() => new AccessKeyRotator(stack, 'Rotator', props(stack))).toThrow(message);
@@ -272,7 +272,7 @@ describe('one user, one rotating-key construct, across the app', () => {
   const US = { account: '123456789012', region: 'us-east-1' };
   const SAME_USER = (user: string, first: string, second: string) => `${user} has rotating access keys from both ${first} and ${second}: `
     + "one user's keys can be rotated by one construct only (IAM allows two keys per user, and each rotation would take the other's key "
-    + 'for a foreign one); keep one, and let the other consumers read its secret with grantRead';
+    + 'for a foreign one); keep one, and let the other consumers read its secret with grantRead (Python: grant_read)';
   const byName = (stack: Stack, id: string, name: string) => new RotatingAccessKey(stack, id, { user: iam.User.fromUserName(stack, `${id}User`, name) });
   const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('sameUserName'));
 
@@ -384,31 +384,31 @@ describe('the old key\'s timeline fits between two rotations', () => {
   test('GIVEN a weekly rotation with a 4-hour window, 3 days of grace, 2 of postponement and the default 14 days of retention WHEN made '
     + 'THEN it is refused, naming each prop and value, the window, and the largest deleteAfter that fits', () => {
     expect(() => made(WEEKLY)).toThrow("the old key's timeline does not fit between two rotations of 'cron(0 1 ? * SUN *)': it needs up to "
-      + 'deactivateAfter (3 days) + postponeDeactivationWhileInUse (2 days) + deleteAfter (14 days, the default) + 2 lifecycle periods (1 hour each) '
+      + 'deactivateAfter (Python: deactivate_after) 3 days + postponeDeactivationWhileInUse (Python: postpone_deactivation_while_in_use) 2 days + deleteAfter (Python: delete_after) 14 days by default + 2 lifecycle periods (1 hour each) '
       + '= 19 days 2 hours from its supersession to its deletion, but two rotations can be 6 days 20 hours apart (7 days between rotation windows, '
-      + 'less rotationWindow (4 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
+      + 'less rotationWindow (Python: rotation_window) of 4 hours), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
       + 'set deleteAfter to at most Duration.hours(42) (1 day 18 hours), or shorten deactivateAfter or postponeDeactivationWhileInUse, or rotate less often');
   });
 
   test('GIVEN deleteAfter exactly at the limit WHEN made THEN it fits; one hour more THEN it is refused', () => {
     expect(timelineWarnings(made({ ...WEEKLY, deleteAfter: Duration.hours(42) }))).toEqual([]);
-    expect(() => made({ ...WEEKLY, deleteAfter: Duration.hours(43) })).toThrow('deleteAfter (1 day 19 hours) + 2 lifecycle periods (1 hour each) = 6 days 21 hours');
+    expect(() => made({ ...WEEKLY, deleteAfter: Duration.hours(43) })).toThrow('deleteAfter (Python: delete_after) 1 day 19 hours + 2 lifecycle periods (1 hour each) = 6 days 21 hours');
   });
 
   test('GIVEN a longer rotationWindow WHEN made THEN it counts: one hour more of window, one hour less of deleteAfter', () => {
     expect(() => made({ ...WEEKLY, rotationWindow: Duration.hours(5), deleteAfter: Duration.hours(42) }))
-      .toThrow('less rotationWindow (5 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
+      .toThrow('less rotationWindow (Python: rotation_window) of 5 hours), and the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user); '
         + 'set deleteAfter to at most Duration.hours(41)');
   });
 
   test.each<[string, RotatingAccessKeyOptions, string]>([
     ['every 30 days, no window: the rest of the UTC day, counted as 24 hours', { deleteAfter: Duration.hours(527) },
-      "less Secrets Manager's default rotation window (24 hours)), and the next rotation deletes the old key early to make room for the new one (IAM allows "
+      "less Secrets Manager's default rotation window of 24 hours), and the next rotation deletes the old key early to make room for the new one (IAM allows "
       + 'two keys per user); set deleteAfter to at most Duration.hours(526)'],
     ['every 12 hours, no window: one hour', { schedule: KeyRotationSchedule.every(Duration.hours(12)), deactivateAfter: Duration.hours(4), deleteAfter: Duration.hours(6) },
-      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window (1 hour))"],
+      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window of 1 hour)"],
     ['a daily cron at 01:00, no window: until midnight UTC', { schedule: KeyRotationSchedule.expression('cron(0 1 * * ? *)') },
-      "two rotations can be 1 hour apart (1 day between rotation windows, less Secrets Manager's default rotation window (23 hours))"],
+      "two rotations can be 1 hour apart (1 day between rotation windows, less Secrets Manager's default rotation window of 23 hours)"],
   ])('GIVEN %s WHEN made THEN Secrets Manager\'s default window counts', (_, options, message) => {
     expect(() => made(options)).toThrow(message);
   });
@@ -420,7 +420,7 @@ describe('the old key\'s timeline fits between two rotations', () => {
 
   test('GIVEN one more hour of postponeDeactivationWhileInUse WHEN made THEN it counts: one hour less of deleteAfter', () => {
     expect(() => made({ ...WEEKLY, postponeDeactivationWhileInUse: Duration.hours(49), deleteAfter: Duration.hours(42) }))
-      .toThrow('postponeDeactivationWhileInUse (2 days 1 hour)');
+      .toThrow('postponeDeactivationWhileInUse (Python: postpone_deactivation_while_in_use) 2 days 1 hour');
     expect(() => made({ ...WEEKLY, postponeDeactivationWhileInUse: Duration.hours(49), deleteAfter: Duration.hours(42) }))
       .toThrow('set deleteAfter to at most Duration.hours(41)');
   });
@@ -448,13 +448,13 @@ describe('the old key\'s timeline fits between two rotations', () => {
   test.each<[string, RotatingAccessKeyOptions, string]>([
     ['rotations on Mondays and Fridays (3 days apart at the least, 7 at the most)',
       { schedule: KeyRotationSchedule.expression('cron(0 1 ? * MON,FRI *)'), rotationWindow: Duration.hours(4), deactivateAfter: Duration.days(1), deleteAfter: Duration.days(2) },
-      'two rotations can be 2 days 20 hours apart (3 days between rotation windows, less rotationWindow (4 hours))'],
+      'two rotations can be 2 days 20 hours apart (3 days between rotation windows, less rotationWindow (Python: rotation_window) of 4 hours)'],
     ['rotations at 01:00 and 13:00 on Sundays',
       { schedule: KeyRotationSchedule.expression('cron(0 1,13 ? * SUN *)'), deactivateAfter: Duration.hours(4), deleteAfter: Duration.hours(6) },
-      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window (1 hour))"],
+      "two rotations can be 11 hours apart (12 hours between rotation windows, less Secrets Manager's default rotation window of 1 hour)"],
     ['rotations on the 1st and the 20th (9 days apart, from the 20th of February to the 1st of March)',
       { schedule: KeyRotationSchedule.expression('cron(0 0 1,20 * ? *)'), rotationWindow: Duration.hours(1), deactivateAfter: Duration.days(3), deleteAfter: Duration.days(9) },
-      '(9 days between rotation windows, less rotationWindow (1 hour))'],
+      '(9 days between rotation windows, less rotationWindow (Python: rotation_window) of 1 hour)'],
     ['a grace period as long as the interval, which keeps two keys active all the time',
       { schedule: KeyRotationSchedule.every(Duration.days(7)), deactivateAfter: Duration.days(7) },
       'even the shortest deleteAfter (1 hour) does not fit'],
@@ -487,7 +487,7 @@ describe('the old key\'s timeline fits between two rotations', () => {
   test('GIVEN a cron whose spacing cannot be told WHEN made THEN it is a warning naming what the old key needs, which can be acknowledged', () => {
     const stack = made({ schedule: KeyRotationSchedule.expression('cron(0 4 1 1/3 ? *)') });
     expect(timelineWarnings(stack)).toEqual([
-      "cannot tell how close two rotations of 'cron(0 4 1 1/3 ? *)' can be: make sure that deactivateAfter (7 days, the default) + deleteAfter (14 days, the default) "
+      "cannot tell how close two rotations of 'cron(0 4 1 1/3 ? *)' can be: make sure that deactivateAfter (Python: deactivate_after) 7 days by default + deleteAfter (Python: delete_after) 14 days by default "
       + '+ 2 lifecycle periods (1 hour each) = 21 days 2 hours, what the old key needs from its supersession to its deletion, is at most the time between '
       + 'two rotations; otherwise the next rotation deletes the old key early to make room for the new one (IAM allows two keys per user) '
       + '[ack: cdk-rotating-access-keys:timelineUnchecked]',
@@ -500,14 +500,14 @@ describe('the old key\'s timeline fits between two rotations', () => {
   test('GIVEN a lifecycle schedule that is a cron WHEN made THEN it is a warning: its period cannot be told', () => {
     const stack = made({ ...WEEKLY, deleteAfter: Duration.hours(42) }, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) });
     expect(timelineWarnings(stack)).toEqual([expect.stringContaining(
-      "cannot tell how often the lifecycle runs (the schedule of Stack/AccessKeyRotator, 'cron(0 * * * ? *)', is not a rate): make sure that deactivateAfter (3 days) "
-      + '+ postponeDeactivationWhileInUse (2 days) + deleteAfter (1 day 18 hours) = 6 days 18 hours, plus twice the time between two lifecycle runs, what the old '
+      "cannot tell how often the lifecycle runs (the schedule of Stack/AccessKeyRotator, 'cron(0 * * * ? *)', is not a rate): make sure that deactivateAfter (Python: deactivate_after) 3 days "
+      + '+ postponeDeactivationWhileInUse (Python: postpone_deactivation_while_in_use) 2 days + deleteAfter (Python: delete_after) 1 day 18 hours = 6 days 18 hours, plus twice the time between two lifecycle runs, what the old '
       + "key needs from its supersession to its deletion, is at most 6 days 20 hours, how close two rotations of 'cron(0 1 ? * SUN *)' can be; otherwise")]);
   });
 
   test('GIVEN a lifecycle schedule that is a cron and a timeline too long even without it WHEN made THEN it is refused', () => {
     expect(() => made(WEEKLY, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) })).toThrow(
-      'deleteAfter (14 days, the default) = 19 days, plus twice the time between two lifecycle runs from its supersession to its deletion, '
+      'deleteAfter (Python: delete_after) 14 days by default = 19 days, plus twice the time between two lifecycle runs from its supersession to its deletion, '
       + 'but two rotations can be 6 days 20 hours apart');
     expect(() => made(WEEKLY, { lifecycleSchedule: events.Schedule.cron({ minute: '0' }) }))
       .toThrow('set deleteAfter to at most Duration.hours(44) (1 day 20 hours) less twice the time between two lifecycle runs');
