@@ -15,17 +15,13 @@
  * Exits non-zero when any of them fails.
  */
 import { spawnSync } from 'child_process';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-
-import { LIBRARY, secretDescription } from '../src/rotation/contract';
-import { CREATED_USER_NAME, EXISTING_USER_NAME, STACK_NAMES } from '../test/support/integ-names';
+import { leftovers, stackStatus, userExists } from './integ-leftovers';
+import { CREATED_USER_NAME, EXISTING_USER_NAME } from '../test/support/integ-names';
 
 const USERS = [CREATED_USER_NAME, EXISTING_USER_NAME];
-
-const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 async function region(): Promise<string> {
   const fromEnv = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -34,59 +30,6 @@ async function region(): Promise<string> {
   const configured = await new STSClient({}).config.region().catch(() => undefined);
   if (!configured) throw new Error('no AWS Region: set AWS_REGION (or a region in the profile)');
   return configured;
-}
-
-async function userExists(iam: IAMClient, userName: string): Promise<boolean> {
-  try {
-    await iam.send(new GetUserCommand({ UserName: userName }));
-    return true;
-  } catch (e) {
-    if (errorName(e) === 'NoSuchEntityException' || errorName(e) === 'NoSuchEntity') return false;
-    throw e;
-  }
-}
-
-async function stackStatus(cfn: CloudFormationClient, stackName: string): Promise<string | undefined> {
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    return out.Stacks?.[0]?.StackStatus;
-  } catch (e) {
-    if (/does not exist/.test((e as Error).message)) return undefined;
-    throw e;
-  }
-}
-
-/** What is left after the deletion: one line per problem, none when the DESTROY removal did its work. */
-async function leftovers(regionName: string): Promise<string[]> {
-  const cfn = new CloudFormationClient({ region: regionName });
-  const iam = new IAMClient({ region: regionName });
-  const secrets = new SecretsManagerClient({ region: regionName });
-  const problems: string[] = [];
-  for (const stack of STACK_NAMES) {
-    const status = await stackStatus(cfn, stack);
-    if (status !== undefined && status !== 'DELETE_COMPLETE') problems.push(`stack ${stack} is ${status}`);
-  }
-  for (const user of USERS) {
-    if (!(await userExists(iam, user))) continue;
-    const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
-    const listed = (keys.AccessKeyMetadata ?? []).map((k) => `${k.AccessKeyId} (${k.Status})`).join(', ') || 'none';
-    problems.push(`user ${user} still exists; its access keys: ${listed}`);
-  }
-  // The library's secrets, found by their description (it names the user), including those scheduled for deletion.
-  let token: string | undefined;
-  do {
-    const page = await secrets.send(new ListSecretsCommand({
-      IncludePlannedDeletion: true,
-      Filters: [{ Key: 'description', Values: [LIBRARY] }],
-      NextToken: token,
-    }));
-    for (const s of page.SecretList ?? []) {
-      const ours = USERS.some((u) => s.Description === secretDescription(u));
-      if (ours && s.DeletedDate === undefined) problems.push(`secret ${s.Name} (${s.Description}) is not deleted`);
-    }
-    token = page.NextToken;
-  } while (token);
-  return problems;
 }
 
 async function main(): Promise<number> {

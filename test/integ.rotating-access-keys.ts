@@ -31,7 +31,7 @@
  * 5. the next lifecycle run (invoked with the scheduled event, not waited for)
  *    deletes the revoked key: the user has one key left, the new one.
  * Deleting the stacks with DESTROY must remove the keys and both users; that
- * is checked after integ-runner has deleted them (scripts/integ-deploy.ts).
+ * is checked after integ-runner has deleted them (scripts/integ-leftovers.ts).
  */
 import { ExpectedResult, IApiCall, IntegTest, InvocationType, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
