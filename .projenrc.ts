@@ -144,6 +144,16 @@ project.testTask.prependSpawn(bundle);
 // test/package/ asserts what `npm pack` would publish.
 project.testTask.prependSpawn(project.compileTask);
 
+// The integ test against a real account (a sandbox: it creates two IAM users), in one command: integ-runner
+// without --dry-run deploys it, runs its assertions and deletes it, then the script checks that the DESTROY
+// removal left nothing behind (docs/REAL-ACCOUNT.md). `npx projen integ` (in `test`) compares its snapshot only.
+const integDeploy = project.addTask('integ:deploy', {
+  description: 'Deploy the integ test to the current AWS credentials\' account and Region (a sandbox account), assert, delete, check nothing is left',
+  receiveArgs: true,
+});
+integDeploy.spawn(bundle);
+integDeploy.exec('ts-node --transpile-only --project test/tsconfig.json scripts/integ-deploy.ts', { receiveArgs: true });
+
 // The packages for Python, Java and Go, each built by jsii-pacmak and used by a small app that
 // synthesizes a stack with one RotatingAccessKeyUser and checks its template (smoke/<language>/).
 // Go is generated with --code-only: jsii-pacmak's own build resolves aws-cdk-go at exactly the
