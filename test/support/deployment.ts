@@ -97,7 +97,8 @@
  *
  * WHAT IS MATERIALIZED
  * IAM users and roles, secrets and the function exist in moto (SDK calls on
- * its own endpoint, never through the recorder). Policies are state: the role
+ * its own endpoint, never through the recorder; the function with its resolved
+ * environment, which the CLI reads). Policies are state: the role
  * as deployed. The function's Metadata is the stand-in's registry; a change of
  * its resolved Properties is a new configuration, so the bundle is loaded anew
  * (a cold start) with the resolved environment. Custom resources are events to
@@ -117,7 +118,7 @@ import { createHash } from 'crypto';
 import {
   CreateRoleCommand, CreateUserCommand, DeleteRoleCommand, DeleteUserCommand, GetUserCommand, IAMClient, ListAccessKeysCommand, UpdateUserCommand,
 } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
   UpdateSecretCommand, UpdateSecretVersionStageCommand,
@@ -635,9 +636,14 @@ export class DeploymentPlayer {
       }
       case 'AWS::Lambda::Function': {
         const name = str(properties.FunctionName) ?? this.generatedName(logicalId, 64);
-        // moto registers it (Secrets Manager's RotateSecret wants the function to exist); the bundle runs it.
+        // moto registers it (Secrets Manager's RotateSecret wants the function to exist; the CLI reads its environment); the bundle runs it.
         const out = await this.lambda.send(new CreateFunctionCommand({
-          FunctionName: name, Runtime: 'nodejs20.x', Role: str(properties.Role), Handler: 'index.handler', Code: { ZipFile: EMPTY_ZIP },
+          FunctionName: name,
+          Runtime: 'nodejs20.x',
+          Role: str(properties.Role),
+          Handler: 'index.handler',
+          Code: { ZipFile: EMPTY_ZIP },
+          Environment: { Variables: environmentOf(properties) },
         }));
         const made: Deployed = { ...base, physicalId: name, ref: name, attributes: { Arn: out.FunctionArn! } };
         this.coldStart(made);
@@ -714,7 +720,13 @@ export class DeploymentPlayer {
         }
         break;
       case 'AWS::Lambda::Function':
-        if (!same(properties, current.properties)) this.coldStart(after);
+        if (!same(properties, current.properties)) {
+          if (!same(properties.Environment, current.properties.Environment)) {
+            const configuration = { FunctionName: current.physicalId, Environment: { Variables: environmentOf(properties) } };
+            await this.lambda.send(new UpdateFunctionConfigurationCommand(configuration));
+          }
+          this.coldStart(after);
+        }
         break;
       default:
         if (type.startsWith('Custom::')) {
@@ -785,8 +797,7 @@ export class DeploymentPlayer {
 
   /** A new configuration of the function: new execution environments, with the resolved environment. */
   private coldStart(fn: Deployed): void {
-    const variables = ((fn.properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, string>;
-    this.environment = { ...variables, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
+    this.environment = { ...environmentOf(fn.properties), AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
     this.handler = loadBundle(this.environment);
     this.functionArn = String(fn.attributes.Arn);
   }
@@ -832,7 +843,7 @@ export class DeploymentPlayer {
   }
 
   /** One invocation of the deployed function; returns the reasons its log gives for errors, as ` (log: ...)`. */
-  private async invoke(event: unknown, request: string, target: string): Promise<{ errors: string; failure?: Error }> {
+  private async invoke(event: unknown, request: string, target: string): Promise<{ errors: string; result?: unknown; failure?: Error }> {
     if (this.coldStarts === 'invocation') this.handler = loadBundle(this.environment);
     const served = this.moto.cloudFormation.served;
     const cfnFrom = served.length;
@@ -850,11 +861,12 @@ export class DeploymentPlayer {
       previous(...args);
     };
     let failure: Error | undefined;
+    let result: unknown;
     const started = Date.now();
     // Lambda's context: the invocation's time left, by the function's timeout (which the player may shorten).
     const context = { invokedFunctionArn: this.functionArn, getRemainingTimeInMillis: () => this.functionTimeoutMs - (Date.now() - started) };
     try {
-      await this.handler!(event, context);
+      result = await this.handler!(event, context);
     } catch (e) {
       failure = e as Error;
     } finally {
@@ -870,7 +882,7 @@ export class DeploymentPlayer {
         return [];
       }
     });
-    return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', failure };
+    return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', result, failure };
   }
 
   /** Secrets Manager's part: the rotations the function's RotateSecret calls since `from` started; returns where it got to. */
@@ -891,17 +903,40 @@ export class DeploymentPlayer {
         }
         continue;
       }
-      let failed: PlayedRotation['failed'];
-      for (const step of STEPS) {
-        const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId }, step, secretArn);
-        if (failure) {
-          failed = { step, error: failure.message };
-          break;
-        }
-      }
-      this.phase.rotations.push({ secretArn, token: call.versionId, failed });
+      await this.playRotation(secretArn, call.versionId);
     }
     return from + calls.length;
+  }
+
+  /** Secrets Manager's rotation of a secret it started with this token: the four steps, each an invocation, until one fails. */
+  async playRotation(secretArn: string, token: string): Promise<PlayedRotation> {
+    let failed: PlayedRotation['failed'];
+    for (const step of STEPS) {
+      const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: token }, step, secretArn);
+      if (failure) {
+        failed = { step, error: failure.message };
+        break;
+      }
+    }
+    const played = { secretArn, token, failed };
+    this.phase.rotations.push(played);
+    return played;
+  }
+
+  /**
+   * An invocation of the deployed function outside a deployment, as Lambda's Invoke makes one (a schedule's
+   * `{"action": "lifecycle"}`, an operator's `aws lambda invoke`): what it returned, or how it failed.
+   */
+  async invokeFunction(event: unknown): Promise<{ result?: unknown; failure?: Error }> {
+    if (!this.handler) throw new Error('the stack has no rotation function deployed');
+    const { result, failure } = await this.invoke(event, 'Invoke', this.functionArn);
+    return { result, failure };
+  }
+
+  /** The deployed rotation function's name and ARN (undefined before it is created). */
+  get deployedFunction(): { readonly name: string; readonly arn: string } | undefined {
+    const fn = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY]);
+    return fn && { name: fn.physicalId, arn: String(fn.attributes.Arn) };
   }
 }
 
@@ -947,6 +982,11 @@ export function dependencies(template: StackTemplate, id: string): Set<string> {
 function failureOf(e: unknown, what: string): unknown {
   if (e instanceof ResourceFailure || !(e instanceof Error) || !('$metadata' in e)) return e;
   return new ResourceFailure(`${what}: ${e.name}: ${e.message}`);
+}
+
+/** A function's environment variables, as its resolved properties set them. */
+function environmentOf(properties: JsonObject): Record<string, string> {
+  return ((properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, string>;
 }
 
 function same(a: Json | undefined, b: Json | undefined): boolean {
