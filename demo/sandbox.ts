@@ -246,7 +246,7 @@ async function main(): Promise<number> {
     say(`sandbox: the example app (examples/) is deployed into moto in ${((Date.now() - started) / 1000).toFixed(1)} s: `
       + `stack ${TEST_ENV.stackId}, ${registrations.length} managed secrets, each with a first key promoted by the shipped rotation function:`);
     for (const r of registrations) {
-      const name = (await player.secretsManager.send(new DescribeSecretCommand({ SecretId: r.secretArn }))).Name;
+      const name = r.secretArn.split(':secret:')[1];
       say(`  ${userNameOf(r.userArn).padEnd(14)} secret ${name}, current key ${await currentKey(r.secretArn)}`);
     }
     say(`  moto's server: ${moto.endpoint} (behind the AWS endpoint below); the rotation function ${fn.name}'s log: ${functionLog}`);
@@ -271,8 +271,10 @@ async function main(): Promise<number> {
     say('cdk-rotating-access-keys rotate --user backup-server --yes');
     say('cdk-rotating-access-keys credential-process --user backup-server');
     say('aws secretsmanager list-secrets --query \'SecretList[].[Name,RotationEnabled]\' --output text');
-    say(`aws lambda invoke --function-name ${fn.name} --payload '{"action":"lifecycle"}' /dev/stdout   # the lifecycle, now `
-      + '(AWS CLI v2: add --cli-binary-format raw-in-base64-out)');
+    say('aws cloudformation describe-stacks --stack-name Stack --query \'Stacks[].StackStatus\'');
+    say('# the lifecycle, now (a file payload reads the same in AWS CLI v1 and v2):');
+    say(`echo '{"action":"${LIFECYCLE_ACTION}"}' > lifecycle.json && aws lambda invoke --function-name ${fn.name} --payload fileb://lifecycle.json summary.json `
+      + '&& cat summary.json');
     say('# In this repository `npx cdk-rotating-access-keys` is the same command, as in the docs.');
     say(`${READY} (pid ${process.pid}): stop it with Ctrl-C or kill -TERM ${process.pid}`);
 
