@@ -34,6 +34,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { format } from 'util';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { App } from 'aws-cdk-lib';
 import { managedKeys } from './example-template';
@@ -226,6 +227,10 @@ async function main(): Promise<number> {
     }
     serving = true;
     const fn = player.deployedFunction!;
+    // The function's environment names its stack and registry: the CLI reads it, as it reads a deployed function's.
+    await new LambdaClient({ endpoint: moto.endpoint }).send(new UpdateFunctionConfigurationCommand({
+      FunctionName: fn.name, Environment: { Variables: fn.environment },
+    }));
 
     // ---- the CLI on PATH, under its package's name ----
     const bin = path.join(work, 'bin');

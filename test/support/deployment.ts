@@ -97,8 +97,7 @@
  *
  * WHAT IS MATERIALIZED
  * IAM users and roles, secrets and the function exist in moto (SDK calls on
- * its own endpoint, never through the recorder; the function with its resolved
- * environment, which the CLI reads). Policies are state: the role
+ * its own endpoint, never through the recorder). Policies are state: the role
  * as deployed. The function's Metadata is the stand-in's registry; a change of
  * its resolved Properties is a new configuration, so the bundle is loaded anew
  * (a cold start) with the resolved environment. Custom resources are events to
@@ -118,7 +117,7 @@ import { createHash } from 'crypto';
 import {
   CreateRoleCommand, CreateUserCommand, DeleteRoleCommand, DeleteUserCommand, GetUserCommand, IAMClient, ListAccessKeysCommand, UpdateUserCommand,
 } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
   UpdateSecretCommand, UpdateSecretVersionStageCommand,
@@ -636,14 +635,9 @@ export class DeploymentPlayer {
       }
       case 'AWS::Lambda::Function': {
         const name = str(properties.FunctionName) ?? this.generatedName(logicalId, 64);
-        // moto registers it (Secrets Manager's RotateSecret wants the function to exist; the CLI reads its environment); the bundle runs it.
+        // moto registers it (Secrets Manager's RotateSecret wants the function to exist); the bundle runs it.
         const out = await this.lambda.send(new CreateFunctionCommand({
-          FunctionName: name,
-          Runtime: 'nodejs20.x',
-          Role: str(properties.Role),
-          Handler: 'index.handler',
-          Code: { ZipFile: EMPTY_ZIP },
-          Environment: { Variables: environmentOf(properties) },
+          FunctionName: name, Runtime: 'nodejs20.x', Role: str(properties.Role), Handler: 'index.handler', Code: { ZipFile: EMPTY_ZIP },
         }));
         const made: Deployed = { ...base, physicalId: name, ref: name, attributes: { Arn: out.FunctionArn! } };
         this.coldStart(made);
@@ -720,13 +714,7 @@ export class DeploymentPlayer {
         }
         break;
       case 'AWS::Lambda::Function':
-        if (!same(properties, current.properties)) {
-          if (!same(properties.Environment, current.properties.Environment)) {
-            const configuration = { FunctionName: current.physicalId, Environment: { Variables: environmentOf(properties) } };
-            await this.lambda.send(new UpdateFunctionConfigurationCommand(configuration));
-          }
-          this.coldStart(after);
-        }
+        if (!same(properties, current.properties)) this.coldStart(after);
         break;
       default:
         if (type.startsWith('Custom::')) {
@@ -933,10 +921,10 @@ export class DeploymentPlayer {
     return { result, failure };
   }
 
-  /** The deployed rotation function's name and ARN (undefined before it is created). */
-  get deployedFunction(): { readonly name: string; readonly arn: string } | undefined {
+  /** The deployed rotation function's name, ARN and environment variables (undefined before it is created). */
+  get deployedFunction(): { readonly name: string; readonly arn: string; readonly environment: Record<string, string> } | undefined {
     const fn = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY]);
-    return fn && { name: fn.physicalId, arn: String(fn.attributes.Arn) };
+    return fn && { name: fn.physicalId, arn: String(fn.attributes.Arn), environment: environmentOf(fn.properties) };
   }
 }
 
