@@ -58,27 +58,30 @@ export interface SandboxOptions {
   readonly lifecycleSeconds?: number;
 }
 
+/** A bad option: said in one line, exit code 2. */
+class UsageError extends Error {}
+
 /** The options from the command line, else the environment. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SandboxOptions {
   const value = (flag: string, variable: string) => {
     const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
     if (i < 0) return env[variable] || undefined;
     const v = argv[i].includes('=') ? argv[i].slice(flag.length + 1) : argv[i + 1];
-    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     return v;
   };
   const unknown = argv.filter((a, i) => a.startsWith('-') && !/^--(ports|lifecycle-every)(=|$)/.test(a) && !/^--(ports|lifecycle-every)$/.test(argv[i - 1] ?? ''));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}: the sandbox takes --ports AWS[,CLOUDFORMATION] and --lifecycle-every SECONDS`);
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}: the sandbox takes --ports AWS[,CLOUDFORMATION] and --lifecycle-every SECONDS`);
   const port = (text: string) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`not a port: ${text}`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`not a port: ${text}`);
     return n;
   };
   const ports = value('--ports', 'SANDBOX_PORTS')?.split(',').map((p) => port(p.trim()));
   const every = value('--lifecycle-every', 'SANDBOX_LIFECYCLE_SECONDS');
   const lifecycleSeconds = every === undefined ? undefined : Number(every);
   if (lifecycleSeconds !== undefined && !(Number.isFinite(lifecycleSeconds) && lifecycleSeconds >= 0)) {
-    throw new Error(`--lifecycle-every takes a number of seconds (0: no scheduled runs), not ${every}`);
+    throw new UsageError(`--lifecycle-every takes a number of seconds (0: no scheduled runs), not ${every}`);
   }
   return { awsPort: ports?.[0], cloudFormationPort: ports?.[1], lifecycleSeconds };
 }
@@ -108,14 +111,26 @@ const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replac
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const started = Date.now();
+  // From the start: a signal during the deployment stops the sandbox once it is up; a second one while it stops exits at once.
+  let signals = 0;
+  const signalled = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (++signals > 1) {
+          say(`sandbox: ${signal} again: exiting at once (moto may still run; its files stay in ${tmpdir()})`);
+          process.exit(130);
+        }
+        resolve(signal);
+      });
+    }
+  });
   const work = mkdtempSync(path.join(tmpdir(), 'rotating-access-keys-sandbox-'));
   // The function logs a JSON line for every step: to a file, as CloudWatch Logs would keep it.
   const functionLog = path.join(work, 'function.log');
   const log = createWriteStream(functionLog, { flags: 'a' });
   console.log = (...args: unknown[]) => { log.write(`${format(...args)}\n`); };
 
-  const template = synthesize(path.join(work, 'cdk.out'));
-  const moto = await MotoServer.start({ clock: true, cloudFormationPort: options.cloudFormationPort });
+  let moto: MotoServer | undefined;
   let player: DeploymentPlayer | undefined;
   let proxy: MotoProxy | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -187,16 +202,14 @@ async function main(): Promise<number> {
     await queue;
     await proxy?.stop();
     await player?.stop();
-    await moto.stop();
+    await moto?.stop();
     await new Promise((r) => log.end(r));
     rmSync(work, { recursive: true, force: true });
     say('sandbox: stopped (moto and the stand-ins are down, their files removed)');
   };
-  const signalled = new Promise<string>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
-  });
-
   try {
+    const template = synthesize(path.join(work, 'cdk.out'));
+    moto = await MotoServer.start({ clock: true, cloudFormationPort: options.cloudFormationPort });
     proxy = await MotoProxy.start(moto.endpoint, { port: options.awsPort, intercept: invoke, answered: rotationStarted });
     player = await DeploymentPlayer.start(moto, { upstream: proxy.endpoint });
     await player.reset();
@@ -299,7 +312,7 @@ if (require.main === module) {
     process.exit(1);
   }
   main().then((code) => process.exit(code), (e) => {
-    console.error(e);
-    process.exit(1);
+    console.error(e instanceof UsageError ? `sandbox: ${e.message}` : e);
+    process.exit(e instanceof UsageError ? 2 : 1);
   });
 }

@@ -69,7 +69,12 @@ export class MotoServer {
     });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
-    const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start(options.cloudFormationPort), dir, clockFile);
+    const standIn = await CloudFormationStandIn.start(options.cloudFormationPort).catch((e) => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    });
+    const server = new MotoServer(child, `http://127.0.0.1:${port}`, standIn, dir, clockFile);
     active = server.cloudFormation;
     activeServer = server;
     const deadline = Date.now() + 30_000;
