@@ -220,6 +220,24 @@ demo.spawn(bundle);
 demo.spawn(ensureMoto);
 demo.exec('ts-node --project demo/tsconfig.json demo/rotation-demo.ts');
 
+// The sandbox: the example app deployed into moto, kept running for trying the docs' commands by hand
+// (demo/sandbox.ts; `npx projen sandbox -- --ports 4566,4567` fixes its ports). Its transcripts task
+// runs the commands of docs/CLI.md's transcripts against a sandbox and rewrites them.
+const sandbox = project.addTask('sandbox', {
+  description: 'Deploy the example app into moto and keep it running; prints the export lines for the CLI and the AWS CLI (Ctrl-C stops it)',
+  env: { NODE_NO_WARNINGS: '1' },
+});
+sandbox.spawn(bundle);
+sandbox.spawn(ensureMoto);
+sandbox.exec('ts-node --transpile-only --project demo/tsconfig.json demo/sandbox.ts', { receiveArgs: true });
+const transcripts = project.addTask('sandbox:transcripts', {
+  description: 'Run the commands of docs/CLI.md\'s transcripts against a sandbox and rewrite those blocks with what they print',
+  env: { NODE_NO_WARNINGS: '1' },
+});
+transcripts.spawn(bundle);
+transcripts.spawn(ensureMoto);
+transcripts.exec('ts-node --transpile-only --project demo/tsconfig.json demo/sandbox-transcripts.ts');
+
 project.gitignore.exclude('/.moto/');
 
 // Benchmarks users can rerun (bench/): ours and the baselines in one run, figures to

@@ -20,6 +20,8 @@ export interface CliOptions {
   readonly env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is never a terminal here). */
   readonly input?: string;
+  /** The working directory (the test's by default). */
+  readonly cwd?: string;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
@@ -27,7 +29,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   const env: Record<string, string | undefined> = { ...process.env, NODE_NO_WARNINGS: '1', COLUMNS: undefined, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

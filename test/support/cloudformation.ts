@@ -48,10 +48,13 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const tag = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${xml(value)}</${name}>`);
 
 export class CloudFormationStandIn {
-  /** Starts the stand-in and points the SDK's CloudFormation client at it. */
-  static async start(): Promise<CloudFormationStandIn> {
+  /** Starts the stand-in (on a free port unless one is given) and points the SDK's CloudFormation client at it. */
+  static async start(port = 0): Promise<CloudFormationStandIn> {
     const standIn = new CloudFormationStandIn();
-    await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      standIn.server.once('error', reject);
+      standIn.server.listen(port, '127.0.0.1', resolve);
+    });
     standIn.endpoint = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = standIn.endpoint;
     return standIn;

@@ -785,8 +785,7 @@ export class DeploymentPlayer {
 
   /** A new configuration of the function: new execution environments, with the resolved environment. */
   private coldStart(fn: Deployed): void {
-    const variables = ((fn.properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, string>;
-    this.environment = { ...variables, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
+    this.environment = { ...environmentOf(fn.properties), AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
     this.handler = loadBundle(this.environment);
     this.functionArn = String(fn.attributes.Arn);
   }
@@ -832,7 +831,7 @@ export class DeploymentPlayer {
   }
 
   /** One invocation of the deployed function; returns the reasons its log gives for errors, as ` (log: ...)`. */
-  private async invoke(event: unknown, request: string, target: string): Promise<{ errors: string; failure?: Error }> {
+  private async invoke(event: unknown, request: string, target: string): Promise<{ errors: string; result?: unknown; failure?: Error }> {
     if (this.coldStarts === 'invocation') this.handler = loadBundle(this.environment);
     const served = this.moto.cloudFormation.served;
     const cfnFrom = served.length;
@@ -850,11 +849,12 @@ export class DeploymentPlayer {
       previous(...args);
     };
     let failure: Error | undefined;
+    let result: unknown;
     const started = Date.now();
     // Lambda's context: the invocation's time left, by the function's timeout (which the player may shorten).
     const context = { invokedFunctionArn: this.functionArn, getRemainingTimeInMillis: () => this.functionTimeoutMs - (Date.now() - started) };
     try {
-      await this.handler!(event, context);
+      result = await this.handler!(event, context);
     } catch (e) {
       failure = e as Error;
     } finally {
@@ -870,7 +870,7 @@ export class DeploymentPlayer {
         return [];
       }
     });
-    return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', failure };
+    return { errors: reasons.length ? ` (log: ${[...new Set(reasons)].join('; ')})` : '', result, failure };
   }
 
   /** Secrets Manager's part: the rotations the function's RotateSecret calls since `from` started; returns where it got to. */
@@ -891,17 +891,40 @@ export class DeploymentPlayer {
         }
         continue;
       }
-      let failed: PlayedRotation['failed'];
-      for (const step of STEPS) {
-        const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: call.versionId }, step, secretArn);
-        if (failure) {
-          failed = { step, error: failure.message };
-          break;
-        }
-      }
-      this.phase.rotations.push({ secretArn, token: call.versionId, failed });
+      await this.playRotation(secretArn, call.versionId);
     }
     return from + calls.length;
+  }
+
+  /** Secrets Manager's rotation of a secret it started with this token: the four steps, each an invocation, until one fails. */
+  async playRotation(secretArn: string, token: string): Promise<PlayedRotation> {
+    let failed: PlayedRotation['failed'];
+    for (const step of STEPS) {
+      const { failure } = await this.invoke({ Step: step, SecretId: secretArn, ClientRequestToken: token }, step, secretArn);
+      if (failure) {
+        failed = { step, error: failure.message };
+        break;
+      }
+    }
+    const played = { secretArn, token, failed };
+    this.phase.rotations.push(played);
+    return played;
+  }
+
+  /**
+   * An invocation of the deployed function outside a deployment, as Lambda's Invoke makes one (a schedule's
+   * `{"action": "lifecycle"}`, an operator's `aws lambda invoke`): what it returned, or how it failed.
+   */
+  async invokeFunction(event: unknown): Promise<{ result?: unknown; failure?: Error }> {
+    if (!this.handler) throw new Error('the stack has no rotation function deployed');
+    const { result, failure } = await this.invoke(event, 'Invoke', this.functionArn);
+    return { result, failure };
+  }
+
+  /** The deployed rotation function's name, ARN and environment variables (undefined before it is created). */
+  get deployedFunction(): { readonly name: string; readonly arn: string; readonly environment: Record<string, string> } | undefined {
+    const fn = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY]);
+    return fn && { name: fn.physicalId, arn: String(fn.attributes.Arn), environment: environmentOf(fn.properties) };
   }
 }
 
@@ -947,6 +970,11 @@ export function dependencies(template: StackTemplate, id: string): Set<string> {
 function failureOf(e: unknown, what: string): unknown {
   if (e instanceof ResourceFailure || !(e instanceof Error) || !('$metadata' in e)) return e;
   return new ResourceFailure(`${what}: ${e.name}: ${e.message}`);
+}
+
+/** A function's environment variables, as its resolved properties set them. */
+function environmentOf(properties: JsonObject): Record<string, string> {
+  return ((properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, string>;
 }
 
 function same(a: Json | undefined, b: Json | undefined): boolean {

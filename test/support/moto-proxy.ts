@@ -16,7 +16,9 @@
  *   moto dates every version at the time it is listed; and an access key's
  *   creation date to the whole second, as IAM gives it.
  *
- * Every other request is forwarded unchanged.
+ * Every other request is forwarded unchanged. A caller may answer requests
+ * itself (`intercept`) and be told of moto's answers (`answered`): the
+ * sandbox (demo/sandbox.ts) runs the rotation function where Lambda would.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
@@ -59,10 +61,38 @@ export interface Fault {
   readonly times?: number;
 }
 
+/** A request as the proxy received it. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** The action: a JSON protocol's `X-Amz-Target` operation, a query protocol's `Action`, else `<method> <url>`. */
+  readonly action: string;
+  readonly body: Buffer;
+}
+
+/** An answer the proxy sends instead of moto's. */
+export interface ProxyReply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | Buffer;
+}
+
+export interface ProxyOptions {
+  /** The port to listen on (a free one by default). */
+  readonly port?: number;
+  /** Answers a request itself (a service moto stands in for poorly), or returns undefined to forward it. */
+  readonly intercept?: (request: ProxiedRequest) => Promise<ProxyReply | undefined>;
+  /** Told of every request moto answered with success, with moto's answer, once the caller has it. */
+  readonly answered?: (request: ProxiedRequest, answer: Buffer) => void;
+}
+
 export class MotoProxy {
-  static async start(upstream: string): Promise<MotoProxy> {
-    const proxy = new MotoProxy(upstream);
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  static async start(upstream: string, options: ProxyOptions = {}): Promise<MotoProxy> {
+    const proxy = new MotoProxy(upstream, options);
+    await new Promise<void>((resolve, reject) => {
+      proxy.server.once('error', reject);
+      proxy.server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     proxy.endpoint = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
     return proxy;
   }
@@ -82,7 +112,7 @@ export class MotoProxy {
   private readonly versionDates = new Map<string, number>();
   private readonly server: Server;
 
-  private constructor(private readonly upstream: string) {
+  private constructor(private readonly upstream: string, private readonly options: ProxyOptions = {}) {
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((e) => {
         res.writeHead(502);
@@ -155,6 +185,13 @@ export class MotoProxy {
       }
       return;
     }
+    const received: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', action, body };
+    const own = await this.options.intercept?.(received);
+    if (own) {
+      res.writeHead(own.status, own.headers);
+      res.end(own.body);
+      return;
+    }
     const headers = Object.fromEntries(Object.entries(req.headers)
       .filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
     if (target === 'secretsmanager.TagResource') {
@@ -191,5 +228,6 @@ export class MotoProxy {
     res.writeHead(answer.status, Object.fromEntries([...answer.headers]
       .filter(([k]) => !['content-encoding', 'transfer-encoding', 'content-length'].includes(k))));
     res.end(out);
+    if (answer.ok && this.options.answered) this.options.answered({ ...received, body }, out);
   }
 }

@@ -7,7 +7,7 @@
  * Fails loudly when moto cannot start: integration tests are never skipped.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -47,12 +47,16 @@ export interface MotoOptions {
    * creation and last use are stamped with the time given to `setClock`.
    */
   readonly clock?: boolean;
+  /** moto's port (a free one by default). */
+  readonly port?: number;
+  /** The CloudFormation stand-in's port (a free one by default). */
+  readonly cloudFormationPort?: number;
 }
 
 export class MotoServer {
   /** Starts a server and sets the SDK's environment to use it. */
   static async start(options: MotoOptions = {}): Promise<MotoServer> {
-    const port = await freePort();
+    const port = options.port ?? await freePort();
     const python = process.env.PYTHON ?? 'python3';
     // moto's request recorder writes to a file: one of its own per server.
     const dir = mkdtempSync(path.join(tmpdir(), 'moto-'));
@@ -65,7 +69,12 @@ export class MotoServer {
     });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
-    const server = new MotoServer(child, `http://127.0.0.1:${port}`, await CloudFormationStandIn.start(), clockFile);
+    const standIn = await CloudFormationStandIn.start(options.cloudFormationPort).catch((e) => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    });
+    const server = new MotoServer(child, `http://127.0.0.1:${port}`, standIn, dir, clockFile);
     active = server.cloudFormation;
     activeServer = server;
     const deadline = Date.now() + 30_000;
@@ -100,6 +109,7 @@ export class MotoServer {
     private readonly child: ChildProcess,
     readonly endpoint: string,
     readonly cloudFormation: CloudFormationStandIn,
+    private readonly dir: string,
     private readonly clockFile?: string,
   ) {}
 
@@ -114,6 +124,11 @@ export class MotoServer {
   setClock(at: Date): void {
     if (!this.clockFile) throw new Error('this moto server was started without a settable clock: MotoServer.start({ clock: true })');
     writeFileSync(this.clockFile, at.toISOString());
+  }
+
+  /** IAM back on real time (a server started with `clock: true`). */
+  useRealClock(): void {
+    if (this.clockFile) writeFileSync(this.clockFile, '');
   }
 
   /** Forgets the requests recorded so far (`requests()` then lists only later ones); resources stay. */
@@ -160,10 +175,13 @@ export class MotoServer {
     await this.cloudFormation.stop();
     if (active === this.cloudFormation) active = undefined;
     if (activeServer === this) activeServer = undefined;
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await exited;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    // Its request recording and clock file.
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private async post(route: string, body: unknown): Promise<void> {
