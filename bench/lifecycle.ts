@@ -24,6 +24,7 @@ import { FUNCTION_LOGICAL_ID } from '../test/support/cloudformation';
 import type { MotoServer } from '../test/support/moto';
 import { registration, World } from '../test/support/world';
 
+const DAY_MS = 86_400_000;
 /** Fixtures are made this many calls at a time. */
 const FIXTURE_CONCURRENCY = 8;
 
@@ -100,7 +101,11 @@ export interface LifecycleRun {
 }
 
 /** Our lifecycle run, as a cold start of the function makes it (the registry read included), its rotation set-up check on. */
-export async function ourLifecycle(moto: MotoServer, functionArn: string): Promise<LifecycleRun> {
+/**
+ * @param daily the run is the first of the day (just after midnight UTC): it also reads IAM's credential report
+ *   and checks every registered secret's current key against it
+ */
+export async function ourLifecycle(moto: MotoServer, functionArn: string, daily = false): Promise<LifecycleRun> {
   const calls: string[] = [];
   const clients = defaultClients('us-east-1');
   countCalls(clients.iam, 'IAM', calls);
@@ -112,11 +117,13 @@ export async function ourLifecycle(moto: MotoServer, functionArn: string): Promi
   const cfn = moto.cloudFormation;
   const rotator = new Rotator({
     gateway,
-    clock: () => new Date(),
+    // Ten minutes past today's midnight UTC: before the fixtures' keys were made, so no transition is due.
+    clock: daily ? () => new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS + 600_000) : () => new Date(),
     logSink: { write: () => undefined },
     registry: new StackRegistrySource(gateway, { stackId: cfn.stackId, logicalId: FUNCTION_LOGICAL_ID, digest: cfn.digest }),
     stackId: cfn.stackId,
     lifecycleConcurrency: Defaults.lifecycleConcurrency,
+    keyCheckWindowSeconds: daily ? 3600 : undefined,
   });
   const summary = await rotator.lifecycle(functionArn);
   const s = summary as unknown as { failed: number; secrets: number; restored: number };

@@ -82,6 +82,21 @@ async function lifecycleFigures(options: Options): Promise<void> {
         counted: true,
         rerun: QUICK,
       });
+      const daily = await ourLifecycle(moto, account.functionArn, true);
+      const reportCalls = daily.calls.filter((c) => c.endsWith('CredentialReport')).length;
+      report({
+        name: `lifecycle-daily-calls-${n}`,
+        title: `first lifecycle run of the day (current keys checked against IAM's credential report), none due, ${n.toLocaleString('en')} secrets: `
+          + 'API calls',
+        value: String(daily.calls.length),
+        baseline: String(base.calls.length),
+        ratio: daily.calls.length / base.calls.length,
+        detail: `${reportCalls} of them for the report (GenerateCredentialReport until complete, then GetCredentialReport); no user read`,
+        goal: `≤ ⌈N/100⌉ + 1 + 3 = ${limit + 3}`,
+        pass: daily.calls.length <= limit + 3,
+        counted: true,
+        rerun: QUICK,
+      });
       if (options.quick) continue;
       // The scan of 5,000 users takes a while on moto: fewer runs at the larger sizes.
       const runs = n >= 5000 ? Math.min(options.runs, 3) : options.runs;
