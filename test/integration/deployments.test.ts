@@ -77,11 +77,18 @@ describe('the first rotation, before the deployment goes on', () => {
     const operation = await player.create(stackOf(FIRST));
 
     expectClean(operation, 'CREATE_COMPLETE');
-    const invocations = operation.phases[0].invocations.map((i) => i.request);
-    const creates = invocations.flatMap((request, i) => (request === 'Create Custom::AccessKeyRotation' ? [i] : []));
+    const { invocations } = operation.phases[0];
+    const creates = invocations.filter((i) => i.request === 'Create Custom::AccessKeyRotation');
     expect(creates).toHaveLength(3);
-    // Secrets Manager ran the four steps in other invocations while the Create waited: the last one ended just before it.
-    for (const i of creates) expect(invocations.slice(i - 4, i)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    for (const create of creates) {
+      // Secrets Manager ran the four steps of its secret's rotation in other invocations while the Create waited: each
+      // started after the Create, and finishSecret (which makes the new key AWSCURRENT) started before the Create answered.
+      const secretArn = String(player.physical(create.target).properties.SecretArn);
+      const steps = invocations.filter((i) => i.target === secretArn);
+      expect(steps.map((s) => s.request)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+      for (const step of steps) expect(step.started).toBeGreaterThan(create.started);
+      expect(steps[3].started).toBeLessThan(create.ended);
+    }
   });
 
   test('GIVEN another stack\'s secret serving carol\'s key WHEN a stack whose carol takes over hand-made keys (ADOPT) is created THEN her Create fails, saying her first rotation was given up, and the stack rolls back keeping her key', async () => {

@@ -183,6 +183,12 @@ export interface Invocation {
   /** The custom resource's logical id, or the rotated secret's ARN. */
   readonly target: string;
   readonly cloudFormation: ServedCall[];
+  /**
+   * When it started and when it ended, as places in one sequence of the player's invocations' starts and ends
+   * (invocations overlap: a Create waits while Secrets Manager's steps run). The list is in the order they ended.
+   */
+  readonly started: number;
+  readonly ended: number;
 }
 
 /** What happened while the stack was in one status. */
@@ -277,6 +283,8 @@ export class DeploymentPlayer {
    * may shorten it, to see a Create whose first rotation fails end when its wait does. `reset` restores it.
    */
   functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
+  /** Places in the order of invocations' starts and ends (`Invocation.started`, `ended`). */
+  private sequence = 0;
   /** The invocations under way, each with where in CloudFormation's calls the first invocation started during it began. */
   private readonly running = new Set<{ nestedAt?: number }>();
   /** How many of the recorder's decisions are already in a phase. */
@@ -845,6 +853,7 @@ export class DeploymentPlayer {
     for (const outer of this.running) outer.nestedAt ??= served.length;
     const own: { nestedAt?: number } = {};
     this.running.add(own);
+    const startedAt = ++this.sequence;
     const lines: string[] = [];
     const previous = console.log;
     console.log = (...args: unknown[]) => {
@@ -863,7 +872,7 @@ export class DeploymentPlayer {
     } finally {
       console.log = previous;
       this.running.delete(own);
-      phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom, own.nestedAt) });
+      phase.invocations.push({ request, target, cloudFormation: served.slice(cfnFrom, own.nestedAt), started: startedAt, ended: ++this.sequence });
     }
     const reasons = lines.flatMap((l) => {
       try {
