@@ -46,6 +46,12 @@ export class AccessKeyEvents {
    * once no consumer uses them (docs/OPERATIONS.md, "Removing a user").
    */
   public static readonly RETAINED: string = EventType.RETAINED;
+  /**
+   * A registration in `RotationMode.OBSERVE` would have changed IAM: a key past its schedule would be
+   * rotated (and what that rotation would do to each key), or an old key would be deactivated or deleted.
+   * Nothing was changed; the detail's `action` and `reason` say what enforcing would do.
+   */
+  public static readonly OBSERVED: string = EventType.OBSERVED;
   /** A rotation step failed. */
   public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
   /** The lifecycle could not carry out a transition. */

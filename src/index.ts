@@ -1,6 +1,7 @@
 export * from './access-key-rotator';
 export * from './checks/unrotated-access-key-check';
 export * from './foreign-key-policy';
+export * from './rotation-mode';
 export * from './key-rotation-schedule';
 export * from './rotating-access-key';
 export * from './rotating-access-key-user';

@@ -22,6 +22,7 @@ import {
   accountOf, Limits, REGISTRATION_METADATA_KEY, Removal, ROTATION_RESOURCE_TYPE, RotationEntry, RotationProperties, secretDescription, Stage, Tags,
   userArnProblem, userNameOf,
 } from './rotation/contract';
+import { RotationMode } from './rotation-mode';
 const IAM3_MAX_ACTIVE_DAYS = 90;
 
 /**
@@ -104,6 +105,17 @@ export interface RotatingAccessKeyOptions {
    * @default true
    */
   readonly rotateOnDeploy?: boolean;
+
+  /**
+   * Whether the library changes IAM for this key (`ENFORCE`), or only reports what it would change
+   * (`OBSERVE`: Secrets Manager's rotation stays off, nothing is created, deactivated or deleted, and
+   * `Access Key Change Observed` events say what enforcing would do). Switching from `OBSERVE` to
+   * `ENFORCE` is a normal template change: rotation is turned on (and, with `rotateOnDeploy`, a first
+   * rotation runs when the user has room for a key).
+   *
+   * @default RotationMode.ENFORCE
+   */
+  readonly mode?: RotationMode;
 
   /**
    * How long the previous key stays active after the new one is promoted:
@@ -254,6 +266,8 @@ export class RotatingAccessKey extends Construct {
     const removal = removalPolicy === RemovalPolicy.DESTROY ? Removal.DESTROY : Removal.RETAIN;
     const windowHours = props.rotationWindow?.toHours();
     const rotateOnDeploy = props.rotateOnDeploy ?? true;
+    // Written only when observing: a registration of an earlier version, without the field, enforces.
+    const observe = props.mode === RotationMode.OBSERVE ? { mode: RotationMode.OBSERVE } : {};
     const foreignKeyPolicy = props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL;
     const ready = this.rotator._register({
       user: props.user,
@@ -272,6 +286,7 @@ export class RotatingAccessKey extends Construct {
         rotateOnDeploy,
         ...(props.earlyNotice === undefined ? {} : { noticeBeforeSeconds: props.earlyNotice.toSeconds() }),
         ...(props.owner === undefined ? {} : { owner: props.owner }),
+        ...observe,
       },
     });
 
@@ -290,6 +305,7 @@ export class RotatingAccessKey extends Construct {
         [RotationProperties.REMOVAL]: removal,
         [RotationProperties.SCHEDULE]: schedule.expressionString,
         ...(windowHours === undefined ? {} : { [RotationProperties.WINDOW]: windowHours }),
+        ...(props.mode === RotationMode.OBSERVE ? { [RotationProperties.MODE]: RotationMode.OBSERVE } : {}),
       },
     });
     // CloudFormation's defaults for a custom resource (Delete on removal and on replacement): not written out.
@@ -304,6 +320,7 @@ export class RotatingAccessKey extends Construct {
       ...(windowHours === undefined ? {} : { windowHours }),
       rotateOnDeploy,
       foreignKeyPolicy,
+      ...observe,
     };
     rotationResource.addMetadata(REGISTRATION_METADATA_KEY, entry);
     rotationResource.cfnOptions.deletionPolicy = undefined;

@@ -68,6 +68,8 @@ export interface SecretView {
   readonly userArn: string;
   readonly stack: string;
   readonly owner?: string;
+  /** `OBSERVE`: the library changes nothing in IAM for this registration, it only reports; absent: it enforces. */
+  readonly mode?: 'OBSERVE';
   readonly hold?: string;
   readonly revokeRequestedAt?: string;
   readonly rotationInProgress: boolean;
@@ -130,6 +132,7 @@ export class Operator {
       userArn: m.registration.userArn,
       stack: m.stack,
       ...(m.registration.owner ? { owner: m.registration.owner } : {}),
+      ...(m.registration.mode === 'OBSERVE' ? { mode: 'OBSERVE' as const } : {}),
       ...(state.hold !== undefined ? { hold: state.hold } : {}),
       ...(state.revokeRequestedAt ? { revokeRequestedAt: iso(state.revokeRequestedAt) } : {}),
       rotationInProgress: rotationInProgress(secret.versions),

@@ -28,7 +28,7 @@ function relative(iso: string, now: Date): string {
 
 function nextOf(s: SecretView, now: Date): string {
   const n = s.next;
-  const lines: string[] = [];
+  const lines: string[] = s.mode === 'OBSERVE' ? ['observe mode: nothing is changed in IAM'] : [];
   if (n.action === 'held') lines.push(...holdText(s.hold ?? ''), '(release to resume)');
   else if (n.action === 'blocked') lines.push(`blocked: ${n.reason}`);
   else if (n.action !== 'none') lines.push(`${n.action} ${n.due ? 'due now' : `${when(n.at)} (${relative(n.at!, now)})`}`);

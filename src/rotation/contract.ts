@@ -8,6 +8,7 @@
  * (itself dependency-free): no aws-cdk-lib, no AWS SDK.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
+import { RotationMode } from '../rotation-mode';
 
 export const LIBRARY = 'cdk-rotating-access-keys';
 
@@ -28,6 +29,7 @@ export const EventType = {
   HANDED_OVER: 'Access Key Handed Over',
   RESTORED: 'Access Key Rotation Restored',
   RETAINED: 'Access Key Retained',
+  OBSERVED: 'Access Key Change Observed',
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',
@@ -101,6 +103,8 @@ export interface Registration {
   readonly noticeBeforeSeconds?: number;
   /** Who uses the key (a team, an address): carried in every audit event, for routing notifications. */
   readonly owner?: string;
+  /** `OBSERVE`: nothing is changed in IAM for this registration, only reported (absent: `ENFORCE`). */
+  readonly mode?: RotationMode;
 }
 
 export interface RegistryDocument {
@@ -111,7 +115,7 @@ export interface RegistryDocument {
 }
 
 /** What a registration's Create needs of its entry: the secret, the user, the removal policy, the schedule and whether to rotate at once. */
-export type RotationEntry = Pick<Registration, 'secretArn' | 'userArn' | 'removal' | 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>
+export type RotationEntry = Pick<Registration, 'secretArn' | 'userArn' | 'removal' | 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy' | 'mode'>
   /** Stated by templates of this version on: a Create checks before it rotates that the first rotation can succeed. */
   & Partial<Pick<Registration, 'foreignKeyPolicy'>>;
 
@@ -231,6 +235,7 @@ function parseRegistration(raw: unknown, where: string): Registration {
     rotateOnDeploy,
     ...(notice === undefined ? {} : { noticeBeforeSeconds: notice }),
     ...(owner === undefined ? {} : { owner: owner as string }),
+    ...(e.mode === undefined ? {} : { mode: field.mode() }),
   };
 }
 
@@ -254,6 +259,7 @@ export function parseRotationEntry(metadata: unknown): RotationEntry | undefined
     ...(e.windowHours === undefined ? {} : { windowHours: field.seconds('windowHours') }),
     rotateOnDeploy: field.rotateOnDeploy(),
     ...(e.foreignKeyPolicy === undefined ? {} : { foreignKeyPolicy: field.foreignKeyPolicy() }),
+    ...(e.mode === undefined ? {} : { mode: field.mode() }),
   };
 }
 
@@ -288,6 +294,12 @@ function fields(e: Record<string, unknown>, where: string) {
       return removal;
     },
     scheduleExpression: () => str('scheduleExpression', SCHEDULE, 'rate(N hours|days) or cron(...)'),
+    mode: (): RotationMode => {
+      if (e.mode !== RotationMode.OBSERVE && e.mode !== RotationMode.ENFORCE) {
+        throw new RegistryError(`${where}.mode must be ENFORCE or OBSERVE, got ${show(e.mode)}`);
+      }
+      return e.mode;
+    },
     foreignKeyPolicy: (): ForeignKeyPolicy => {
       const policy = e.foreignKeyPolicy;
       if (!(Object.values(ForeignKeyPolicy) as unknown[]).includes(policy)) {
@@ -342,6 +354,8 @@ export const RotationProperties = {
   SCHEDULE: 'ScheduleExpression',
   WINDOW: 'WindowHours',
   ROTATE_ON_DEPLOY: 'RotateOnDeploy',
+  /** `OBSERVE` when the registration only reports; absent otherwise. */
+  MODE: 'Mode',
 } as const;
 
 export const DeparturesProperties = {

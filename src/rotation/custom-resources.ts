@@ -16,6 +16,7 @@
 import { createHash } from 'crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ForeignKeyPolicy } from '../foreign-key-policy';
+import { RotationMode } from '../rotation-mode';
 import { describeError } from './audit';
 import { CloudFormationResponse, MAX_RESPONSE_BYTES, ResponseTransport, responseBody, responseUrlProblem } from './cfn-response';
 import { RotatorContext, readCredentials } from './context';
@@ -183,11 +184,17 @@ export class CustomResources {
     const rules = rulesOf(registration);
     if (had && had.hash === registrationHash(secretArn, userArn)) {
       // The same registration: a new removal policy is a new physical id (a replacement that deletes nothing); a new schedule is applied.
-      if (JSON.stringify(rulesOf((event as { OldResourceProperties?: Props }).OldResourceProperties)) !== JSON.stringify(rules)) {
-        // A rotation at a schedule change only where it needs no active key's slot: a template change never makes one fail.
-        const rotateNow = registration.rotateOnDeploy && await this.roomForKey(registration);
-        await this.configure(secretArn, functionArn, rules, rotateNow);
-        this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow });
+      const old = (event as { OldResourceProperties?: Props }).OldResourceProperties;
+      const mode = modeOf(props);
+      if (JSON.stringify(rulesOf(old)) !== JSON.stringify(rules) || modeOf(old) !== mode) {
+        if (modeOf(registration) !== mode) {
+          throw new RefusedError(`the properties of ${event.LogicalResourceId} (mode ${mode}) disagree with the registry (mode ${modeOf(registration)})`);
+        }
+        // A rotation at a schedule change (or a switch to ENFORCE) only where it needs no active key's slot: a template change
+        // never makes one fail.
+        const rotateNow = mode === RotationMode.ENFORCE && registration.rotateOnDeploy && await this.roomForKey(registration);
+        await this.configure(secretArn, functionArn, rules, rotateNow, mode);
+        this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, mode });
       }
       if (had.removal === removal) return (event as { PhysicalResourceId: string }).PhysicalResourceId;
       const secret = await this.ctx.gateway.describeSecret(secretArn);
@@ -208,8 +215,8 @@ export class CustomResources {
     const userArn = String(props[RotationProperties.USER] ?? '');
     const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
     if (!entry) return this.fromRegistry(event, secretArn, userArn, removal);
-    const stated = { secretArn, userArn, removal: props[RotationProperties.REMOVAL], ...rulesOf(props) };
-    const own = { secretArn: entry.secretArn, userArn: entry.userArn, removal: entry.removal, ...rulesOf(entry) };
+    const stated = { secretArn, userArn, removal: props[RotationProperties.REMOVAL], ...rulesOf(props), mode: modeOf(props) };
+    const own = { secretArn: entry.secretArn, userArn: entry.userArn, removal: entry.removal, ...rulesOf(entry), mode: modeOf(entry) };
     if (JSON.stringify(stated) !== JSON.stringify(own)) {
       throw new RefusedError(`the properties of ${event.LogicalResourceId} (${JSON.stringify(stated)}) disagree with the registration its Metadata states `
         + `(${JSON.stringify(own)})`);
@@ -239,12 +246,13 @@ export class CustomResources {
     const predecessor = await this.predecessor(event, registration, secret);
     const tookOver = predecessor ? await this.handOver(predecessor, registration, secret) : false;
     // A secret that now holds its user's current key needs no rotation at deploy: its schedule goes on from there.
-    const rotateNow = !tookOver && registration.rotateOnDeploy;
+    const mode = modeOf(registration);
+    const rotateNow = !tookOver && registration.rotateOnDeploy && mode === RotationMode.ENFORCE;
     if (rotateNow && registration.foreignKeyPolicy && labelledKeys(secret.versions).size === 0) {
       await this.firstRotationCanSucceed(secretArn, userNameOf(userArn), registration.foreignKeyPolicy);
     }
-    await this.configure(secretArn, functionArn, rules, rotateNow);
-    this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, handedOverFrom: tookOver ? predecessor : undefined });
+    await this.configure(secretArn, functionArn, rules, rotateNow, mode);
+    this.ctx.logger.info('rotation configured', { secretId: secretArn, ...rules, rotateNow, mode, handedOverFrom: tookOver ? predecessor : undefined });
     if (rotateNow && firstRotationWaitMs) await this.firstRotation(secretArn, userNameOf(userArn), firstRotationWaitMs);
     return physicalId;
   }
@@ -404,7 +412,7 @@ export class CustomResources {
       throw new RefusedError(`a rollback ${event.RequestType} of ${event.LogicalResourceId} names no physical id this function made`);
     }
     if (had.hash === registrationHash(secretArn, userArn)) {
-      await this.configure(secretArn, functionArn, rulesOf(props), false);
+      await this.configure(secretArn, functionArn, rulesOf(props), false, modeOf(props));
       // A flip of the removal policy undone: back to the physical id of the policy put back, which the stack's events show.
       const removal = props[RotationProperties.REMOVAL] === Removal.DESTROY ? Removal.DESTROY : Removal.RETAIN;
       if (had.removal === removal) return physicalId!;
@@ -419,7 +427,7 @@ export class CustomResources {
     const forward = event.OldResourceProperties as Props;
     if (String(forward[RotationProperties.SECRET] ?? '') === secretArn) {
       await this.restoreCurrentKeyOf(secretArn, userArn);
-      await this.configure(secretArn, functionArn, rulesOf(props), false);
+      await this.configure(secretArn, functionArn, rulesOf(props), false, modeOf(props));
     }
     return before;
   }
@@ -479,7 +487,14 @@ export class CustomResources {
   }
 
   /** RotateSecret with this function; retried while IAM propagates permissions the same deployment just granted. */
-  private async configure(secretArn: string, functionArn: string, rules: RotationRules, rotateNow: boolean): Promise<void> {
+  private async configure(
+    secretArn: string, functionArn: string, rules: RotationRules, rotateNow: boolean, mode = RotationMode.ENFORCE,
+  ): Promise<void> {
+    if (mode === RotationMode.OBSERVE) {
+      // Observing: Secrets Manager's rotation stays off (a rotation would create a key), whatever it was before.
+      await this.ctx.gateway.cancelRotation(secretArn);
+      return;
+    }
     const attempts = this.options.configureAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -784,6 +799,12 @@ function rulesOf(source: Props | Registration | undefined): RotationRules {
     scheduleExpression: String(schedule ?? ''),
     ...(window === undefined || window === '' ? {} : { windowHours: Number(window) }),
   };
+}
+
+/** `OBSERVE` when the properties (or a registration) say the registration only reports; `ENFORCE` otherwise. */
+function modeOf(source: Props | RotationEntry | undefined): RotationMode {
+  const s = (source ?? {}) as Record<string, unknown>;
+  return (s.mode ?? s[RotationProperties.MODE]) === RotationMode.OBSERVE ? RotationMode.OBSERVE : RotationMode.ENFORCE;
 }
 
 /** IAM user ARNs that name the same user: the same account and name (IAM compares names whatever their case; a name is unique whatever the path). */

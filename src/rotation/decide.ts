@@ -9,6 +9,7 @@
  * a date from a tag can only postpone a transition, never bring it forward.
  */
 import { ForeignKeyPolicy } from '../foreign-key-policy';
+import { RotationMode } from '../rotation-mode';
 import { DEPARTURE_FIELD_SEPARATOR, Registration, Removal, Stage } from './contract';
 import type { AccessKey, LastUse, ListedSecret, ReportedKey, ReportedRotationRules } from './gateway';
 import { ACTIVE, decodeFields, INACTIVE, KeyProgress, labelledKeys, PreviousKeyHint, StagedKeys, stagedKeys, versionWithLabel } from './model';
@@ -631,6 +632,8 @@ function showRules(r: ReportedRotationRules | undefined): string {
 
 /** What a lifecycle run puts back on a registered secret: the reasons, and whether it rotates now. */
 export interface Convergence {
+  /** A registration in mode OBSERVE whose rotation was turned on: turned off again. */
+  readonly turnOff?: boolean;
   /** What differs from the registry, in words (empty when only a rotation is due). */
   readonly drift: string[];
   /** The secret holds no key of its user yet (never rotated): rotate it now. */
@@ -648,8 +651,12 @@ export interface Convergence {
  * when nothing is to be done: the normal case, with no call made.
  */
 export function planConvergence(
-  listed: ListedSecret, registered: Pick<Registration, 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy'>, functionArn: string,
+  listed: ListedSecret, registered: Pick<Registration, 'scheduleExpression' | 'windowHours' | 'rotateOnDeploy' | 'mode'>, functionArn: string,
 ): Convergence | undefined {
+  // Observing: rotation stays off (a rotation started anyway creates nothing: createSecret refuses it).
+  if (registered.mode === RotationMode.OBSERVE) {
+    return listed.rotationEnabled ? { drift: ['rotation was on, in mode OBSERVE'], rotateNow: false, turnOff: true } : undefined;
+  }
   const drift: string[] = [];
   if (!listed.rotationEnabled) drift.push('rotation was off');
   const fn = unqualifiedFunctionArn(functionArn);
@@ -684,4 +691,11 @@ export function currentKeySuspect(listed: Pick<ListedSecret, 'versions'>, report
   const held = labelledKeys(listed.versions).size;
   if (reported.length < held) return `the user has ${reported.length} access key(s), fewer than the ${held} its secret holds`;
   return undefined;
+}
+
+/** The interval of a `rate(N minutes|hours|days)` schedule in seconds; `undefined` for a cron (no fixed interval). */
+export function rateSeconds(scheduleExpression: string): number | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(scheduleExpression);
+  if (!rate) return undefined;
+  return Number(rate[1]) * (rate[2].startsWith('minute') ? 60 : rate[2].startsWith('hour') ? 3600 : 86400);
 }

@@ -14,11 +14,13 @@
  * rotation up then, and a rotation started here would fail theirs.
  */
 import { PromisePool } from '@supercharge/promise-pool';
+import { RotationMode } from '../rotation-mode';
 import { describeError } from './audit';
 import { RotatorContext } from './context';
 import { EventType, Registration, SECRET_DESCRIPTION_PREFIX, Stage, Tags, userNameOf } from './contract';
 import {
-  Convergence, currentKeySuspect, deactivationDueAt, LifecycleInput, planConvergence, planCreate, planDeactivation, planLifecycle, retirableKey,
+  Convergence, currentKeySuspect, deactivationDueAt, LifecycleAction, LifecycleInput, planConvergence, planCreate, planDeactivation, planLifecycle,
+  rateSeconds, retirableKey,
   retiringKey, supersededAt, unqualifiedFunctionArn, usedAfterPromotion,
 } from './decide';
 import type { ListedSecret, ReportedKey, SecretDescription } from './gateway';
@@ -41,10 +43,12 @@ export interface LifecycleSummary {
   readonly recorded: number;
   /** Secrets whose rotation set-up was put back to the registry's, or that were rotated for holding no key. */
   readonly restored: number;
+  /** Changes a registration in mode OBSERVE would have made, reported (`Access Key Change Observed`) and not made. */
+  readonly observed: number;
   readonly failed: number;
 }
 
-type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded' | 'failed';
+type Outcome = 'checkedUsage' | 'deactivated' | 'postponed' | 'deleted' | 'held' | 'recorded' | 'failed' | 'observed';
 
 export class Lifecycle {
   /**
@@ -65,7 +69,7 @@ export class Lifecycle {
     const { ctx } = this;
     const now = ctx.clock();
     const registry = await ctx.registry.load();
-    const zero = { secrets: 0, checkedUsage: 0, deactivated: 0, postponed: 0, deleted: 0, held: 0, recorded: 0, restored: 0, failed: 0 };
+    const zero = { secrets: 0, checkedUsage: 0, deactivated: 0, postponed: 0, deleted: 0, held: 0, recorded: 0, restored: 0, observed: 0, failed: 0 };
     const counts = { registered: registry.registrations.length, ...zero };
     const due: [Registration, ListedSecret][] = [];
     const drifted: [Registration, Convergence][] = [];
@@ -100,9 +104,15 @@ export class Lifecycle {
         }
       });
     }
-    if (functionArn && this.keyCheckDue(now)) {
-      const rotatingAnyway = new Set(drifted.filter(([, c]) => c.rotateNow).map(([r]) => r.secretArn));
-      await this.checkCurrentKeys(registered.filter(([r]) => !rotatingAnyway.has(r.secretArn)), functionArn, now, counts);
+    const observing = registered.filter(([r]) => r.mode === RotationMode.OBSERVE);
+    if ((functionArn || observing.length > 0) && this.keyCheckDue(now)) {
+      const report = await this.credentialReport(counts);
+      if (report) {
+        const rotatingAnyway = new Set(drifted.filter(([, c]) => c.rotateNow).map(([r]) => r.secretArn));
+        const enforced = registered.filter(([r]) => r.mode !== RotationMode.OBSERVE && !rotatingAnyway.has(r.secretArn));
+        if (functionArn) await this.checkCurrentKeys(enforced, report, functionArn, now, counts);
+        await this.observeRotations(observing.map(([r]) => r), report, now, counts);
+      }
     }
     await PromisePool.withConcurrency(this.concurrency).for(due).process(async ([registration]) => {
       try {
@@ -130,24 +140,62 @@ export class Lifecycle {
    * rotation (`Access Key Rotation Restored`), or, when a rotation cannot make room now, the run fails for
    * that secret naming why (`Access Key Lifecycle Failed`).
    */
-  private async checkCurrentKeys(
-    registered: [Registration, ListedSecret][], functionArn: string, now: Date, counts: { restored: number; failed: number },
-  ): Promise<void> {
+  /** IAM's credential report, once in the day's first run; a failure counts (and is logged), a report IAM had not finished is skipped. */
+  private async credentialReport(counts: { failed: number }): Promise<Map<string, ReportedKey[]> | undefined> {
     const { ctx } = this;
-    let report: Map<string, ReportedKey[]> | undefined;
     try {
-      report = await ctx.gateway.credentialReport();
+      const report = await ctx.gateway.credentialReport();
+      if (!report) ctx.logger.warn('current keys not checked: IAM had not finished the credential report; the next day\'s first run checks them');
+      return report;
     } catch (e) {
       counts.failed++;
       ctx.logger.error('current keys not checked: the credential report could not be read', { reason: describeError(e, ctx.redactor) });
-      return;
+      return undefined;
     }
-    if (!report) {
-      ctx.logger.warn('current keys not checked: IAM had not finished the credential report; the next day\'s first run checks them');
-      return;
-    }
+  }
+
+  /**
+   * Once a day, each registration in mode OBSERVE whose user has an active key older than its `rate` schedule
+   * (from the credential report: no call per user) gets an `Access Key Change Observed` event saying what
+   * a rotation would do to each of the user's keys (one ListAccessKeys, for those only). Nothing is changed.
+   */
+  private async observeRotations(
+    registrations: Registration[], report: Map<string, ReportedKey[]>, now: Date, counts: { observed: number; failed: number },
+  ): Promise<void> {
+    const due = registrations.flatMap((registration) => {
+      const interval = rateSeconds(registration.scheduleExpression);
+      const oldest = Math.min(...(report.get(registration.userArn) ?? []).filter((k) => k.active && k.createdAt).map((k) => k.createdAt!.getTime()));
+      const past = interval !== undefined && Number.isFinite(oldest) && now.getTime() - oldest >= interval * 1000;
+      return past ? [{ registration, oldest: new Date(oldest) }] : [];
+    });
+    await PromisePool.withConcurrency(this.concurrency).for(due).process(async ({ registration, oldest }) => {
+      try {
+        const userName = userNameOf(registration.userArn);
+        const keys = await this.ctx.gateway.listAccessKeys(userName);
+        const plan = planCreate({ userName, keys, heldKeyIds: [], orphanKeyIds: [], policy: registration.foreignKeyPolicy });
+        const age = `its active key created ${oldest.toISOString()} is older than the schedule ${registration.scheduleExpression}`;
+        const would = plan.kind === 'fail' ? `a rotation would fail: ${plan.reason}`
+          : ['a rotation would create a new key', ...plan.deletions.map((d) => `delete ${d.accessKeyId} (${d.reason})`),
+            ...plan.adoptKeyId ? [`take over ${plan.adoptKeyId} as the previous key, deactivated ${formatSeconds(registration.deactivateAfterSeconds)} `
+              + `after the new key's promotion and deleted ${formatSeconds(registration.deleteAfterSeconds)} later`] : []].join('; ');
+        this.ctx.audit.record(EventType.OBSERVED, {
+          secretArn: registration.secretArn, userName, owner: registration.owner, action: 'rotate', reason: `${age}: ${would} (mode OBSERVE: nothing changed)`,
+        });
+        counts.observed++;
+      } catch (e) {
+        counts.failed++;
+        this.failed(registration, e);
+      }
+    });
+  }
+
+  private async checkCurrentKeys(
+    registered: [Registration, ListedSecret][], report: Map<string, ReportedKey[]>, functionArn: string, now: Date,
+    counts: { restored: number; failed: number },
+  ): Promise<void> {
+    const { ctx } = this;
     const suspects = registered.flatMap(([registration, listed]) => {
-      const why = currentKeySuspect(listed, report!.get(registration.userArn));
+      const why = currentKeySuspect(listed, report.get(registration.userArn));
       return why ? [{ registration, why }] : [];
     });
     ctx.logger.info('current keys checked against the credential report', { registered: registered.length, toRead: suspects.length });
@@ -219,6 +267,16 @@ export class Lifecycle {
       scheduleExpression: registration.scheduleExpression,
       ...(registration.windowHours === undefined ? {} : { windowHours: registration.windowHours }),
     };
+    if (convergence.turnOff) {
+      await this.ctx.gateway.cancelRotation(registration.secretArn);
+      this.ctx.audit.record(EventType.RESTORED, {
+        secretArn: registration.secretArn,
+        userName: userNameOf(registration.userArn),
+        owner: registration.owner,
+        reason: `${convergence.drift.join('; ')}: turned off, as the registry says (mode OBSERVE changes nothing in IAM)`,
+      });
+      return;
+    }
     await this.ctx.gateway.configureRotation(registration.secretArn, unqualifiedFunctionArn(functionArn), rules, convergence.rotateNow);
     const what = [...convergence.drift, ...convergence.rotateNow ? ['it held no key of its user (never rotated, or its first rotation was given up)'] : []];
     this.ctx.audit.record(EventType.RESTORED, {
@@ -227,6 +285,27 @@ export class Lifecycle {
       owner: registration.owner,
       reason: `${what.join('; ')}: put back to the registry's rotation set-up${convergence.rotateNow ? ' and rotated now' : ''}`,
     });
+  }
+
+  /**
+   * A registration in mode OBSERVE: the transition due is reported, not made (once a day where the daily
+   * check is set up, else at each run); nothing is written, not even the lifecycle's own records.
+   */
+  private observed(registration: Registration, userName: string, action: LifecycleAction, now: Date): Outcome | undefined {
+    const would: Partial<Record<LifecycleAction['kind'], string>> = {
+      'deactivate': 'deactivate', 'delete': 'delete', 'delete-revoked': 'delete', 'hold': 'hold', 'blocked': 'keep',
+    };
+    const what = would[action.kind];
+    if (!what || !('accessKeyId' in action) || (this.keyCheckWindowSeconds !== undefined && !this.keyCheckDue(now))) return undefined;
+    this.ctx.audit.record(EventType.OBSERVED, {
+      secretArn: registration.secretArn,
+      userName,
+      owner: registration.owner,
+      accessKeyId: action.accessKeyId,
+      action: what,
+      reason: `the lifecycle would ${what} ${action.accessKeyId} now (${action.kind}${'reason' in action ? `: ${action.reason}` : ''}); mode OBSERVE: nothing changed`,
+    });
+    return 'observed';
   }
 
   private failed(registration: Registration, e: unknown): void {
@@ -246,6 +325,7 @@ export class Lifecycle {
     const { userName, next: action } = state;
     if (action.kind === 'none' || action.kind === 'read') return undefined;
     const id = action.accessKeyId;
+    if (registration.mode === RotationMode.OBSERVE) return this.observed(registration, userName, action, now);
     const config = registration;
     const superseded = supersededAt(input, id);
     const { progress } = input;

@@ -6,6 +6,7 @@
  */
 import { backOff } from 'exponential-backoff';
 import { ForeignKeyPolicy } from '../foreign-key-policy';
+import { RotationMode } from '../rotation-mode';
 import { describeError } from './audit';
 import { RotatorContext, readCredentials } from './context';
 import {
@@ -120,6 +121,12 @@ export class RotationSteps {
       return;
     }
 
+    if (registration.mode === RotationMode.OBSERVE) {
+      // Observing: no key is created. The placeholder lets go of AWSPENDING, so that nothing stays pending.
+      await ctx.gateway.removeLabel(secret.arn, Stage.PENDING, token);
+      throw new ConfigurationError(`the registration of ${secret.arn} (user ${userName}) is in mode OBSERVE: the library changes nothing in IAM `
+        + 'for it, and this rotation creates no key; set its mode to ENFORCE to rotate');
+    }
     const staged = stagedKeys(secret.versions);
     const held = labelledKeys(secret.versions);
     const keys = await ctx.gateway.listAccessKeys(userName);

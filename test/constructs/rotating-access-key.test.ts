@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AccessKeyRotator, ForeignKeyPolicy, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyUser,
+  AccessKeyRotator, ForeignKeyPolicy, KeyRotationSchedule, RotatingAccessKey, RotatingAccessKeyUser, RotationMode,
 } from '../../src';
 import { REGISTRATION_METADATA_KEY, REGISTRY_METADATA_KEY } from '../../src/rotation/contract';
 
@@ -141,6 +141,17 @@ describe('RotatingAccessKey props', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('Custom::AccessKeyRotation', { ScheduleExpression: expression });
     expect(registryEntries(template)[0].scheduleExpression).toBe(expression);
+  });
+
+  test('GIVEN mode OBSERVE WHEN synthesized THEN the rotation resource, its own entry and the registry say so; ENFORCE (the default) writes nothing', () => {
+    const stack = newStack();
+    new RotatingAccessKey(stack, 'Observed', { user: importedUser(stack), mode: RotationMode.OBSERVE });
+    new RotatingAccessKey(stack, 'Enforced', { user: importedUser(stack, 'carol'), mode: RotationMode.ENFORCE });
+    const template = Template.fromStack(stack);
+    const rotations = Object.values(template.findResources('Custom::AccessKeyRotation'));
+    expect(rotations.map((r) => r.Properties.Mode)).toEqual(['OBSERVE', undefined]);
+    expect(rotations.map((r) => r.Metadata[REGISTRATION_METADATA_KEY].mode)).toEqual(['OBSERVE', undefined]);
+    expect(registryEntries(template).map((e) => e.mode)).toEqual(['OBSERVE', undefined]);
   });
 
   test('GIVEN rotationWindow and rotateOnDeploy false WHEN synthesized THEN the rotation resource states the window in hours, the registry that and no rotation at deploy', () => {

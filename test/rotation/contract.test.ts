@@ -421,6 +421,20 @@ describe('parseRegistry properties', () => {
   });
 });
 
+describe('parseRegistry: the mode', () => {
+  const withMode = (mode: unknown) => parseRegistry(doc([entry(mode === undefined ? {} : { mode })]));
+
+  test('GIVEN OBSERVE, ENFORCE or nothing WHEN parsed THEN the registration observes only for OBSERVE (nothing: an earlier version\'s, enforcing)', () => {
+    expect(withMode('OBSERVE').registrations[0].mode).toBe('OBSERVE');
+    expect(withMode('ENFORCE').registrations[0].mode).toBe('ENFORCE');
+    expect(withMode(undefined).registrations[0]).not.toHaveProperty('mode');
+  });
+
+  test('GIVEN another mode WHEN parsed THEN the registry is refused, naming the field and the value', () => {
+    expect(refusal(doc([entry({ mode: 'DRY_RUN' })])).message).toMatch(/\.mode must be ENFORCE or OBSERVE, got "DRY_RUN"/);
+  });
+});
+
 describe('parseRotationEntry: a rotation resource\'s own entry', () => {
   const own = (overrides: Record<string, unknown> = {}) => ({
     [REGISTRATION_METADATA_KEY]: {

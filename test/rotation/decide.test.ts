@@ -13,10 +13,11 @@ import {
   MAX_KEYS_PER_USER, OrphanEvidence, planCreate, ReleaseInput, planDeactivation, planLifecycle, planRemoval, provenOrphan, RemovalInput,
   RetirementConfig,
   MAX_PROMOTION_DELAY_MS, retirableKey, revokeRequested, supersededAt, usageCheckAt, usedAfterPromotion,
-  planConvergence,
+  planConvergence, rateSeconds,
 } from '../../src/rotation/decide';
 import type { AccessKey, ListedSecret } from '../../src/rotation/gateway';
 import { ACTIVE, INACTIVE, KeyProgress, parseKeyProgress, StagedKeys } from '../../src/rotation/model';
+import { RotationMode } from '../../src/rotation-mode';
 
 const USER = 'alice';
 const CURRENT = 'AKIACURRENT000000001';
@@ -1315,5 +1316,25 @@ describe('currentKeySuspect: the credential report against a listing', () => {
 
   test('GIVEN a user the report predates (not in it) THEN nothing is suspected', () => {
     expect(currentKeySuspect(listed(ROTATED), undefined)).toBeUndefined();
+  });
+});
+
+describe('mode OBSERVE in the convergence check, and rateSeconds', () => {
+  const listed = (rotationEnabled: boolean): ListedSecret => ({ arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf', rotationEnabled, tags: {}, versions: {} });
+  const observing = { scheduleExpression: 'rate(30 days)', rotateOnDeploy: true, mode: RotationMode.OBSERVE };
+  const FN = 'arn:aws:lambda:us-east-1:123456789012:function:rotator';
+
+  test('GIVEN an observing registration whose rotation is off THEN nothing is to be done (no key, no schedule: that is as deployed)', () => {
+    expect(planConvergence(listed(false), observing, FN)).toBeUndefined();
+  });
+
+  test('GIVEN an observing registration whose rotation someone turned on THEN it is turned off again, never rotated', () => {
+    expect(planConvergence(listed(true), observing, FN)).toEqual({ drift: ['rotation was on, in mode OBSERVE'], rotateNow: false, turnOff: true });
+  });
+
+  test.each([
+    ['rate(30 days)', 30 * 86400], ['rate(1 day)', 86400], ['rate(6 hours)', 6 * 3600], ['rate(90 minutes)', 5400], ['cron(0 4 ? * SUN *)', undefined],
+  ])('GIVEN %s THEN its interval is %p seconds', (expression, seconds) => {
+    expect(rateSeconds(expression)).toBe(seconds);
   });
 });

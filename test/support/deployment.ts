@@ -285,6 +285,11 @@ export class DeploymentPlayer {
   functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
   /** Places in the order of invocations' starts and ends (`Invocation.started`, `ended`). */
   private sequence = 0;
+  /**
+   * Keep the daily check of current keys in the function's environment (it runs by `Date`'s hour: a test that
+   * sets it fakes the date). Read at the function's next configuration; `reset` turns it off.
+   */
+  dailyKeyCheck = false;
   /** The invocations under way, each with where in CloudFormation's calls the first invocation started during it began. */
   private readonly running = new Set<{ nestedAt?: number }>();
   /** How many of the recorder's decisions are already in a phase. */
@@ -313,6 +318,7 @@ export class DeploymentPlayer {
     this.functionArn = '';
     this.generation = 0;
     this.functionTimeoutMs = DEFAULT_FUNCTION_TIMEOUT_MS;
+    this.dailyKeyCheck = false;
     this.collected = 0;
     this.answers = captureAnswers().answers;
   }
@@ -795,8 +801,9 @@ export class DeploymentPlayer {
   private coldStart(fn: Deployed): void {
     // The daily check of current keys runs by the wall clock's hour: left out, so that no played deployment's outcome
     // depends on the time of day it is played (test/integration/convergence.test.ts checks it at a simulated hour).
-    const { [Env.KEY_CHECK_WINDOW]: _daily, ...environment } = environmentOf(fn.properties);
-    this.environment = { ...environment, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
+    const { [Env.KEY_CHECK_WINDOW]: daily, ...environment } = environmentOf(fn.properties);
+    const kept: Record<string, string> = this.dailyKeyCheck && daily ? { [Env.KEY_CHECK_WINDOW]: daily } : {};
+    this.environment = { ...environment, ...kept, AWS_LAMBDA_FUNCTION_NAME: fn.physicalId };
     this.handler = loadBundle(this.environment);
     this.functionArn = String(fn.attributes.Arn);
   }
