@@ -259,19 +259,17 @@ function csvFields(line: string): string[] {
 }
 
 /**
- * IAM's credential report (CSV, a header line first) as each user's access keys, by user ARN. A user
+ * IAM's credential report (CSV, a header line first) as one record per user, field by column name. A user
  * name may hold commas (IAM allows `,`): written unquoted, it shows twice (user, arn) with k extra
- * fields each, which the header's field count tells apart. A line that cannot be read is left out.
+ * fields each, which the header's field count tells apart. A line that cannot be read is left out;
+ * a report without the columns `required` names (besides user and arn, first) reads as no users.
  */
-export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
+export function credentialReportRows(csv: string, required: string[] = []): Record<string, string>[] {
   const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const users = new Map<string, ReportedKey[]>();
-  if (!header) return users;
+  const rows: Record<string, string>[] = [];
+  if (!header) return rows;
   const columns = csvFields(header);
-  const at = (name: string) => columns.indexOf(name);
-  const arnAt = at('arn');
-  const slots = [1, 2].map((n) => ({ active: at(`access_key_${n}_active`), rotated: at(`access_key_${n}_last_rotated`) }));
-  if (at('user') !== 0 || arnAt !== 1 || slots.some((slot) => slot.active < 0 || slot.rotated < 0)) return users;
+  if (columns[0] !== 'user' || columns[1] !== 'arn' || required.some((c) => !columns.includes(c))) return rows;
   for (const line of lines) {
     let fields = csvFields(line);
     const extra = fields.length - columns.length;
@@ -279,17 +277,34 @@ export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
     const k = extra / 2;
     // user and arn each took k + 1 fields: join them back.
     fields = [fields.slice(0, k + 1).join(','), fields.slice(k + 1, 2 * k + 2).join(','), ...fields.slice(2 * k + 2)];
-    const arn = fields[arnAt];
-    if (!arn.startsWith('arn:')) continue;
+    if (!fields[1].startsWith('arn:')) continue;
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, fields[i]])));
+  }
+  return rows;
+}
+
+/** The columns of an access key slot (1 or 2) in the credential report. */
+export function reportKeyColumns(slot: 1 | 2) {
+  const c = (field: string) => `access_key_${slot}_${field}`;
+  return { active: c('active'), rotated: c('last_rotated'), usedAt: c('last_used_date'), usedRegion: c('last_used_region'), usedService: c('last_used_service') };
+}
+
+/**
+ * IAM's credential report as each user's access keys, by user ARN (see `credentialReportRows`).
+ */
+export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
+  const slots = ([1, 2] as const).map(reportKeyColumns);
+  const users = new Map<string, ReportedKey[]>();
+  for (const row of credentialReportRows(csv, slots.flatMap((s) => [s.active, s.rotated]))) {
     const keys: ReportedKey[] = [];
     for (const slot of slots) {
-      const rotated = fields[slot.rotated];
+      const rotated = row[slot.rotated];
       // N/A: no key in this slot.
       if (!rotated || rotated === 'N/A') continue;
       const createdAt = new Date(rotated);
-      keys.push({ active: fields[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
+      keys.push({ active: row[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
     }
-    users.set(arn, keys);
+    users.set(row.arn, keys);
   }
   return users;
 }
