@@ -12,8 +12,19 @@ import type { DiscoveredUser } from './discover';
 export type EmitLanguage = 'typescript' | 'python';
 export const EMIT_LANGUAGES: EmitLanguage[] = ['typescript', 'python'];
 
-/** The stack the printed app declares. */
+/** The stack the printed app declares (`AdoptedAccessKeys1`, `2`... when the users need more than one). */
 export const EMITTED_STACK = 'AdoptedAccessKeys';
+/**
+ * Users per stack: a `RotatingAccessKey` adds about 2 resources, and CloudFormation allows 500 per stack
+ * (240 users fit: docs/PERFORMANCE.md); 200 leave room for what the operator adds.
+ */
+export const USERS_PER_STACK = 200;
+
+/** The stacks' names and variables, and which stack each adoption goes to. */
+function stacks(count: number): { name: string; variable: string }[] {
+  const n = Math.max(1, Math.ceil(count / USERS_PER_STACK));
+  return Array.from({ length: n }, (_, i) => (n === 1 ? { name: EMITTED_STACK, variable: 'stack' } : { name: `${EMITTED_STACK}${i + 1}`, variable: `stack${i + 1}` }));
+}
 
 /** A string literal both languages read the same way: single quotes, backslashes and quotes escaped, anything else beyond ASCII as \u. */
 export function literal(value: string): string {
@@ -59,7 +70,7 @@ function header(comment: string, count: number, at: string): string[] {
   return [
     `${comment} Adopts the hand-made access keys of ${count} IAM user${count === 1 ? '' : 's'} (cdk-rotating-access-keys discover, ${at.slice(0, 16).replace('T', ' ')} UTC).`,
     `${comment} Deploying it changes no key: each user's active key becomes the previous key at its first rotation (on the`,
-    `${comment} schedule, or \`cdk-rotating-access-keys rotate --user <name>\`), and is deactivated after the grace period.`,
+    `${comment} schedule, or \`cdk-rotating-access-keys rotate --user <name>\`), and is deactivated after the grace period: move its consumers to the secret by then.`,
   ];
 }
 
@@ -72,20 +83,23 @@ export function typescriptApp(users: DiscoveredUser[], at: string): string {
     "import { ForeignKeyPolicy, RotatingAccessKey } from 'cdk-rotating-access-keys';",
     '',
     'const app = new App();',
-    `const stack = new Stack(app, ${literal(EMITTED_STACK)});`,
   ];
-  for (const a of adoptions(users)) {
+  const all = adoptions(users);
+  const declared = stacks(all.length);
+  for (const st of declared) lines.push(`const ${st.variable} = new Stack(app, ${literal(st.name)});`);
+  all.forEach((a, i) => {
+    const stack = declared[Math.floor(i / USERS_PER_STACK)].variable;
     lines.push(
       '',
       ...(a.note ? [`// ${a.note}`] : []),
-      `new RotatingAccessKey(stack, ${literal(a.id)}, {`,
-      `  user: iam.User.fromUserArn(stack, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
+      `new RotatingAccessKey(${stack}, ${literal(a.id)}, {`,
+      `  user: iam.User.fromUserArn(${stack}, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
       '  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,',
       '  rotateOnDeploy: false,',
       `  secretName: ${literal(a.secretName)},`,
       '});',
     );
-  }
+  });
   lines.push('', 'app.synth();', '');
   return lines.join('\n');
 }
@@ -99,21 +113,24 @@ export function pythonApp(users: DiscoveredUser[], at: string): string {
     'from cdk_rotating_access_keys import ForeignKeyPolicy, RotatingAccessKey',
     '',
     'app = cdk.App()',
-    `stack = cdk.Stack(app, ${literal(EMITTED_STACK)})`,
   ];
-  for (const a of adoptions(users)) {
+  const all = adoptions(users);
+  const declared = stacks(all.length);
+  for (const st of declared) lines.push(`${st.variable} = cdk.Stack(app, ${literal(st.name)})`);
+  all.forEach((a, i) => {
+    const stack = declared[Math.floor(i / USERS_PER_STACK)].variable;
     lines.push(
       '',
       ...(a.note ? [`# ${a.note}`] : []),
       'RotatingAccessKey(',
-      `    stack, ${literal(a.id)},`,
-      `    user=iam.User.from_user_arn(stack, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
+      `    ${stack}, ${literal(a.id)},`,
+      `    user=iam.User.from_user_arn(${stack}, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
       '    foreign_key_policy=ForeignKeyPolicy.ADOPT,',
       '    rotate_on_deploy=False,',
       `    secret_name=${literal(a.secretName)},`,
       ')',
     );
-  }
+  });
   lines.push('', 'app.synth()', '');
   return lines.join('\n');
 }

@@ -15,10 +15,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliAws } from './cli-aws';
 import { ChangeOptions, ChangeResult, Io, Operator } from './commands';
 import { checkProfileName, EXPORT_FORMATS, ExportFormat, exportCredentials, PROFILE_NAME_TEXT } from './credentials';
+import { adoptable, discover, DiscoverFilter } from './discover';
+import { EMIT_LANGUAGES, EmitLanguage, emitApp } from './emit';
 import { classify, CliError, ExitCode } from './errors';
 import { Locator, stackName, Target, TRUSTED_STACKS_ENV, trustedStacks } from './locate';
-import { discover, DiscoverFilter, adoptable } from './discover';
-import { EMIT_LANGUAGES, EmitLanguage, emitApp } from './emit';
 import { checkQuery, OUTPUT_FORMATS, OutputFormat, select, selectionTable, textOf } from './output';
 import { changeText, discoverTable, statusTable } from './render';
 

@@ -12,14 +12,15 @@
  * built by the tests).
  */
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PromisePool } from '@supercharge/promise-pool';
 import * as ts from 'typescript';
+import * as library from '../../src';
 import { globPattern, pathOf, readCredentialReport } from '../../src/cli/discover';
 import { literal } from '../../src/cli/emit';
 import { buildBundle } from '../support/bundle';
@@ -28,6 +29,9 @@ import { MotoServer } from '../support/moto';
 import { DAY, World } from '../support/world';
 
 /** The CLI's now; keys are created and used at times counted back from it. */
+const ROOT = path.join(__dirname, '..', '..');
+/** ListSecrets pages for the 100 managed secrets (Secrets Manager pages by 100). */
+const CALLS_LIST_SECRETS = 1;
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * DAY);
 
@@ -164,6 +168,61 @@ KEYS\tivan,jr-1...........\t91\t2026-03-02T12:00:00.000Z\tFAILED\tNone\tActive
 LASTUSED\t2026-03-02T12:00:00.000Z
 `;
 
+/** `discover --emit typescript` of the 10 users (key ids named). */
+const EMITTED_TS = `\
+// Adopts the hand-made access keys of 5 IAM users (cdk-rotating-access-keys discover, 2026-06-01 12:00 UTC).
+// Deploying it changes no key: each user's active key becomes the previous key at its first rotation (on the
+// schedule, or \`cdk-rotating-access-keys rotate --user <name>\`), and is deactivated after the grace period: move its consumers to the secret by then.
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ForeignKeyPolicy, RotatingAccessKey } from 'cdk-rotating-access-keys';
+
+const app = new App();
+const stack = new Stack(app, 'AdoptedAccessKeys');
+
+// bob-1............... (active, 120 d) becomes the previous key at the first rotation
+new RotatingAccessKey(stack, 'AccessKey-bob', {
+  user: iam.User.fromUserArn(stack, 'User-bob', 'arn:aws:iam::123456789012:user/bob'),
+  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+  rotateOnDeploy: false,
+  secretName: 'access-keys/bob',
+});
+
+// carol-2............. (active, 30 d) becomes the previous key at the first rotation; carol-1............. (inactive) is deleted at the first rotation
+new RotatingAccessKey(stack, 'AccessKey-carol', {
+  user: iam.User.fromUserArn(stack, 'User-carol', 'arn:aws:iam::123456789012:user/carol'),
+  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+  rotateOnDeploy: false,
+  secretName: 'access-keys/carol',
+});
+
+// dave-1.............. (active, 95 d) becomes the previous key at the first rotation
+new RotatingAccessKey(stack, 'AccessKey-dave', {
+  user: iam.User.fromUserArn(stack, 'User-dave', 'arn:aws:iam::123456789012:user/ops/dave'),
+  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+  rotateOnDeploy: false,
+  secretName: 'access-keys/dave',
+});
+
+// two active keys (grace-1............. and grace-2.............): deactivate the one to drop before the first rotation, which refuses to choose
+new RotatingAccessKey(stack, 'AccessKey-grace', {
+  user: iam.User.fromUserArn(stack, 'User-grace', 'arn:aws:iam::123456789012:user/ops/grace'),
+  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+  rotateOnDeploy: false,
+  secretName: 'access-keys/grace',
+});
+
+// ivan,jr-1........... (active, 91 d) becomes the previous key at the first rotation
+new RotatingAccessKey(stack, 'AccessKey-ivan,jr', {
+  user: iam.User.fromUserArn(stack, 'User-ivan,jr', 'arn:aws:iam::123456789012:user/ivan,jr'),
+  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
+  rotateOnDeploy: false,
+  secretName: 'access-keys/ivan_jr',
+});
+
+app.synth();
+`;
+
 describe('discover in an account of 10 users', () => {
   test('GIVEN managed, unmanaged, inactive, old and never-used keys WHEN discover prints its table THEN every key is listed exactly', async () => {
     const { ids, secrets } = await tenUsers();
@@ -197,7 +256,7 @@ describe('discover in an account of 10 users', () => {
 
   test('GIVEN the same account WHEN discover prints JSON and text THEN they hold the same facts, exactly', async () => {
     const { ids, secrets } = await tenUsers();
-    const stack = `arn:aws:cloudformation:us-east-1:123456789012:stack/Stack/ID`;
+    const stack = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Stack/ID';
     const secret = (user: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:access-keys/${user}-XXXXXX`;
     const arn = (user: string, p = '/') => `arn:aws:iam::123456789012:user${p}${user}`;
     const key = (id: string, status: string, days: number, usedDays: number | undefined, iam3: string, managedBy: object | null = null) => ({
@@ -265,6 +324,50 @@ describe('discover in an account of 10 users', () => {
   });
 });
 
+describe('discover in an account of 1,000 users', () => {
+  test('GIVEN 1,000 users, 600 with a key (100 managed, 300 older than 90 days) WHEN discover runs THEN it counts them exactly, in a bounded number of calls, and --emit adopts the 500 in three stacks that synthesize', async () => {
+    const world = new World();
+    const users = Array.from({ length: 1000 }, (_, i) => ({ name: `user-${String(i).padStart(4, '0')}`, path: i % 10 === 5 ? '/batch/' : undefined, i }));
+    const withKey = users.filter((u) => u.i % 5 < 3);
+    const pool = () => PromisePool.withConcurrency(16).handleError((e) => { throw e; });
+    await pool().for(users).process((u) => world.createUser(u.name, u.path));
+    // Keys of the first 500 users made 100 days ago (IAM.3 fails), the others 10 days ago: moto's clock is the account's.
+    const keys = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
+    for (const [from, to, days] of [[0, 500, 100], [500, 1000, 10]]) {
+      moto.setClock(daysAgo(days));
+      await pool().for(withKey.filter((u) => u.i >= from && u.i < to)).process(async (u) => {
+        keys.set(u.name, await world.createForeignKey(u.name));
+      });
+    }
+    moto.setClock(NOW);
+    await world.rotationFunctionArn();
+    await pool().for(withKey.filter((u) => u.i % 10 === 0)).process(async (u) => world.serve(await managedSecret(world, u.name), keys.get(u.name)!));
+    await world.deployFunction();
+
+    await moto.restartRecording();
+    const r = await cli(['discover', '--output', 'json']);
+
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toEqual({ users: 600, keys: 600, managedKeys: 100, unmanagedKeys: 500, usersFailingIam3: 300 });
+    expect(report.users.map((u: { userName: string }) => u.userName)).toEqual(withKey.map((u) => u.name));
+    expect(report.users.filter((u: any) => u.keys[0].managedBy?.secretArn.includes(`access-keys/${u.userName}-`))).toHaveLength(100);
+    expect(report.users.filter((u: any) => u.path === '/batch/')).toHaveLength(100);
+    // The calls: one report (IAM answers STARTED to the first GenerateCredentialReport), one ListAccessKeys per user with keys, one page of secrets.
+    const calls: Record<string, number> = {};
+    for (const c of await moto.requests({ queryProtocol: true })) calls[c.action] = (calls[c.action] ?? 0) + 1;
+    expect(calls).toEqual({ GenerateCredentialReport: 2, GetCredentialReport: 1, ListAccessKeys: 600, ListSecrets: CALLS_LIST_SECRETS });
+
+    const emitted = await cli(['discover', '--emit', 'typescript']);
+    expect(emitted.code).toBe(0);
+    expect(emitted.stderr).toBe('500 users to adopt; 100 listed users are left out (managed, registered, or with a key a secret of this library holds)\n');
+    expect(props(emitted.stdout, /new Stack\(app, '([^']*)'\)/g)).toEqual(['AdoptedAccessKeys1', 'AdoptedAccessKeys2', 'AdoptedAccessKeys3']);
+    const resources = ['AdoptedAccessKeys1', 'AdoptedAccessKeys3'].map((stack) => Object.keys(synthesize(emitted.stdout, stack).Resources).length);
+    expect(resources[0]).toBeLessThan(500);
+    expect(emitted.stdout.match(/new RotatingAccessKey\(/g)).toHaveLength(500);
+  });
+});
+
 describe('pure parts', () => {
   test('GIVEN a credential report with a comma in a name and N/A slots WHEN read THEN names, ARNs and slots are whole', () => {
     const header = 'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,'
@@ -303,4 +406,119 @@ describe('pure parts', () => {
   });
 });
 
-export const unused = { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PromisePool, execFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, tmpdir, ts };
+
+/** The library's compiler options (jsii-rosetta's, as test/docs/code-blocks.test.ts uses), its package name mapped to its source. */
+const COMPILER: ts.CompilerOptions = {
+  strict: true,
+  noImplicitAny: true,
+  noUnusedLocals: true,
+  lib: ['lib.es2022.d.ts'],
+  module: ts.ModuleKind.Node16,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  target: ts.ScriptTarget.ES2022,
+  types: ['node'],
+  skipLibCheck: true,
+  noEmit: true,
+  paths: { 'cdk-rotating-access-keys': [path.join(ROOT, 'src', 'index.ts')] },
+};
+
+/** The type errors of a TypeScript app, compiled as a file of the repository against the library's source. */
+function typeErrors(source: string): string[] {
+  const file = path.join(ROOT, 'test', 'cli', '.emitted-app.ts');
+  const host = ts.createCompilerHost(COMPILER, true);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, ...rest) =>
+    (path.resolve(name) === file ? ts.createSourceFile(name, source, version, true) : getSourceFile(name, version, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => path.resolve(name) === file || fileExists(name);
+  const program = ts.createProgram([file], COMPILER, host);
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
+}
+
+/** Runs a TypeScript app as printed (transpiled, `cdk-rotating-access-keys` the library's source) and returns its stack's template. */
+function synthesize(source: string, stackName: string): { Resources: Record<string, { Type: string; Properties?: any; Metadata?: any }> } {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'emitted-app-'));
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = (id: string) => (id === 'cdk-rotating-access-keys' ? require('../../src') : require(id));
+  const before = process.env.CDK_OUTDIR;
+  process.env.CDK_OUTDIR = outdir;
+  try {
+    const module = { exports: {} };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function('require', 'module', 'exports', js)(load, module, module.exports);
+    return JSON.parse(readFileSync(path.join(outdir, `${stackName}.template.json`), 'utf8'));
+  } finally {
+    if (before === undefined) delete process.env.CDK_OUTDIR;
+    else process.env.CDK_OUTDIR = before;
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const camelToSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+describe('discover --emit', () => {
+  test('GIVEN the 10 users WHEN discover --emit typescript runs THEN it prints an app adopting the unmanaged users only, which type-checks and synthesizes as printed', async () => {
+    const { ids, secrets } = await tenUsers();
+
+    const r = await cli(['discover', '--emit', 'typescript']);
+
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('5 users to adopt; 3 listed users are left out (managed, registered, or with a key a secret of this library holds)\n');
+    expect(named(r.stdout, ids, secrets)).toBe(EMITTED_TS);
+    expect(typeErrors(r.stdout)).toEqual([]);
+    const template = synthesize(r.stdout, 'AdoptedAccessKeys');
+    const secretsMade = Object.values(template.Resources).filter((x) => x.Type === 'AWS::SecretsManager::Secret');
+    expect(secretsMade.map((x) => x.Properties.Name).sort()).toEqual(['access-keys/bob', 'access-keys/carol', 'access-keys/dave', 'access-keys/grace', 'access-keys/ivan_jr']);
+    // The registry the rotation function reads: each user by ARN, ADOPT, no rotation at deploy.
+    const registry = JSON.stringify(template);
+    for (const user of ['bob', 'carol', 'ops/dave', 'ops/grace', 'ivan,jr']) expect(registry).toContain(`arn:aws:iam::123456789012:user/${user}`);
+    expect(registry).toContain('ADOPT');
+    expect(registry).not.toContain('"FAIL"');
+  });
+
+  test('GIVEN the 10 users WHEN discover --emit python runs THEN the same app in Python compiles and names the props the TypeScript one does', async () => {
+    await tenUsers();
+    const [typescript, python] = await Promise.all([cli(['discover', '--emit', 'typescript']), cli(['discover', '--emit', 'python'])]);
+
+    expect(python.code).toBe(0);
+    const dir = mkdtempSync(path.join(tmpdir(), 'emitted-py-'));
+    try {
+      writeFileSync(path.join(dir, 'app.py'), python.stdout);
+      execFileSync(process.env.PYTHON ?? 'python3', ['-m', 'py_compile', path.join(dir, 'app.py')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // jsii's Python names: props and static methods in snake_case, the same constructs, ids and literals.
+    expect(props(python.stdout, /^ {4}(\w+)=/gm)).toEqual(props(typescript.stdout, /^ {2}(\w+):/gm).map(camelToSnake));
+    expect(props(python.stdout, /iam\.User\.(\w+)\(/g)).toEqual(props(typescript.stdout, /iam\.User\.(\w+)\(/g).map(camelToSnake));
+    const code = (source: string) => source.split('\n').filter((l) => !/^(#|\/\/)/.test(l)).join('\n');
+    expect(props(code(python.stdout), /'([^']*)'/g)).toEqual(props(code(typescript.stdout), /'([^']*)'/g).filter((x) => !/^(aws-cdk-lib|cdk-rotating-access-keys)/.test(x)));
+    expect(Object.keys(library)).toEqual(expect.arrayContaining(['RotatingAccessKey', 'ForeignKeyPolicy']));
+  });
+
+  test('GIVEN users whose names differ by a comma WHEN emitted THEN construct ids and secret names stay unique', async () => {
+    const world = new World();
+    for (const name of ['a,b', 'a_b', 'A.b']) {
+      await world.createUser(name);
+      await handMadeKey(world, name, 1);
+    }
+    moto.setClock(NOW);
+    const r = await cli(['discover', '--emit', 'typescript']);
+    expect(props(r.stdout, /secretName: '([^']*)'/g)).toEqual(['access-keys/A.b', 'access-keys/a_b', 'access-keys/a_b-2']);
+    expect(typeErrors(r.stdout)).toEqual([]);
+    expect(Object.values(synthesize(r.stdout, 'AdoptedAccessKeys').Resources).filter((x) => x.Type === 'AWS::SecretsManager::Secret')).toHaveLength(3);
+  });
+
+  test('GIVEN filters that leave no unmanaged user WHEN --emit runs THEN nothing is printed and it exits 3', async () => {
+    await tenUsers();
+    expect(await cli(['discover', '--emit', 'typescript', '--name', 'alice'])).toEqual({
+      code: 3, stdout: '', stderr: 'error: no unmanaged user with keys matches the filters: nothing to adopt\n',
+    });
+    expect(await cli(['discover', '--emit', 'typescript', '--query', 'users'])).toMatchObject({ code: 2 });
+  });
+});
+
+function props(source: string, pattern: RegExp): string[] {
+  return [...source.matchAll(pattern)].map((m) => m[1]);
+}
