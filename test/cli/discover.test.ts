@@ -302,6 +302,9 @@ describe('discover in an account of 10 users', () => {
     // --query selects from the same JSON, as the AWS CLI's does.
     const failing = await cli(['discover', '--query', 'users[?iam3==`FAILED`].userName', '--output', 'text']);
     expect(failing.stdout).toBe('bob\tdave\tivan,jr\n');
+    // As docs/CLI.md shows it.
+    const old = await cli(['discover', '--older-than', '90', '--output', 'text', '--query', 'users[].[userName, keys[0].ageDays, keys[0].managedBy]']);
+    expect(old.stdout).toBe('bob\t120\tNone\ndave\t95\tNone\nivan,jr\t91\tNone\n');
   });
 
   test('GIVEN --path-prefix, --name and --older-than WHEN discover runs THEN only the users that pass all of them are listed, and only their keys are read', async () => {
