@@ -202,7 +202,7 @@ function managedText(k: DiscoveredKey, u: DiscoveredUser): string {
   const secret = k.managedBy.secretArn.split(':secret:')[1] ?? k.managedBy.secretArn;
   const stage = k.managedBy.stage === 'current' ? '' : ` (${k.managedBy.stage})`;
   return k.managedBy.stack ? `${stackName(k.managedBy.stack)} / ${secret}${stage}`
-    : `secret ${secret}${stage}, which no stack registers`;
+    : `held by secret ${secret}${stage}; no registry read registers it`;
 }
 
 function discoverUsed(k: DiscoveredKey): string {

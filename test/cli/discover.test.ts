@@ -327,6 +327,21 @@ describe('discover in an account of 10 users', () => {
   });
 });
 
+describe('discover with pinned stacks', () => {
+  test('GIVEN ROTATING_ACCESS_KEYS_STACKS pins a stack that does not exist WHEN discover runs THEN every user is still listed, keys held by '
+    + 'library secrets say no registry read registers them, and the unreadable registry is reported (exit 3)', async () => {
+    const { ids, secrets } = await tenUsers();
+    const r = await cli(['discover', '--name', 'erin'], { ROTATING_ACCESS_KEYS_STACKS: 'Other' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('error: no stack Other\n');
+    expect(named(r.stdout, ids, secrets)).toContain('│ erin │ erin-1.............. │ Active │ 40 d │ 2026-04-27 12:00 │ PASSED │ held by secret access-keys/erin-XXXXXX (previous); '
+      + 'no registry read registers it │');
+    const json = JSON.parse((await cli(['discover', '--name', 'erin', '--output', 'json'], { ROTATING_ACCESS_KEYS_STACKS: 'Other' })).stdout);
+    expect(json.users[0].registeredBy).toEqual([]);
+    expect(json.users[0].keys[1].managedBy).toEqual({ secretArn: secrets.get('erin'), stage: 'current' });
+  });
+});
+
 describe('discover in an account of 1,000 users', () => {
   test('GIVEN 1,000 users, 600 with a key (100 managed, 300 older than 90 days) WHEN discover runs THEN it counts them exactly, in a bounded number of calls, and --emit adopts the 500 in three stacks that synthesize', async () => {
     const world = new World();
