@@ -259,10 +259,10 @@ function csvFields(line: string): string[] {
 }
 
 /**
- * IAM's credential report (CSV, a header line first) as one record per user, field by column name. A user
- * name may hold commas (IAM allows `,`): written unquoted, it shows twice (user, arn) with k extra
- * fields each, which the header's field count tells apart. A line that cannot be read is left out;
- * a report without the columns `required` names (besides user and arn, first) reads as no users.
+ * IAM's credential report (CSV, a header line first) as one record per user, field by column name: what
+ * the CLI's `discover` reads. User names with commas are read as `parseCredentialReport` reads them
+ * (which keeps its own loop, so the rotation function's bundle is unchanged). A line that cannot be read
+ * is left out; a report without the columns `required` names (besides user and arn, first) reads as no users.
  */
 export function credentialReportRows(csv: string, required: string[] = []): Record<string, string>[] {
   const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -290,21 +290,37 @@ export function reportKeyColumns(slot: 1 | 2) {
 }
 
 /**
- * IAM's credential report as each user's access keys, by user ARN (see `credentialReportRows`).
+ * IAM's credential report (CSV, a header line first) as each user's access keys, by user ARN. A user
+ * name may hold commas (IAM allows `,`): written unquoted, it shows twice (user, arn) with k extra
+ * fields each, which the header's field count tells apart. A line that cannot be read is left out.
  */
 export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
-  const slots = ([1, 2] as const).map(reportKeyColumns);
+  const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const users = new Map<string, ReportedKey[]>();
-  for (const row of credentialReportRows(csv, slots.flatMap((s) => [s.active, s.rotated]))) {
+  if (!header) return users;
+  const columns = csvFields(header);
+  const at = (name: string) => columns.indexOf(name);
+  const arnAt = at('arn');
+  const slots = [1, 2].map((n) => ({ active: at(`access_key_${n}_active`), rotated: at(`access_key_${n}_last_rotated`) }));
+  if (at('user') !== 0 || arnAt !== 1 || slots.some((slot) => slot.active < 0 || slot.rotated < 0)) return users;
+  for (const line of lines) {
+    let fields = csvFields(line);
+    const extra = fields.length - columns.length;
+    if (extra < 0 || extra % 2 !== 0) continue;
+    const k = extra / 2;
+    // user and arn each took k + 1 fields: join them back.
+    fields = [fields.slice(0, k + 1).join(','), fields.slice(k + 1, 2 * k + 2).join(','), ...fields.slice(2 * k + 2)];
+    const arn = fields[arnAt];
+    if (!arn.startsWith('arn:')) continue;
     const keys: ReportedKey[] = [];
     for (const slot of slots) {
-      const rotated = row[slot.rotated];
+      const rotated = fields[slot.rotated];
       // N/A: no key in this slot.
       if (!rotated || rotated === 'N/A') continue;
       const createdAt = new Date(rotated);
-      keys.push({ active: row[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
+      keys.push({ active: fields[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
     }
-    users.set(row.arn, keys);
+    users.set(arn, keys);
   }
   return users;
 }
