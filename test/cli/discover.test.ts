@@ -21,7 +21,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PromisePool } from '@supercharge/promise-pool';
 import * as ts from 'typescript';
 import * as library from '../../src';
-import { globPattern, pathOf, readCredentialReport } from '../../src/cli/discover';
+import { globPattern, holders, joinKeys, pathOf, readCredentialReport } from '../../src/cli/discover';
 import { literal } from '../../src/cli/emit';
 import { buildBundle } from '../support/bundle';
 import { runCli } from '../support/cli';
@@ -414,6 +414,40 @@ describe('pure parts', () => {
     ]);
     expect(pathOf('arn:aws:iam::1:user/ops/ci/a,b')).toBe('/ops/ci/');
     expect(pathOf('arn:aws:iam::1:user/a')).toBe('/');
+  });
+
+  test('GIVEN two keys listed in another order than the report\'s slots WHEN joined THEN each id gets the slot created in the same second', () => {
+    const at = (iso: string) => new Date(iso);
+    const user = {
+      userName: 'a',
+      userArn: 'arn:aws:iam::1:user/a',
+      keys: [
+        { active: false, rotatedAt: at('2026-01-01T00:00:00Z') },
+        { active: true, rotatedAt: at('2026-03-01T00:00:00Z'), lastUsedAt: at('2026-03-02T00:00:00Z') },
+      ],
+    };
+    const joined = joinKeys(user, [
+      { accessKeyId: 'AKIANEW', status: 'Active', createdAt: at('2026-03-01T00:00:00.400Z') },
+      { accessKeyId: 'AKIAOLD', status: 'Inactive', createdAt: at('2026-01-01T00:00:00Z') },
+    ]);
+    expect(joined.map((j) => [j.key?.accessKeyId, j.slot.active, j.slot.lastUsedAt?.toISOString()])).toEqual([
+      ['AKIAOLD', false, undefined],
+      ['AKIANEW', true, '2026-03-02T00:00:00.000Z'],
+    ]);
+    // Without ids (the user was deleted meanwhile), the report's slots as they are.
+    expect(joinKeys(user, undefined).map((j) => j.key)).toEqual([undefined, undefined]);
+  });
+
+  test('GIVEN a key labelled by two secrets WHEN holders are read THEN the stage nearest to current wins', () => {
+    const found = holders([
+      { arn: 'arn:1', versions: { v1: ['AKIAKEY1AAAAAAAAAAAA', 'AWSPREVIOUS'], v2: ['AKIAKEY2AAAAAAAAAAAA', 'AWSCURRENT'] } },
+      { arn: 'arn:2', versions: { v3: ['AKIAKEY1AAAAAAAAAAAA', 'AWSCURRENT'], v4: ['AKIAKEY3AAAAAAAAAAAA'] } },
+    ]);
+    expect(Object.fromEntries(found)).toEqual({
+      AKIAKEY1AAAAAAAAAAAA: { secretArn: 'arn:2', stage: 'current' },
+      AKIAKEY2AAAAAAAAAAAA: { secretArn: 'arn:1', stage: 'current' },
+      AKIAKEY3AAAAAAAAAAAA: { secretArn: 'arn:2', stage: 'older' },
+    });
   });
 
   test('GIVEN globs and odd names WHEN matched or quoted THEN * and ? are the only wildcards and literals escape', () => {
