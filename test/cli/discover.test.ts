@@ -226,8 +226,13 @@ app.synth();
 describe('discover in an account of 10 users', () => {
   test('GIVEN managed, unmanaged, inactive, old and never-used keys WHEN discover prints its table THEN every key is listed exactly', async () => {
     const { ids, secrets } = await tenUsers();
+    await moto.restartRecording();
     const r = await cli(['discover']);
     expect(r.stderr).toBe('');
+    // The calls (IAM and Secrets Manager): one report, one ListAccessKeys per user with keys (8 of 10), one page of secrets.
+    const calls: Record<string, number> = {};
+    for (const c of await moto.requests({ queryProtocol: true })) calls[c.action] = (calls[c.action] ?? 0) + 1;
+    expect(calls).toEqual({ GenerateCredentialReport: 2, GetCredentialReport: 1, ListAccessKeys: 8, ListSecrets: 1 });
     expect(r.code).toBe(0);
     expect(named(r.stdout, ids, secrets)).toBe(`\
 ┌─────────┬──────────────────────┬──────────┬───────┬──────────────────┬────────┬───────────────────────────────────────────────────────────────────────┐
