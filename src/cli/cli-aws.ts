@@ -10,7 +10,7 @@
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -65,7 +65,8 @@ export class CliAws extends AwsGateway {
       maxAttempts: 4,
     };
     return new CliAws({
-      iam: tagActions(new IAMClient(common), 'iam'),
+      // IAM throttles with unpublished token buckets (discover lists every user's keys): the SDK's adaptive retry.
+      iam: tagActions(new IAMClient({ ...common, retryMode: 'adaptive' }), 'iam'),
       secretsManager: tagActions(new SecretsManagerClient(common), 'secretsmanager'),
       eventBridge: tagActions(new EventBridgeClient(common), 'events'),
       cloudFormation: tagActions(new CloudFormationClient(common), 'cloudformation'),
@@ -151,6 +152,22 @@ export class CliAws extends AwsGateway {
       if ((e as Error).name === 'ResourceNotFoundException') throw new NotFound(`secret ${secretId} does not exist`);
       throw e;
     }
+  }
+
+  /**
+   * IAM's credential report as CSV, with the time IAM generated it: GenerateCredentialReport until IAM
+   * answers COMPLETE (it answers STARTED while it builds one; a report younger than 4 hours is reused),
+   * then one GetCredentialReport. Undefined when it is still not complete after `attempts` calls.
+   */
+  async credentialReportCsv(attempts = 12, firstDelayMs = 500): Promise<{ csv: string; generatedAt?: Date } | undefined> {
+    for (let attempt = 1, delay = firstDelayMs; ; attempt++, delay = Math.min(delay * 2, 5000)) {
+      const generated = await this.cli.iam.send(new GenerateCredentialReportCommand({}));
+      if (generated.State === 'COMPLETE') break;
+      if (attempt >= attempts) return undefined;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    const out = await this.cli.iam.send(new GetCredentialReportCommand({}));
+    return { csv: Buffer.from(out.Content ?? new Uint8Array()).toString('utf8'), generatedAt: out.GeneratedTime };
   }
 
   /** Who the credentials are (recorded in an operator's hold). */

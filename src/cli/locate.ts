@@ -14,6 +14,7 @@
 import { CliAws } from './cli-aws';
 import { CliError, ExitCode } from './errors';
 import { Env, Registration, REGISTRY_METADATA_KEY, parseRegistry, SECRET_DESCRIPTION_PREFIX, userNameOf } from '../rotation/contract';
+import type { ListedSecret } from '../rotation/gateway';
 import { Registry, StackRegistrySource } from '../rotation/registry';
 
 /** The stacks the CLI trusts: a comma-separated list of stack names or ids (ARNs). Unset or empty: every stack. */
@@ -80,6 +81,8 @@ interface StackRegistry {
 export class Locator {
   /** What could not be read while listing everything (one stack's registry, say): reported, not fatal to the rest. */
   readonly problems: unknown[] = [];
+  /** The library's secrets as ListSecrets listed them, when `find` listed the account's (no stack named or pinned). */
+  listed?: ListedSecret[];
   private readonly byFunction = new Map<string, Promise<StackRegistry>>();
 
   /** `trusted`: the pinned stacks (names or ids); undefined trusts every stack. */
@@ -205,7 +208,9 @@ export class Locator {
   private async everywhere(): Promise<Managed[]> {
     const out: Managed[] = [];
     const failed = new Set<string>();
+    const all: ListedSecret[] = [];
     for await (const listed of this.aws.listSecrets(SECRET_DESCRIPTION_PREFIX)) {
+      all.push(listed);
       if (!listed.rotationLambdaArn || failed.has(listed.rotationLambdaArn)) continue;
       let found: StackRegistry;
       try {
@@ -219,6 +224,7 @@ export class Locator {
       const registration = registry.find(listed.arn);
       if (registration) out.push({ registration, userName: userNameOf(registration.userArn), stack: stackId });
     }
+    this.listed = all;
     return out;
   }
 }

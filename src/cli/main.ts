@@ -15,10 +15,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliAws } from './cli-aws';
 import { ChangeOptions, ChangeResult, Io, Operator } from './commands';
 import { checkProfileName, EXPORT_FORMATS, ExportFormat, exportCredentials, PROFILE_NAME_TEXT } from './credentials';
+import { adoptable, discover, DiscoverFilter } from './discover';
+import { EMIT_LANGUAGES, EmitLanguage, emitApp } from './emit';
 import { classify, CliError, ExitCode } from './errors';
 import { Locator, stackName, Target, TRUSTED_STACKS_ENV, trustedStacks } from './locate';
 import { checkQuery, OUTPUT_FORMATS, OutputFormat, select, selectionTable, textOf } from './output';
-import { changeText, statusTable } from './render';
+import { changeText, discoverTable, statusTable } from './render';
 
 /** For simulations and tests only: the time the CLI takes as now (ISO 8601). Credential expirations always use the real clock. */
 export const CLOCK_ENV = 'ROTATING_ACCESS_KEYS_NOW';
@@ -163,6 +165,44 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 not found or not managed, 4 access denied,
       print(o, report, () => statusTable(report, io.columns));
       for (const p of locator.problems) io.err(`error: ${classify(p).message}\n`);
       if (locator.problems.length > 0) code = classify(locator.problems[0]).exitCode;
+    });
+
+  program.command('discover')
+    .description('every IAM user with access keys, from IAM\'s credential report: each key\'s id, status, age, last use, its Security Hub IAM.3 '
+      + 'verdict (an active key older than 90 days fails), and the stack and secret of this library that manage it, or "unmanaged". '
+      + 'With --emit, a CDK app that adopts the users whose keys no secret of this library holds')
+    .option('--stack <name>', `read only this stack's registry (name or id); within ${TRUSTED_STACKS_ENV} when that is set`)
+    .option('--path-prefix <path>', 'only users whose IAM path starts with this (/ops/), as ListUsers\' --path-prefix')
+    .option('--name <glob>', 'only users whose name matches this glob: * any characters, ? one, in any case (IAM\'s names are case-insensitive)')
+    .option('--older-than <days>', 'only users with an active key older than this many days (90: those failing IAM.3)')
+    .addOption(new Option('--emit <language>', 'print a CDK app that adopts the unmanaged users listed (RotatingAccessKey, ForeignKeyPolicy.ADOPT, '
+      + 'rotateOnDeploy: false) instead of the listing').choices(EMIT_LANGUAGES))
+    .action(async (_, cmd: Command) => {
+      const o = options<CommonOptions & { stack?: string; pathPrefix?: string; name?: string; olderThan?: string; emit?: EmitLanguage }>(cmd);
+      if (o.emit && o.query !== undefined) throw new CliError(ExitCode.USAGE, '--query selects from the JSON listing: --emit prints a CDK app');
+      if (o.pathPrefix !== undefined && !/^\/([\x21-\x7e]*\/)?$/.test(o.pathPrefix)) {
+        throw new CliError(ExitCode.USAGE, `--path-prefix must be an IAM path, / or starting and ending with / (/ops/), got '${o.pathPrefix}'`);
+      }
+      const olderThanDays = o.olderThan === undefined ? undefined : Number(o.olderThan);
+      if (olderThanDays !== undefined && (!Number.isInteger(olderThanDays) || olderThanDays < 0)) {
+        throw new CliError(ExitCode.USAGE, `--older-than must be a whole number of days, got '${o.olderThan}'`);
+      }
+      const filter: DiscoverFilter = { pathPrefix: o.pathPrefix, name: o.name, olderThanDays };
+      const { aws, locator } = connect(o);
+      const report = await discover(aws, locator, { stack: o.stack }, filter, clock()());
+      for (const p of locator.problems) io.err(`error: ${classify(p).message}\n`);
+      if (locator.problems.length > 0) code = classify(locator.problems[0]).exitCode;
+      if (!o.emit) {
+        print(o, report, () => discoverTable(report, io.columns));
+        return;
+      }
+      const users = adoptable(report);
+      if (users.length === 0) {
+        throw new CliError(ExitCode.NOT_FOUND, `no unmanaged user with keys${o.pathPrefix || o.name || o.olderThan ? ' matches the filters' : ''}: nothing to adopt`);
+      }
+      io.out(emitApp(o.emit, users, report.generatedAt));
+      io.err(`${users.length} user${users.length === 1 ? '' : 's'} to adopt; ${report.users.length - users.length} listed user`
+        + `${report.users.length - users.length === 1 ? ' is' : 's are'} left out (managed, registered, or with a key a secret of this library holds)\n`);
     });
 
   changing(program.command('rotate'))

@@ -7,6 +7,8 @@
  */
 import Table from 'cli-table3';
 import type { ChangeResult, KeyView, SecretView, StatusReport } from './commands';
+import type { DiscoveredKey, DiscoveredUser, DiscoveryReport } from './discover';
+import { stackName } from './locate';
 import { decodeFields } from '../rotation/model';
 
 const DAY_MS = 86_400_000;
@@ -183,4 +185,63 @@ function blocks(report: StatusReport, rows: string[][], width: number): string[]
 
 export function changeText(result: ChangeResult): string {
   return `${result.dryRun ? '(dry run) ' : ''}${result.message}`;
+}
+
+// ---- discover ------------------------------------------------------------------------
+
+const DISCOVER_HEAD = ['USER', 'KEY', 'STATUS', 'AGE', 'LAST USED', 'IAM.3', 'MANAGED BY'];
+/** The columns that wrap when the table must narrow: last use and the manager. */
+const DISCOVER_WRAPPING = new Set([4, 6]);
+
+/** `stack / secret`, `secret <name>, which no stack registers`, or `unmanaged` (saying so when a stack registers the user). */
+function managedText(k: DiscoveredKey, u: DiscoveredUser): string {
+  if (!k.managedBy) {
+    const r = u.registeredBy[0];
+    return r ? `unmanaged; the user is registered by ${stackName(r.stack)} / ${r.secretArn.split(':secret:')[1] ?? r.secretArn}` : 'unmanaged';
+  }
+  const secret = k.managedBy.secretArn.split(':secret:')[1] ?? k.managedBy.secretArn;
+  const stage = k.managedBy.stage === 'current' ? '' : ` (${k.managedBy.stage})`;
+  return k.managedBy.stack ? `${stackName(k.managedBy.stack)} / ${secret}${stage}`
+    : `held by secret ${secret}${stage}; no registry read registers it`;
+}
+
+function discoverUsed(k: DiscoveredKey): string {
+  if (k.lastUsed.never || !k.lastUsed.at) return 'never';
+  return `${when(k.lastUsed.at)} ${k.lastUsed.service ?? ''} ${k.lastUsed.region ?? ''}`.trim();
+}
+
+/**
+ * `discover` for people: one row per key, the user on its first; the
+ * last-use and manager columns wrap to fit `width` (down to a date's width);
+ * a footer counts users, keys, managed and unmanaged keys and IAM.3 failures.
+ */
+export function discoverTable(report: DiscoveryReport, width?: number): string {
+  const rows: string[][] = [];
+  for (const u of report.users) {
+    u.keys.forEach((k, i) => rows.push([
+      i === 0 ? u.userName : '',
+      k.accessKeyId ?? '?',
+      k.status,
+      k.ageDays === undefined ? '' : `${k.ageDays} d`,
+      discoverUsed(k),
+      k.iam3 === 'NOT_APPLICABLE' ? '-' : k.iam3,
+      managedText(k, u),
+    ]));
+  }
+  const s = report.summary;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const footer = `${plural(s.users, 'user')} with keys, ${plural(s.keys, 'key')}: ${s.managedKeys} managed, ${s.unmanagedKeys} unmanaged; `
+    + `${plural(s.usersFailingIam3, 'user')} failing IAM.3 (an active key older than 90 days); at ${when(report.generatedAt)} UTC`;
+  if (rows.length === 0) return wrap(footer, width ?? footer.length).join('\n');
+  const natural = DISCOVER_HEAD.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
+  const total = (widths: number[]) => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+  const widths = [...natural];
+  while (width !== undefined && total(widths) > width) {
+    const widest = [...DISCOVER_WRAPPING].filter((c) => widths[c] > MIN_WRAPPED).reduce((a, b) => (a < 0 || widths[b] > widths[a] ? b : a), -1);
+    if (widest < 0) break;
+    widths[widest]--;
+  }
+  const table = new Table({ head: DISCOVER_HEAD, colWidths: widths, style: { head: [], border: [], compact: true } });
+  for (const r of rows) table.push(r.map((cell, c) => wrap(cell, widths[c] - 2).join('\n')));
+  return `${table.toString()}\n${wrap(footer, width ?? footer.length).join('\n')}`;
 }

@@ -259,6 +259,37 @@ function csvFields(line: string): string[] {
 }
 
 /**
+ * IAM's credential report (CSV, a header line first) as one record per user, field by column name: what
+ * the CLI's `discover` reads. User names with commas are read as `parseCredentialReport` reads them
+ * (which keeps its own loop, so the rotation function's bundle is unchanged). A line that cannot be read
+ * is left out; a report without the columns `required` names (besides user and arn, first) reads as no users.
+ */
+export function credentialReportRows(csv: string, required: string[] = []): Record<string, string>[] {
+  const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const rows: Record<string, string>[] = [];
+  if (!header) return rows;
+  const columns = csvFields(header);
+  if (columns[0] !== 'user' || columns[1] !== 'arn' || required.some((c) => !columns.includes(c))) return rows;
+  for (const line of lines) {
+    let fields = csvFields(line);
+    const extra = fields.length - columns.length;
+    if (extra < 0 || extra % 2 !== 0) continue;
+    const k = extra / 2;
+    // user and arn each took k + 1 fields: join them back.
+    fields = [fields.slice(0, k + 1).join(','), fields.slice(k + 1, 2 * k + 2).join(','), ...fields.slice(2 * k + 2)];
+    if (!fields[1].startsWith('arn:')) continue;
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, fields[i]])));
+  }
+  return rows;
+}
+
+/** The columns of an access key slot (1 or 2) in the credential report. */
+export function reportKeyColumns(slot: 1 | 2) {
+  const c = (field: string) => `access_key_${slot}_${field}`;
+  return { active: c('active'), rotated: c('last_rotated'), usedAt: c('last_used_date'), usedRegion: c('last_used_region'), usedService: c('last_used_service') };
+}
+
+/**
  * IAM's credential report (CSV, a header line first) as each user's access keys, by user ARN. A user
  * name may hold commas (IAM allows `,`): written unquoted, it shows twice (user, arn) with k extra
  * fields each, which the header's field count tells apart. A line that cannot be read is left out.
