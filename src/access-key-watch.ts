@@ -6,7 +6,7 @@
  * lists secrets and writes metrics, events and its logs: it has no power over
  * any user, key or secret.
  */
-import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -208,7 +208,7 @@ export class AccessKeyWatch extends Construct {
       environment: {
         [WatchEnv.EVENT_BUS]: eventBus.eventBusArn,
         [WatchEnv.REPORT_AFTER_SECONDS]: String(reportAfter.toSeconds()),
-        [WatchEnv.ACCOUNT]: Aws.ACCOUNT_ID,
+        [WatchEnv.ACCOUNT]: stack.account,
         [WatchEnv.SECRET_REGIONS]: (props.secretRegions ?? []).join(','),
       },
     });
