@@ -25,7 +25,7 @@ function registry(stack: Stack): Record<string, unknown>[] {
 }
 
 describe('AccessKeyEvents', () => {
-  test('GIVEN the exported constants THEN they are exactly the source and detail types the library sends (the rotator's and the watch's)', () => {
+  test('GIVEN the exported constants THEN they are exactly the source and detail types the library sends (the rotator and the watch)', () => {
     expect(AccessKeyEvents.SOURCE).toBe(EVENT_SOURCE);
     expect(AccessKeyEvents.ALL).toEqual(Object.values(EventType));
     expect(new Set(AccessKeyEvents.ALL).size).toBe(AccessKeyEvents.ALL.length);
