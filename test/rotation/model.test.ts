@@ -432,8 +432,12 @@ describe('parseCredentialReport', () => {
     const report = parseCredentialReport([HEADER, line, moto].join('\n'));
     expect(report.get(`${ARN}carol`)).toEqual([
       {
-        active: true, slot: 1, createdAt: new Date('2026-01-01T10:00:00Z'),
-        lastUsedAt: new Date('2026-11-30T08:00:00Z'), lastUsedService: 's3', lastUsedRegion: 'eu-west-1',
+        active: true,
+        slot: 1,
+        createdAt: new Date('2026-01-01T10:00:00Z'),
+        lastUsedAt: new Date('2026-11-30T08:00:00Z'),
+        lastUsedService: 's3',
+        lastUsedRegion: 'eu-west-1',
       },
       { active: true, slot: 2, createdAt: new Date('2026-02-01T10:00:00Z') },
     ]);

@@ -40,7 +40,12 @@ describe('assess', () => {
     const report = new Map([[`${ARN}alice`, [key(120, true, 1), key(10, true, 2)]]]);
     const a = assess(report, keysHeldByUser([secret('alice', [KEY_A])]), NOW, 90 * 86_400);
     expect(a).toEqual({
-      activeKeys: 2, unmanagedActiveKeys: 1, oldestManagedKeyAgeDays: 10, oldestUnmanagedKeyAgeDays: 120, keysPastIam3Age: 1, managedUsers: 1,
+      activeKeys: 2,
+      unmanagedActiveKeys: 1,
+      oldestManagedKeyAgeDays: 10,
+      oldestUnmanagedKeyAgeDays: 120,
+      keysPastIam3Age: 1,
+      managedUsers: 1,
       toReport: [{ userName: 'alice', userArn: `${ARN}alice`, slot: 1, ageDays: 120, createdAt: ago(120) }],
     });
   });
@@ -53,7 +58,13 @@ describe('assess', () => {
   test('GIVEN inactive keys and users without keys WHEN assessed THEN they count nowhere', () => {
     const a = assess(new Map([[`${ARN}carol`, [key(300, false)]], [`${ARN}dave`, []]]), new Map(), NOW, 0);
     expect(a).toEqual({
-      activeKeys: 0, unmanagedActiveKeys: 0, oldestManagedKeyAgeDays: 0, oldestUnmanagedKeyAgeDays: 0, keysPastIam3Age: 0, managedUsers: 0, toReport: [],
+      activeKeys: 0,
+      unmanagedActiveKeys: 0,
+      oldestManagedKeyAgeDays: 0,
+      oldestUnmanagedKeyAgeDays: 0,
+      keysPastIam3Age: 0,
+      managedUsers: 0,
+      toReport: [],
     });
   });
 
