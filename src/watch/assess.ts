@@ -87,7 +87,8 @@ export function assess(report: Map<string, ReportedKey[]>, held: Map<string, num
       // Oldest first: the keys beyond what the secrets hold are taken to be the oldest.
       .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
     activeKeys += active.length;
-    const userName = userNameOf(userArn);
+    // The root user's ARN has no name part; the report calls it <root_account>.
+    const userName = /:root$/.test(userArn) ? '<root_account>' : userNameOf(userArn);
     const heldKeys = held.get(userName.toLowerCase()) ?? 0;
     if (heldKeys > 0) managedUsers++;
     const unmanagedCount = Math.max(0, active.length - heldKeys);
