@@ -100,6 +100,16 @@ new awscdk.LambdaFunction(project, {
   bundlingOptions: { minify: true, keepNames: true } as javascript.BundlingOptions,
 });
 
+// The access key watch's function (src/access-key-watch.ts): read-only, its own bundle and its own role.
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'src/watch/watch.lambda.ts',
+  constructFile: 'src/watch-function.ts',
+  constructName: 'WatchFunction',
+  cdkDeps: project.cdkDeps,
+  runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+  bundlingOptions: { minify: true, keepNames: true } as javascript.BundlingOptions,
+});
+
 // The operator's CLI: bundled by esbuild with everything it uses (the AWS
 // SDK included), so the package needs no runtime dependency for it.
 const cli = project.bundler.addBundle('src/cli/main.ts', {
@@ -115,7 +125,7 @@ project.addBins({ 'cdk-rotating-access-keys': cli.outfile });
 // The rotation function's and the CLI's code is bundled by esbuild, and the demo and the
 // example app are not shipped: their packages are devDependencies.
 project.eslint?.addOverride({
-  files: ['src/rotation/**/*.ts', 'src/cli/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+  files: ['src/rotation/**/*.ts', 'src/watch/**/*.ts', 'src/cli/**/*.ts', 'demo/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
   rules: {
     'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }],
   },
@@ -267,9 +277,11 @@ project.package.addField('files', [
   'lib/**/*.d.ts',
   '!lib/cli/**',
   '!lib/rotation/**',
+  '!lib/watch/**',
   'lib/rotation/contract.js',
   'lib/rotation/contract.d.ts',
   'assets/rotation/rotation.lambda/index.js',
+  'assets/watch/watch.lambda/index.js',
   'assets/cli/main/index.js',
   '.jsii',
   'API.md',

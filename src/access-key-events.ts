@@ -59,16 +59,24 @@ export class AccessKeyEvents {
   /** A request the registry does not allow was refused (a forged event, an unregistered secret). */
   public static readonly REFUSED: string = EventType.REFUSED;
 
+  /**
+   * Sent by an `AccessKeyWatch`: an active access key that no secret of the library serves is older than the
+   * watch's `reportUnmanagedKeysAfter`. The detail names the user (`userName`, `userArn`), the key's slot in IAM's
+   * credential report (`keySlot`, 1 or 2; the report has no key ids), its age (`ageDays`, `createdAt`) and its
+   * last use (`lastUsedAt`, `lastUsedService`, `lastUsedRegion`, or `lastUsed: "never"`).
+   */
+  public static readonly UNMANAGED: string = EventType.UNMANAGED;
+
   /** Every detail type the library sends. */
   public static readonly ALL: string[] = Object.values(EventType);
 
   /**
    * Detail types that call for a person: failures, refusals, holds, a consumer still on an old key, drift put back,
-   * and keys a removed RETAIN registration left unrotated.
+   * keys a removed RETAIN registration left unrotated, and old keys nothing rotates (the watch's).
    */
   public static readonly NEEDS_ATTENTION: string[] = [
     EventType.ROTATION_FAILED, EventType.LIFECYCLE_FAILED, EventType.REFUSED, EventType.HELD, EventType.STILL_IN_USE, EventType.RESTORED,
-    EventType.RETAINED,
+    EventType.RETAINED, EventType.UNMANAGED,
   ];
 
   private constructor() {}

@@ -6,3 +6,4 @@ export * from './key-rotation-schedule';
 export * from './rotating-access-key';
 export * from './rotating-access-key-user';
 export * from './access-key-events';
+export * from './access-key-watch';

@@ -33,6 +33,8 @@ export const EventType = {
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',
+  /** Sent by the access key watch (not the rotation function): an active key no secret of the library serves, past the watch's age. */
+  UNMANAGED: 'Access Key Unmanaged',
 } as const;
 export type EventType = typeof EventType[keyof typeof EventType];
 
@@ -336,8 +338,17 @@ function show(v: unknown): string {
  */
 export const SECRET_DESCRIPTION_PREFIX = LIBRARY;
 
+const SECRET_DESCRIPTION_USER = `${SECRET_DESCRIPTION_PREFIX}: the access key of IAM user `;
+
 export function secretDescription(userName: string): string {
-  return `${SECRET_DESCRIPTION_PREFIX}: the access key of IAM user ${userName}`;
+  return `${SECRET_DESCRIPTION_USER}${userName}`;
+}
+
+/** The user a managed secret's description names (`secretDescription`), or undefined when it names none. */
+export function userNameOfDescription(description: string | undefined): string | undefined {
+  if (!description?.startsWith(SECRET_DESCRIPTION_USER)) return undefined;
+  const name = description.slice(SECRET_DESCRIPTION_USER.length);
+  return /^[\w+=,.@-]{1,64}$/.test(name) ? name : undefined;
 }
 
 // ---- custom resources -------------------------------------------------------------
@@ -481,6 +492,37 @@ export const Metrics = {
   ROTATION_FAILURES: 'RotationFailures',
   /** Secrets whose lifecycle transition failed in a run. */
   LIFECYCLE_FAILURES: 'LifecycleFailures',
+} as const;
+
+/**
+ * The access key watch's metrics (namespace `Metrics.NAMESPACE`), put once a run, dimensioned by the account.
+ * Ages are whole days; an age with no key to measure is 0.
+ */
+export const WatchMetrics = {
+  DIMENSION: 'Account',
+  /** Active access keys in the account (root's included). */
+  ACTIVE_KEYS: 'ActiveAccessKeys',
+  /** Active keys no secret of the library serves. */
+  UNMANAGED_ACTIVE_KEYS: 'UnmanagedActiveAccessKeys',
+  /** Age in days of the oldest active key a secret of the library serves. */
+  OLDEST_MANAGED_KEY_AGE: 'OldestManagedAccessKeyAgeDays',
+  /** Age in days of the oldest active key no secret of the library serves. */
+  OLDEST_UNMANAGED_KEY_AGE: 'OldestUnmanagedAccessKeyAgeDays',
+  /** Active keys older than IAM.3's 90 days, managed or not. */
+  KEYS_PAST_IAM3_AGE: 'AccessKeysPastIam3Age',
+} as const;
+
+/** Security Hub IAM.3 (and Config's access-keys-rotated): every active key younger than this many days. */
+export const IAM3_MAX_AGE_DAYS = 90;
+
+/** Environment variables of the access key watch's function. */
+export const WatchEnv = {
+  EVENT_BUS: 'WATCH_EVENT_BUS',
+  /** An unmanaged active key older than this many seconds is reported by an event. */
+  REPORT_AFTER_SECONDS: 'WATCH_REPORT_UNMANAGED_AFTER_SECONDS',
+  ACCOUNT: 'WATCH_ACCOUNT',
+  /** Regions whose library secrets count, comma-separated (empty: the function's own). */
+  SECRET_REGIONS: 'WATCH_SECRET_REGIONS',
 } as const;
 
 // ---- invocations ----------------------------------------------------------------

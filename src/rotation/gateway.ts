@@ -68,6 +68,14 @@ export interface ReportedKey {
   readonly active: boolean;
   /** `access_key_N_last_rotated`: when the key was created. */
   readonly createdAt?: Date;
+  /** N of the report's `access_key_N_...` columns (1 or 2): the only name the report gives a key. */
+  readonly slot?: number;
+  /** `access_key_N_last_used_date`: when the key was last used (none: never, or not known). */
+  readonly lastUsedAt?: Date;
+  /** `access_key_N_last_used_service`, when the report names one. */
+  readonly lastUsedService?: string;
+  /** `access_key_N_last_used_region`, when the report names one. */
+  readonly lastUsedRegion?: string;
 }
 
 /** GetAccessKeyLastUsed's answer: the key no longer exists, or when (if ever) it was last used. */

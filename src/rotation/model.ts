@@ -301,7 +301,14 @@ export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
   const columns = csvFields(header);
   const at = (name: string) => columns.indexOf(name);
   const arnAt = at('arn');
-  const slots = [1, 2].map((n) => ({ active: at(`access_key_${n}_active`), rotated: at(`access_key_${n}_last_rotated`) }));
+  const slots = [1, 2].map((n) => ({
+    n,
+    active: at(`access_key_${n}_active`),
+    rotated: at(`access_key_${n}_last_rotated`),
+    usedAt: at(`access_key_${n}_last_used_date`),
+    service: at(`access_key_${n}_last_used_service`),
+    region: at(`access_key_${n}_last_used_region`),
+  }));
   if (at('user') !== 0 || arnAt !== 1 || slots.some((slot) => slot.active < 0 || slot.rotated < 0)) return users;
   for (const line of lines) {
     let fields = csvFields(line);
@@ -318,7 +325,19 @@ export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
       // N/A: no key in this slot.
       if (!rotated || rotated === 'N/A') continue;
       const createdAt = new Date(rotated);
-      keys.push({ active: fields[slot.active] === 'true', ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }) });
+      // 'N/A' (never used, or no such information), 'not_supported' and the like are no date, service or region.
+      const usedAt = slot.usedAt < 0 ? undefined : new Date(fields[slot.usedAt]);
+      const named = (i: number) => (i >= 0 && /^[a-z][a-z0-9-]*$/.test(fields[i] ?? '') && fields[i] !== 'not_supported' ? fields[i] : undefined);
+      const service = named(slot.service);
+      const region = named(slot.region);
+      keys.push({
+        active: fields[slot.active] === 'true',
+        slot: slot.n,
+        ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }),
+        ...(usedAt && !Number.isNaN(usedAt.getTime()) ? { lastUsedAt: usedAt } : {}),
+        ...(service ? { lastUsedService: service } : {}),
+        ...(region ? { lastUsedRegion: region } : {}),
+      });
     }
     users.set(arn, keys);
   }

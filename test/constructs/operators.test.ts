@@ -25,14 +25,14 @@ function registry(stack: Stack): Record<string, unknown>[] {
 }
 
 describe('AccessKeyEvents', () => {
-  test('GIVEN the exported constants THEN they are exactly the source and detail types the function sends', () => {
+  test('GIVEN the exported constants THEN they are exactly the source and detail types the library sends (the rotator and the watch)', () => {
     expect(AccessKeyEvents.SOURCE).toBe(EVENT_SOURCE);
     expect(AccessKeyEvents.ALL).toEqual(Object.values(EventType));
     expect(new Set(AccessKeyEvents.ALL).size).toBe(AccessKeyEvents.ALL.length);
     const named = [
       AccessKeyEvents.CREATED, AccessKeyEvents.PROMOTED, AccessKeyEvents.DEACTIVATED, AccessKeyEvents.DELETED, AccessKeyEvents.REVOKED,
       AccessKeyEvents.STILL_IN_USE, AccessKeyEvents.HELD, AccessKeyEvents.HANDED_OVER, AccessKeyEvents.RESTORED, AccessKeyEvents.ROTATION_FAILED,
-      AccessKeyEvents.LIFECYCLE_FAILED, AccessKeyEvents.REFUSED, AccessKeyEvents.RETAINED,
+      AccessKeyEvents.LIFECYCLE_FAILED, AccessKeyEvents.REFUSED, AccessKeyEvents.RETAINED, AccessKeyEvents.UNMANAGED,
     ];
     expect(named.sort()).toEqual([...AccessKeyEvents.ALL].sort());
     for (const t of AccessKeyEvents.NEEDS_ATTENTION) expect(AccessKeyEvents.ALL).toContain(t);

@@ -1,7 +1,8 @@
 /**
  * The many-accounts example (examples/organization) synthesizes: the StackSet
- * whose template carries the rotation function with its code in the
- * organization-readable asset bucket of the target region, and the CDK
+ * whose template carries the rotation function and the access key watch with
+ * their code in the organization-readable asset bucket of the target region
+ * (the watch's events forwarded to the security account's bus), and the CDK
  * Pipelines variant with one stack per account. Needs the bundled function
  * (`npx projen bundle`) and the cdk-stacksets devDependency.
  */
@@ -9,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SECURITY_EVENT_BUS_ARN } from '../../examples/organization/access-keys-for-account';
 import { AccessKeysPipeline } from '../../examples/organization/pipeline';
 import { AccessKeysStackSet } from '../../examples/organization/stackset';
 
@@ -54,11 +56,24 @@ describe('examples/organization', () => {
       Code: { S3Bucket: { 'Fn::Join': ['-', ['example-keys', { Ref: 'AWS::Region' }]] } },
       Environment: { Variables: { ROTATOR_STACK_ID: { Ref: 'AWS::StackId' } } },
     });
-    // The object the function's code names is the one the parent stack copies into the bucket.
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    // The objects the functions' code names (the rotator's and the watch's) are the ones the parent stack copies into the bucket.
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
     const [copy] = Object.values(parent.findResources('Custom::CDKBucketDeployment'));
-    expect(copy.Properties.SourceObjectKeys).toContain(fn.Properties.Code.S3Key);
+    for (const fn of functions) expect(copy.Properties.SourceObjectKeys).toContain(fn.Properties.Code.S3Key);
     expect(copy.Properties.Extract).toBe(false);
+    // The watch, environment-agnostic: its metrics are the account's where it is deployed; its events go to the security account.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Code: { S3Bucket: { 'Fn::Join': ['-', ['example-keys', { Ref: 'AWS::Region' }]] } },
+      Environment: { Variables: Match.objectLike({ WATCH_ACCOUNT: { Ref: 'AWS::AccountId' } }) },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['cdk-rotating-access-keys'], 'detail-type': ['Access Key Unmanaged'] },
+      Targets: [Match.objectLike({ Arn: SECURITY_EVENT_BUS_ARN })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AccessKeysPastIam3Age', Dimensions: [{ Name: 'Account', Value: { Ref: 'AWS::AccountId' } }],
+    });
   });
 
   test('GIVEN the CDK Pipelines variant WHEN synthesized THEN each account gets its own stack with its own rotator', () => {
@@ -74,7 +89,11 @@ describe('examples/organization', () => {
     expect(stacks.map((s) => s.environment.account).sort()).toEqual(['222222222222', '333333333333']);
     for (const s of stacks) {
       const template = Template.fromJSON(s.template);
-      template.resourceCountIs('AWS::Lambda::Function', 1);
+      // The rotator's function and the watch's.
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ WATCH_ACCOUNT: s.environment.account }) },
+      });
       template.resourceCountIs('Custom::AccessKeyRotation', 1);
       template.resourceCountIs('AWS::IAM::AccessKey', 0);
     }

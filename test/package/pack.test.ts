@@ -42,6 +42,7 @@ describe('the npm package', () => {
       '.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json',
       'assets/cli/main/index.js',
       'assets/rotation/rotation.lambda/index.js',
+      'assets/watch/watch.lambda/index.js',
       'lib/rotation/contract.d.ts', 'lib/rotation/contract.js',
       ...compiledConstructs(),
     ].sort();

@@ -406,9 +406,9 @@ describe('parseCredentialReport', () => {
       row('bob', `${ARN}svc/bob`, 'false,2026-10-01T10:00:00+00:00', 'true,2026-11-01T10:00:00+00:00'),
     ].join('\n'));
     expect(report.get(`${ARN}root-less`)).toEqual([]);
-    expect(report.get(`${ARN}alice`)).toEqual([{ active: true, createdAt: new Date('2026-11-01T10:00:00Z') }]);
+    expect(report.get(`${ARN}alice`)).toEqual([{ active: true, slot: 1, createdAt: new Date('2026-11-01T10:00:00Z') }]);
     expect(report.get(`${ARN}svc/bob`)).toEqual([
-      { active: false, createdAt: new Date('2026-10-01T10:00:00Z') }, { active: true, createdAt: new Date('2026-11-01T10:00:00Z') },
+      { active: false, slot: 1, createdAt: new Date('2026-10-01T10:00:00Z') }, { active: true, slot: 2, createdAt: new Date('2026-11-01T10:00:00Z') },
     ]);
   });
 
@@ -418,8 +418,30 @@ describe('parseCredentialReport', () => {
       row('a,b,c', `${ARN}a,b,c`, 'true,2026-11-01T10:00:00+00:00', 'false,N/A'),
       row('"d,e"', `"${ARN}d,e"`, 'false,2026-11-02T10:00:00+00:00', 'false,N/A'),
     ].join('\r\n'));
-    expect(report.get(`${ARN}a,b,c`)).toEqual([{ active: true, createdAt: new Date('2026-11-01T10:00:00Z') }]);
-    expect(report.get(`${ARN}d,e`)).toEqual([{ active: false, createdAt: new Date('2026-11-02T10:00:00Z') }]);
+    expect(report.get(`${ARN}a,b,c`)).toEqual([{ active: true, slot: 1, createdAt: new Date('2026-11-01T10:00:00Z') }]);
+    expect(report.get(`${ARN}d,e`)).toEqual([{ active: false, slot: 1, createdAt: new Date('2026-11-02T10:00:00Z') }]);
+  });
+
+  test('GIVEN keys used and never used WHEN parsed THEN the last use is read with its service and region, and N/A or not_supported is none', () => {
+    const line = `carol,${ARN}carol,2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,`
+      + 'true,2026-01-01T10:00:00+00:00,2026-11-30T08:00:00+00:00,eu-west-1,s3,'
+      + 'true,2026-02-01T10:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A';
+    const moto = `dave,${ARN}dave,2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,`
+      + 'true,2026-01-01T10:00:00+00:00,2026-11-30T08:00:00+00:00,not_supported,not_supported,'
+      + 'false,N/A,N/A,not_supported,not_supported,false,N/A,false,N/A';
+    const report = parseCredentialReport([HEADER, line, moto].join('\n'));
+    expect(report.get(`${ARN}carol`)).toEqual([
+      {
+        active: true,
+        slot: 1,
+        createdAt: new Date('2026-01-01T10:00:00Z'),
+        lastUsedAt: new Date('2026-11-30T08:00:00Z'),
+        lastUsedService: 's3',
+        lastUsedRegion: 'eu-west-1',
+      },
+      { active: true, slot: 2, createdAt: new Date('2026-02-01T10:00:00Z') },
+    ]);
+    expect(report.get(`${ARN}dave`)).toEqual([{ active: true, slot: 1, createdAt: new Date('2026-01-01T10:00:00Z'), lastUsedAt: new Date('2026-11-30T08:00:00Z') }]);
   });
 
   test('GIVEN a report of another shape, or lines that do not read WHEN parsed THEN nothing is made up', () => {
