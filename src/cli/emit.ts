@@ -69,7 +69,8 @@ export function adoptions(users: DiscoveredUser[]): Adoption[] {
 function header(comment: string, count: number, at: string): string[] {
   return [
     `${comment} Adopts the hand-made access keys of ${count} IAM user${count === 1 ? '' : 's'} (cdk-rotating-access-keys discover, ${at.slice(0, 16).replace('T', ' ')} UTC).`,
-    `${comment} Deploying it changes no key: each user's active key becomes the previous key at its first rotation (on the`,
+    `${comment} Deploying it changes no key: each registration starts in mode OBSERVE, whose daily events say what a rotation would do`,
+    `${comment} (docs/OBSERVE.md). Switched to ENFORCE, each user's active key becomes the previous key at its first rotation (on the`,
     `${comment} schedule, or \`cdk-rotating-access-keys rotate --user <name>\`), and is deactivated after the grace period: move its consumers to the secret by then.`,
   ];
 }
@@ -80,7 +81,7 @@ export function typescriptApp(users: DiscoveredUser[], at: string): string {
     ...header('//', users.length, at),
     "import { App, Stack } from 'aws-cdk-lib';",
     "import * as iam from 'aws-cdk-lib/aws-iam';",
-    "import { ForeignKeyPolicy, RotatingAccessKey } from 'cdk-rotating-access-keys';",
+    "import { ForeignKeyPolicy, RotatingAccessKey, RotationMode } from 'cdk-rotating-access-keys';",
     '',
     'const app = new App();',
   ];
@@ -96,6 +97,7 @@ export function typescriptApp(users: DiscoveredUser[], at: string): string {
       `  user: iam.User.fromUserArn(${stack}, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
       '  foreignKeyPolicy: ForeignKeyPolicy.ADOPT,',
       '  rotateOnDeploy: false,',
+      '  mode: RotationMode.OBSERVE,',
       `  secretName: ${literal(a.secretName)},`,
       '});',
     );
@@ -110,7 +112,7 @@ export function pythonApp(users: DiscoveredUser[], at: string): string {
     ...header('#', users.length, at),
     'import aws_cdk as cdk',
     'from aws_cdk import aws_iam as iam',
-    'from cdk_rotating_access_keys import ForeignKeyPolicy, RotatingAccessKey',
+    'from cdk_rotating_access_keys import ForeignKeyPolicy, RotatingAccessKey, RotationMode',
     '',
     'app = cdk.App()',
   ];
@@ -127,6 +129,7 @@ export function pythonApp(users: DiscoveredUser[], at: string): string {
       `    user=iam.User.from_user_arn(${stack}, ${literal(`User-${a.userName}`)}, ${literal(a.userArn)}),`,
       '    foreign_key_policy=ForeignKeyPolicy.ADOPT,',
       '    rotate_on_deploy=False,',
+      '    mode=RotationMode.OBSERVE,',
       `    secret_name=${literal(a.secretName)},`,
       ')',
     );

@@ -171,11 +171,12 @@ LASTUSED\t2026-03-02T12:00:00.000Z
 /** `discover --emit typescript` of the 10 users (key ids named). */
 const EMITTED_TS = `\
 // Adopts the hand-made access keys of 5 IAM users (cdk-rotating-access-keys discover, 2026-06-01 12:00 UTC).
-// Deploying it changes no key: each user's active key becomes the previous key at its first rotation (on the
+// Deploying it changes no key: each registration starts in mode OBSERVE, whose daily events say what a rotation would do
+// (docs/OBSERVE.md). Switched to ENFORCE, each user's active key becomes the previous key at its first rotation (on the
 // schedule, or \`cdk-rotating-access-keys rotate --user <name>\`), and is deactivated after the grace period: move its consumers to the secret by then.
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ForeignKeyPolicy, RotatingAccessKey } from 'cdk-rotating-access-keys';
+import { ForeignKeyPolicy, RotatingAccessKey, RotationMode } from 'cdk-rotating-access-keys';
 
 const app = new App();
 const stack = new Stack(app, 'AdoptedAccessKeys');
@@ -185,6 +186,7 @@ new RotatingAccessKey(stack, 'AccessKey-bob', {
   user: iam.User.fromUserArn(stack, 'User-bob', 'arn:aws:iam::123456789012:user/bob'),
   foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
   rotateOnDeploy: false,
+  mode: RotationMode.OBSERVE,
   secretName: 'access-keys/bob',
 });
 
@@ -193,6 +195,7 @@ new RotatingAccessKey(stack, 'AccessKey-carol', {
   user: iam.User.fromUserArn(stack, 'User-carol', 'arn:aws:iam::123456789012:user/carol'),
   foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
   rotateOnDeploy: false,
+  mode: RotationMode.OBSERVE,
   secretName: 'access-keys/carol',
 });
 
@@ -201,6 +204,7 @@ new RotatingAccessKey(stack, 'AccessKey-dave', {
   user: iam.User.fromUserArn(stack, 'User-dave', 'arn:aws:iam::123456789012:user/ops/dave'),
   foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
   rotateOnDeploy: false,
+  mode: RotationMode.OBSERVE,
   secretName: 'access-keys/dave',
 });
 
@@ -209,6 +213,7 @@ new RotatingAccessKey(stack, 'AccessKey-grace', {
   user: iam.User.fromUserArn(stack, 'User-grace', 'arn:aws:iam::123456789012:user/ops/grace'),
   foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
   rotateOnDeploy: false,
+  mode: RotationMode.OBSERVE,
   secretName: 'access-keys/grace',
 });
 
@@ -217,6 +222,7 @@ new RotatingAccessKey(stack, 'AccessKey-ivan,jr', {
   user: iam.User.fromUserArn(stack, 'User-ivan,jr', 'arn:aws:iam::123456789012:user/ivan,jr'),
   foreignKeyPolicy: ForeignKeyPolicy.ADOPT,
   rotateOnDeploy: false,
+  mode: RotationMode.OBSERVE,
   secretName: 'access-keys/ivan_jr',
 });
 
