@@ -295,43 +295,22 @@ export function reportKeyColumns(slot: 1 | 2) {
  * fields each, which the header's field count tells apart. A line that cannot be read is left out.
  */
 export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
-  const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const slots = ([1, 2] as const).map((n) => ({ n, ...reportKeyColumns(n) }));
   const users = new Map<string, ReportedKey[]>();
-  if (!header) return users;
-  const columns = csvFields(header);
-  const at = (name: string) => columns.indexOf(name);
-  const arnAt = at('arn');
-  const slots = [1, 2].map((n) => ({
-    n,
-    active: at(`access_key_${n}_active`),
-    rotated: at(`access_key_${n}_last_rotated`),
-    usedAt: at(`access_key_${n}_last_used_date`),
-    service: at(`access_key_${n}_last_used_service`),
-    region: at(`access_key_${n}_last_used_region`),
-  }));
-  if (at('user') !== 0 || arnAt !== 1 || slots.some((slot) => slot.active < 0 || slot.rotated < 0)) return users;
-  for (const line of lines) {
-    let fields = csvFields(line);
-    const extra = fields.length - columns.length;
-    if (extra < 0 || extra % 2 !== 0) continue;
-    const k = extra / 2;
-    // user and arn each took k + 1 fields: join them back.
-    fields = [fields.slice(0, k + 1).join(','), fields.slice(k + 1, 2 * k + 2).join(','), ...fields.slice(2 * k + 2)];
-    const arn = fields[arnAt];
-    if (!arn.startsWith('arn:')) continue;
+  for (const row of credentialReportRows(csv, slots.flatMap((slot) => [slot.active, slot.rotated]))) {
     const keys: ReportedKey[] = [];
     for (const slot of slots) {
-      const rotated = fields[slot.rotated];
+      const rotated = row[slot.rotated];
       // N/A: no key in this slot.
       if (!rotated || rotated === 'N/A') continue;
       const createdAt = new Date(rotated);
       // 'N/A' (never used, or no such information), 'not_supported' and the like are no date, service or region.
-      const usedAt = slot.usedAt < 0 ? undefined : new Date(fields[slot.usedAt]);
-      const named = (i: number) => (i >= 0 && /^[a-z][a-z0-9-]*$/.test(fields[i] ?? '') && fields[i] !== 'not_supported' ? fields[i] : undefined);
-      const service = named(slot.service);
-      const region = named(slot.region);
+      const usedAt = row[slot.usedAt] === undefined ? undefined : new Date(row[slot.usedAt]);
+      const named = (column: string) => (/^[a-z][a-z0-9-]*$/.test(row[column] ?? '') && row[column] !== 'not_supported' ? row[column] : undefined);
+      const service = named(slot.usedService);
+      const region = named(slot.usedRegion);
       keys.push({
-        active: fields[slot.active] === 'true',
+        active: row[slot.active] === 'true',
         slot: slot.n,
         ...(Number.isNaN(createdAt.getTime()) ? {} : { createdAt }),
         ...(usedAt && !Number.isNaN(usedAt.getTime()) ? { lastUsedAt: usedAt } : {}),
@@ -339,7 +318,7 @@ export function parseCredentialReport(csv: string): Map<string, ReportedKey[]> {
         ...(region ? { lastUsedRegion: region } : {}),
       });
     }
-    users.set(arn, keys);
+    users.set(row.arn, keys);
   }
   return users;
 }
