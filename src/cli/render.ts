@@ -65,7 +65,9 @@ function statusRows(report: StatusReport): string[][] {
     const secretName = s.secretArn.split(':secret:')[1] ?? s.secretArn;
     const rotation = rotationText(s);
     if (s.keys.length === 0) {
-      rows.push([s.userName, secretName, '-', '', '', '', '', rotation || 'no key yet: created by the first rotation']);
+      const none = s.mode === 'OBSERVE' ? 'observe mode: nothing is changed in IAM (no key is created until the mode is ENFORCE)'
+        : rotation || 'no key yet: created by the first rotation';
+      rows.push([s.userName, secretName, '-', '', '', '', '', none]);
       continue;
     }
     const concerned = s.next.accessKeyId;
