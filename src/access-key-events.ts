@@ -52,6 +52,11 @@ export class AccessKeyEvents {
    * Nothing was changed; the detail's `action` and `reason` say what enforcing would do.
    */
   public static readonly OBSERVED: string = EventType.OBSERVED;
+  /**
+   * The registration's delivery function (`deliveryFunction`) succeeded for a new key, before the key was
+   * promoted. The detail names the key (`accessKeyId`) and the function (`deliveredTo`).
+   */
+  public static readonly DELIVERED: string = EventType.DELIVERED;
   /** A rotation step failed. */
   public static readonly ROTATION_FAILED: string = EventType.ROTATION_FAILED;
   /** The lifecycle could not carry out a transition. */

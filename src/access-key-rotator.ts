@@ -43,6 +43,10 @@ const ARN_BUDGET_PER_POLICY = 6144 - 900;
 const KMS_KEY_ARN_LENGTH = 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/'.length + 36;
 /** The KMS statement without its keys, as IAM counts it (white space is not counted). */
 const KMS_STATEMENT_LENGTH = 300;
+/** A delivery function's ARN at its longest (a 64-character name and a 128-character qualifier). */
+const FUNCTION_ARN_LENGTH = 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:'.length + 64 + 1 + 128;
+/** The delivery statement's own characters. */
+const DELIVERY_STATEMENT_LENGTH = 80;
 /** IAM attaches at most 10 managed policies to a role unless the quota is raised (to 20). */
 const MANAGED_POLICIES_PER_ROLE = 10;
 
@@ -155,6 +159,8 @@ export interface RegistrationRequest {
   readonly user: iam.IUser;
   readonly secret: secretsmanager.ISecret;
   readonly encryptionKey?: kms.IKey;
+  /** The registration's delivery function: the rotation function may invoke it. */
+  readonly deliveryFunction?: lambda.IFunction;
   /** The registry entry, with the secret's and the user's ARNs as tokens CloudFormation resolves. */
   readonly entry: Registration;
 }
@@ -514,6 +520,7 @@ export class AccessKeyRotator extends Construct {
     policy.users.addResources(registration.user.userArn);
     policy.secrets.addResources(registration.secret.secretArn);
     if (registration.encryptionKey) this.allowKey(policy, registration.encryptionKey);
+    if (registration.deliveryFunction) this.allowDelivery(policy, registration.deliveryFunction);
     // The guards come after the departures, which come after every registration policy: what waits for the guards waits for all.
     return this.guards;
   }
@@ -573,7 +580,9 @@ export class AccessKeyRotator extends Construct {
     // A key new to the policy costs its ARN, and the first key its statement too.
     const keySize = (p?: RegistrationPolicy) => (!key || p?.keys?.resources.includes(key.keyArn) ? 0
       : KMS_KEY_ARN_LENGTH + 3 + (p?.keys ? 0 : KMS_STATEMENT_LENGTH));
-    const size = estimateArnLength(registration.user) + estimateArnLength(registration.secret) + 6;
+    const size = estimateArnLength(registration.user) + estimateArnLength(registration.secret) + 6
+      // A delivery function's ARN (at its longest where the name is a token), and its statement once per policy (counted always).
+      + (registration.deliveryFunction ? FUNCTION_ARN_LENGTH + 3 + DELIVERY_STATEMENT_LENGTH : 0);
     const last = this.policies[this.policies.length - 1];
     if (last && last.size + size + keySize(last) <= ARN_BUDGET_PER_POLICY) {
       last.size += size + keySize(last);
@@ -610,6 +619,15 @@ export class AccessKeyRotator extends Construct {
     const entry: RegistrationPolicy = { policy, users, secrets, size: size + keySize() };
     this.policies.push(entry);
     return entry;
+  }
+
+  /** The rotation function may invoke the delivery functions of the registrations a policy covers, and no other function. */
+  private allowDelivery(policy: RegistrationPolicy, fn: lambda.IFunction): void {
+    if (!policy.deliveries) {
+      policy.deliveries = new iam.PolicyStatement({ sid: 'DeliverNewKeys', actions: ['lambda:InvokeFunction'] });
+      policy.policy.addStatements(policy.deliveries);
+    }
+    if (!policy.deliveries.resources.includes(fn.functionArn)) policy.deliveries.addResources(fn.functionArn);
   }
 
   /**
@@ -705,6 +723,8 @@ interface RegistrationPolicy {
   readonly secrets: iam.PolicyStatement;
   /** The KMS keys of the secrets this policy covers, once one has a customer-managed key. */
   keys?: iam.PolicyStatement;
+  /** The delivery functions of the registrations this policy covers, once one has one. */
+  deliveries?: iam.PolicyStatement;
   /** Characters of ARNs in it so far (an estimate where names are tokens). */
   size: number;
 }

@@ -9,6 +9,7 @@ import { Annotations, CfnResource, CustomResource, Duration, RemovalPolicy, Secr
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { accessKeyEventRule } from './access-key-event-rule';
@@ -205,6 +206,52 @@ export interface RotatingAccessKeyOptions {
    * @default AccessKeyRotator.of(this) - the stack's shared one
    */
   readonly rotator?: AccessKeyRotator;
+
+  /**
+   * A Lambda function that hands each new key to a system that cannot read
+   * the secret (a CI system's secret store, a SaaS, an appliance). Every
+   * rotation invokes it synchronously in Secrets Manager's `setSecret` step,
+   * before the new key becomes AWSCURRENT, with the secret's ARN, the new
+   * version's id, the stage `AWSPENDING`, the user and the new key's id
+   * (`KeyDeliveryRequest`), never the secret access key: the function reads
+   * the version itself with `GetSecretValue` and `VersionStage: 'AWSPENDING'`,
+   * which the construct grants it on this secret only (and no other stage).
+   *
+   * The key is promoted only after the function succeeded. When it fails
+   * (throws, or does not answer within the rotation function's time), the
+   * rotation fails, Secrets Manager retries it, the current key stays current
+   * and the alarm fires; an emergency revoke goes on regardless and reports
+   * the failed delivery. The function must be idempotent (a retry delivers
+   * the same version again) and in the secret's account and Region, and must
+   * finish well within the rotator's `timeout`.
+   *
+   * @default - no delivery: consumers read the secret
+   */
+  readonly deliveryFunction?: lambda.IFunction;
+}
+
+/**
+ * What a delivery function (`deliveryFunction`) receives as its event: where
+ * the new key is, and whose it is. Never the secret access key.
+ */
+export interface KeyDeliveryRequest {
+  /** The secret holding the new key. */
+  readonly secretArn: string;
+
+  /** The version holding the new key (the rotation's `ClientRequestToken`). */
+  readonly versionId: string;
+
+  /** The stage to read the version by: always `AWSPENDING` (the only stage the delivery function may read). */
+  readonly versionStage: string;
+
+  /** The IAM user whose key it is. */
+  readonly userName: string;
+
+  /** The IAM user's ARN. */
+  readonly userArn: string;
+
+  /** The new key's id (the secret holds it, with the secret access key, in `accessKeyId` and `secretAccessKey`). */
+  readonly accessKeyId: string;
 }
 
 /**
@@ -269,10 +316,12 @@ export class RotatingAccessKey extends Construct {
     // Written only when observing: a registration of an earlier version, without the field, enforces.
     const observe = props.mode === RotationMode.OBSERVE ? { mode: RotationMode.OBSERVE } : {};
     const foreignKeyPolicy = props.foreignKeyPolicy ?? ForeignKeyPolicy.FAIL;
+    const delivery = props.deliveryFunction;
     const ready = this.rotator._register({
       user: props.user,
       secret,
       encryptionKey: props.encryptionKey,
+      deliveryFunction: delivery,
       entry: {
         secretArn: secret.secretArn,
         userArn: props.user.userArn,
@@ -287,6 +336,7 @@ export class RotatingAccessKey extends Construct {
         ...(props.earlyNotice === undefined ? {} : { noticeBeforeSeconds: props.earlyNotice.toSeconds() }),
         ...(props.owner === undefined ? {} : { owner: props.owner }),
         ...observe,
+        ...(delivery ? { deliveryFunctionArn: delivery.functionArn } : {}),
       },
     });
 
@@ -327,6 +377,12 @@ export class RotatingAccessKey extends Construct {
     rotationResource.cfnOptions.updateReplacePolicy = undefined;
     // The guards (and through the departures, its registration policy) must exist before the first rotation, and outlive its removal.
     rotation.node.addDependency(ready);
+    if (delivery) {
+      // The first rotation (at deploy) delivers: the function and its grant must exist before it.
+      const grant = this.grantReadPending(delivery);
+      rotation.node.addDependency(delivery);
+      grant.applyBefore(rotation);
+    }
     suppressNagFindings(secret, [{ id: 'AwsSolutions-SMG4', reason: ROTATION_IS_ON }]);
 
     this.annotateCompliance(schedule, props.rotationWindow, deactivateAfter, postpone);
@@ -551,6 +607,42 @@ export class RotatingAccessKey extends Construct {
     return (this.secret as unknown as { arnForPolicies?: string }).arnForPolicies ?? this.secret.secretArn;
   }
 
+  /**
+   * The delivery function's read: `GetSecretValue` of this secret's AWSPENDING version only (a request must name the
+   * stage: one without it reads AWSCURRENT, and is denied), and with a customer-managed key, decrypting through
+   * Secrets Manager for this secret only. On the function's own policy; a function whose role cannot be written (one
+   * imported by ARN) gets nothing, and the warning says what to add.
+   */
+  private grantReadPending(fn: lambda.IFunction): iam.Grant {
+    const secretArn = this.readableArn(fn);
+    let grant = iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [secretArn],
+      conditions: { StringEquals: { 'secretsmanager:VersionStage': Stage.PENDING } },
+    });
+    if (this.encryptionKey) {
+      grant = grant.combine(iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['kms:Decrypt'],
+        resourceArns: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': this.secret.secretArn,
+          },
+        },
+      }));
+    }
+    if (!grant.success) {
+      Annotations.of(this).addWarningV2('cdk-rotating-access-keys:deliveryFunctionNotGranted',
+        `the delivery function ${fn.node.path} has no role this stack can add to (it is imported): allow it `
+        + `secretsmanager:GetSecretValue on ${this.node.path}'s secret with the condition secretsmanager:VersionStage = ${Stage.PENDING}`
+        + `${this.encryptionKey ? ', and kms:Decrypt of its key through Secrets Manager' : ''}, or every delivery fails`);
+    }
+    return grant;
+  }
+
   /** What the CLI reads to find a secret's registration: the secret, the rotation function's configuration, the registry. */
   private grantRegistryReads(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -681,6 +773,18 @@ function validate(
     throw new Error(`${member('removalPolicy')} must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}`);
   }
   validateUser(props.user, Stack.of(scope));
+  validateDelivery(props.deliveryFunction, Stack.of(scope));
+}
+
+/** The rotation function invokes a delivery function of its own account and Region only (no resource policy, one client). */
+function validateDelivery(fn: lambda.IFunction | undefined, stack: Stack): void {
+  if (!fn) return;
+  const known = (v: string) => !Token.isUnresolved(v);
+  for (const [what, theirs, ours] of [['account', fn.env.account, stack.account], ['Region', fn.env.region, stack.region]] as const) {
+    if (known(theirs) && known(ours) && theirs !== ours) {
+      throw new Error(`${member('deliveryFunction')} must be a function of the secret's ${what} (${ours}), got ${fn.node.path} in ${theirs}`);
+    }
+  }
 }
 
 /**

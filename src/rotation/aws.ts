@@ -8,11 +8,12 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics } from './contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, ReportedKey, RotationRules, SecretDescription, SecretVersion,
-  SecretVersionValue,
+  AccessKey, Gateway, InvocationResult, KeyNotAccepted, LastUse, ListedSecret, NotFound, PermissionDenied, ReportedKey, RotationRules,
+  SecretDescription, SecretVersion, SecretVersionValue,
   StackEvent, StackInfo, StackResource,
 } from './gateway';
 import { parseCredentialReport } from './model';
@@ -28,6 +29,7 @@ const cloudFormationSdk = () => require('@aws-sdk/client-cloudformation') as typ
 const cloudWatchSdk = () => require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
 const eventBridgeSdk = () => require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
 const iamSdk = () => require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+const lambdaSdk = () => require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
 const secretsManagerSdk = () =>
   require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
 const stsSdk = () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
@@ -39,6 +41,8 @@ export interface AwsClients {
   readonly eventBridge: EventBridgeClient;
   readonly cloudFormation: CloudFormationClient;
   readonly cloudWatch: CloudWatchClient;
+  /** Delivery functions only. */
+  readonly lambda: LambdaClient;
   /** STS clients are made per key under test, with that key's credentials. */
   readonly region?: string;
 }
@@ -59,12 +63,16 @@ export function defaultClients(region?: string): AwsClients {
   const eventBridge = once('eventBridge', () => new (eventBridgeSdk().EventBridgeClient)(common));
   const cloudFormation = once('cloudFormation', () => new (cloudFormationSdk().CloudFormationClient)(common));
   const cloudWatch = once('cloudWatch', () => new (cloudWatchSdk().CloudWatchClient)(common));
+  // Lambda's throttling and service errors are retried (a delivery function is idempotent: Secrets Manager retries too);
+  // the function's own failure is an answer, never retried here.
+  const lambda = once('lambda', () => new (lambdaSdk().LambdaClient)({ region, retryMode: 'adaptive', maxAttempts: 3 }));
   return {
     get iam() { return iam(); },
     get secretsManager() { return secretsManager(); },
     get eventBridge() { return eventBridge(); },
     get cloudFormation() { return cloudFormation(); },
     get cloudWatch() { return cloudWatch(); },
+    get lambda() { return lambda(); },
     region,
   };
 }
@@ -326,6 +334,25 @@ export class AwsGateway implements Gateway {
     } finally {
       sts.destroy();
     }
+  }
+
+  // ---- Lambda ---------------------------------------------------------
+
+  async invokeFunction(functionArn: string, payload: string, timeoutMs: number): Promise<InvocationResult> {
+    const { InvokeCommand } = lambdaSdk();
+    const out = await this.clients.lambda.send(new InvokeCommand({
+      FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(payload),
+    }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    if (!out.FunctionError) return {};
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    let answer: { errorType?: unknown; errorMessage?: unknown } = {};
+    try {
+      answer = JSON.parse(text) ?? {};
+    } catch {
+      // Not Lambda's error document: the text itself is the message.
+    }
+    const message = typeof answer.errorMessage === 'string' ? answer.errorMessage : text;
+    return { failure: { type: typeof answer.errorType === 'string' ? answer.errorType : out.FunctionError, message } };
   }
 
   // ---- EventBridge ----------------------------------------------------

@@ -30,6 +30,8 @@ export const EventType = {
   RESTORED: 'Access Key Rotation Restored',
   RETAINED: 'Access Key Retained',
   OBSERVED: 'Access Key Change Observed',
+  /** The registration's delivery function was told of the new key (and read it) before the key became AWSCURRENT. */
+  DELIVERED: 'Access Key Delivered',
   ROTATION_FAILED: 'Access Key Rotation Failed',
   LIFECYCLE_FAILED: 'Access Key Lifecycle Failed',
   REFUSED: 'Access Key Request Refused',
@@ -107,6 +109,26 @@ export interface Registration {
   readonly owner?: string;
   /** `OBSERVE`: nothing is changed in IAM for this registration, only reported (absent: `ENFORCE`). */
   readonly mode?: RotationMode;
+  /**
+   * A Lambda function of the secret's account and Region that each rotation invokes in `setSecret`, before the new
+   * key is promoted: it is told which version holds the new key (`DeliveryRequest`), never the key itself.
+   */
+  readonly deliveryFunctionArn?: string;
+}
+
+/**
+ * What a delivery function receives: where to read the new key (the version, which it may read while it is
+ * AWSPENDING) and whose key it is. Never the secret access key.
+ */
+export interface DeliveryRequest {
+  readonly secretArn: string;
+  /** The version holding the new key: the rotation's ClientRequestToken. */
+  readonly versionId: string;
+  /** The stage to read it by (the delivery function's grant allows this stage only). */
+  readonly versionStage: 'AWSPENDING';
+  readonly userName: string;
+  readonly userArn: string;
+  readonly accessKeyId: string;
 }
 
 export interface RegistryDocument {
@@ -159,6 +181,7 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Z
 const USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user(\/[\x21-\x29\x2b-\x3e\x40-\x7e]*)?\/[\w+=,.@-]{1,64}$/;
 const SCHEDULE = /^(rate\(\d+ (hour|hours|day|days)\)|cron\([^()]+\))$/;
 const OWNER = /^[\x20-\x7e]{1,256}$/;
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
 /** Why a user ARN cannot be registered, or undefined when it can. */
 export function userArnProblem(userArn: string): string | undefined {
@@ -238,7 +261,24 @@ function parseRegistration(raw: unknown, where: string): Registration {
     ...(notice === undefined ? {} : { noticeBeforeSeconds: notice }),
     ...(owner === undefined ? {} : { owner: owner as string }),
     ...(e.mode === undefined ? {} : { mode: field.mode() }),
+    ...(e.deliveryFunctionArn === undefined ? {} : { deliveryFunctionArn: deliveryFunction(e, where) }),
   };
+}
+
+/** A delivery function is a Lambda function (or an alias or version of one) of the secret's account and Region. */
+function deliveryFunction(e: Record<string, unknown>, where: string): string {
+  const arn = e.deliveryFunctionArn;
+  const m = typeof arn === 'string' ? LAMBDA_ARN.exec(arn) : null;
+  if (!m) {
+    throw new RegistryError(`${where}.deliveryFunctionArn must be a Lambda function ARN `
+      + `(arn:<partition>:lambda:<region>:<account>:function:name[:qualifier]), got ${show(arn)}`);
+  }
+  const secret = typeof e.secretArn === 'string' ? e.secretArn.split(':') : [];
+  if (m[1] !== secret[3] || m[2] !== secret[4]) {
+    throw new RegistryError(`${where}.deliveryFunctionArn must be a function of the secret's account and Region `
+      + `(${secret[4]}, ${secret[3]}), got ${show(arn)}`);
+  }
+  return arn as string;
 }
 
 /**

@@ -127,6 +127,12 @@ export class PermissionDenied extends Error {
   }
 }
 
+/** How an invoked function answered. */
+export interface InvocationResult {
+  /** Set when the function failed (an error it threw, a timeout, a crash): what Lambda reported. */
+  readonly failure?: { readonly type: string; readonly message: string };
+}
+
 /** STS does not accept a key yet: IAM has not propagated it (retry), or the pair is wrong. */
 export class KeyNotAccepted extends Error {
   constructor(message: string) {
@@ -182,6 +188,13 @@ export interface Gateway {
   // ---- STS ----
   /** Who AWS says a key pair is. One attempt. @throws KeyNotAccepted */
   callerArn(accessKeyId: string, secretAccessKey: string): Promise<string>;
+
+  // ---- Lambda ----
+  /**
+   * Invokes a function and waits for its answer (RequestResponse), at most `timeoutMs`. The function's own
+   * failure comes back as `failure` (its error type and message, untrusted text); a call Lambda refuses throws.
+   */
+  invokeFunction(functionArn: string, payload: string, timeoutMs: number): Promise<InvocationResult>;
 
   // ---- EventBridge ----
   putEvents(entries: PutEventsRequestEntry[]): Promise<void>;

@@ -37,7 +37,11 @@ type Event = RotationEvent | CloudFormationCustomResourceEvent | { action: strin
 
 export async function handler(event: Event, context: Context): Promise<unknown> {
   if (typeof event !== 'object' || event === null) throw new Error(`unknown event: expected an object, got ${typeof event}`);
-  if ('Step' in event) return rotator.rotationStep(event);
+  if ('Step' in event) {
+    // A step (a delivery) may take the invocation's time, less the time to report a failure.
+    const left = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 10_000 : undefined;
+    return rotator.rotationStep(event, left);
+  }
   if ('RequestType' in event) {
     // A Create waits for its first rotation as long as the invocation's time allows, less the time to answer.
     const left = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 15_000 : Infinity;

@@ -71,10 +71,15 @@ export class Rotator {
     });
   }
 
-  /** One of Secrets Manager's four rotation steps; a failed or refused step counts in `RotationFailures`. */
-  async rotationStep(event: RotationEvent): Promise<void> {
+  /**
+   * One of Secrets Manager's four rotation steps; a failed or refused step (or a failure it reports and goes on from)
+   * counts in `RotationFailures`.
+   * @param timeLeftMs how long the step may take (the invocation's time left, less a margin)
+   */
+  async rotationStep(event: RotationEvent, timeLeftMs?: number): Promise<void> {
     try {
-      await this.steps.run(event);
+      const reported = await this.steps.run(event, timeLeftMs);
+      if (reported > 0) await this.countFailures(Metrics.ROTATION_FAILURES, reported);
     } catch (e) {
       await this.countFailures(Metrics.ROTATION_FAILURES, 1);
       throw e;

@@ -10,7 +10,7 @@ import { RotationMode } from '../rotation-mode';
 import { describeError } from './audit';
 import { RotatorContext, readCredentials } from './context';
 import {
-  accountOf, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, secretDescription, Stage, Tags, userNameOf,
+  accountOf, DeliveryRequest, EventType, Registration, REVOKE_REQUEST_TTL_SECONDS, secretDescription, Stage, Tags, userNameOf,
 } from './contract';
 import { planCreate, provenOrphan, retiringKey, revokeRequested } from './decide';
 import { KeyNotAccepted, SecretDescription } from './gateway';
@@ -37,8 +37,18 @@ export interface TestSecretRetry {
   readonly maxDelayMs: number;
 }
 
+/** How long a delivery function may take when the invocation's own time left is not known. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 60_000;
+
 /** Enough for IAM's usual propagation of seconds; bounded at about a minute in all. */
 export const DEFAULT_TEST_SECRET_RETRY: TestSecretRetry = { attempts: 8, firstDelayMs: 1000, maxDelayMs: 15_000 };
+
+class DeliveryError extends Error {
+  constructor(message: string, readonly accessKeyIds: string[]) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
 
 class KeyMismatchError extends Error {
   constructor(message: string) {
@@ -50,8 +60,12 @@ class KeyMismatchError extends Error {
 export class RotationSteps {
   constructor(private readonly ctx: RotatorContext, private readonly retry: TestSecretRetry = DEFAULT_TEST_SECRET_RETRY) {}
 
-  /** Runs one step; on failure records a `Rotation Failed` event and rethrows a redacted error. */
-  async run(event: RotationEvent): Promise<void> {
+  /**
+   * Runs one step; on failure records a `Rotation Failed` event and rethrows a redacted error. Resolves to the
+   * failures the step reported without failing (a delivery that failed during an emergency revoke), for the metric.
+   * @param timeLeftMs how long the step may still take (the invocation's time, less a margin to report a failure)
+   */
+  async run(event: RotationEvent, timeLeftMs = DEFAULT_DELIVERY_TIMEOUT_MS): Promise<number> {
     const { ctx } = this;
     const step = String(event.Step);
     const secretId = typeof event.SecretId === 'string' ? event.SecretId : '';
@@ -67,10 +81,15 @@ export class RotationSteps {
       // Secrets Manager names the secret by its ARN: one the stack did not register is refused before anything is read.
       if (secretId.startsWith('arn:')) registration = registry.require(secretId);
       if (step === 'setSecret') {
-        // Nothing to set: IAM activates a key when it is created. No AWS call.
         registration ??= registry.require(secretId);
-        ctx.logger.info('setSecret: nothing to set, IAM activates a key when it is created', { secretId });
-        return;
+        if (!registration.deliveryFunctionArn) {
+          // Nothing to set: IAM activates a key when it is created. No AWS call.
+          ctx.logger.info('setSecret: nothing to set, IAM activates a key when it is created', { secretId });
+          return 0;
+        }
+        const failures = await this.deliver(registration, token, timeLeftMs);
+        await ctx.audit.flush();
+        return failures;
       }
       // testSecret needs the version's labels and value: GetSecretValue by version id returns both (and the
       // secret's ARN), so one read stands for DescribeSecret; a version without a value falls back to it.
@@ -79,7 +98,7 @@ export class RotationSteps {
         if (version.arn !== registration!.secretArn) throw new RefusedError(`secret ${secretId} answered as ${version.arn}`);
         if (stageOf(step, version.arn, token, version.labels, ctx) === 'pending') await this.testSecret(version.arn, token, version.labels, version.value, registration!);
         await ctx.audit.flush();
-        return;
+        return 0;
       }
       const secret = await ctx.gateway.describeSecret(secretId);
       registration = registry.require(secret.arn);
@@ -92,6 +111,7 @@ export class RotationSteps {
         else await this.testSecret(secret.arn, token, stages, undefined, registration);
       }
       await ctx.audit.flush();
+      return 0;
     } catch (e) {
       const reason = describeError(e, ctx.redactor);
       ctx.audit.record(e instanceof RefusedError ? EventType.REFUSED : EventType.ROTATION_FAILED, {
@@ -249,6 +269,74 @@ export class RotationSteps {
     }
   }
 
+  // ---- setSecret: the delivery ------------------------------------------------------
+
+  /**
+   * Tells the registration's delivery function where the new key is (the AWSPENDING version, which its grant lets it
+   * read) before the key is promoted: a failure fails the step, so Secrets Manager retries the rotation and the
+   * current key stays current. The payload names the version and the key id, never the secret; the function's
+   * answer is untrusted text, redacted with the new key's secret (read here for that) before it is reported.
+   * An emergency revoke is not held back by a delivery: its failure is reported and the rotation goes on.
+   */
+  private async deliver(registration: Registration, token: string, timeLeftMs: number): Promise<number> {
+    const { ctx } = this;
+    const functionArn = registration.deliveryFunctionArn!;
+    const secretArn = registration.secretArn;
+    const version = await ctx.gateway.readVersion(secretArn, token);
+    if (!version) throw new ConfigurationError(`setSecret: version ${token} of ${secretArn} holds no value: createSecret stored no key to deliver`);
+    if (version.arn !== secretArn) throw new RefusedError(`secret ${secretArn} answered as ${version.arn}`);
+    if (stageOf('setSecret', secretArn, token, version.labels, ctx) === 'current') return 0;
+    const accessKeyId = keyOfVersion({ [token]: version.labels }, token);
+    if (!accessKeyId) {
+      ctx.logger.info('setSecret: the version holds no access key of this library: nothing to deliver', { secretId: secretArn, token });
+      return 0;
+    }
+    const userName = userNameOf(registration.userArn);
+    const pending = readCredentials(ctx, version.value, `${Stage.PENDING} version of ${secretArn}`);
+    if (pending?.accessKeyId !== accessKeyId || pending.userName !== userName) {
+      throw new RefusedError(`version ${token} of ${secretArn} does not hold key ${accessKeyId} of user ${userName}, as its label says`);
+    }
+    const request: DeliveryRequest = {
+      secretArn,
+      versionId: token,
+      versionStage: Stage.PENDING,
+      userName,
+      userArn: registration.userArn,
+      accessKeyId,
+    };
+    const detail = { secretArn, userName, owner: registration.owner, accessKeyId };
+    const revoke = version.labels.includes(Stage.REVOKED_PREDECESSOR);
+    let failure: string | undefined;
+    try {
+      const answer = await ctx.gateway.invokeFunction(functionArn, JSON.stringify(request), Math.max(timeLeftMs, 1000));
+      if (answer.failure) failure = `it failed: ${oneLine(answer.failure.type, 100)}: ${oneLine(answer.failure.message, 500)}`;
+    } catch (e) {
+      const name = (e as Error).name;
+      failure = name === 'TimeoutError' || name === 'AbortError'
+        ? `it did not answer within ${Math.round(Math.max(timeLeftMs, 1000) / 1000)} s (the rotation function's time left); `
+          + 'give the delivery function a timeout well within the rotation function\'s'
+        : `Lambda refused the invocation: ${describeError(e, ctx.redactor)}`;
+    }
+    if (failure === undefined) {
+      ctx.audit.record(EventType.DELIVERED, { ...detail, deliveredTo: functionArn, reason: `the delivery function was told of version ${token} before the key is promoted` });
+      ctx.logger.info('setSecret: new key delivered', { secretId: secretArn, accessKeyId, functionArn });
+      return 0;
+    }
+    const reason = `the delivery of key ${accessKeyId} to ${functionArn} failed: ${failure}`;
+    if (!revoke) {
+      throw new DeliveryError(`${reason}. The key stays pending and the current key current; Secrets Manager retries the rotation`, [accessKeyId]);
+    }
+    ctx.audit.record(EventType.ROTATION_FAILED, {
+      ...detail,
+      deliveryFunction: functionArn,
+      step: 'setSecret',
+      reason: `${reason}. This rotation is an emergency revoke: it goes on, and the old key is deactivated now; `
+        + 'hand the new key over to the delivery\'s target by hand, or rotate again once the delivery function is fixed',
+    });
+    ctx.logger.error('setSecret: delivery failed during an emergency revoke; the revoke goes on', { secretId: secretArn, accessKeyId, reason });
+    return 1;
+  }
+
   // ---- testSecret --------------------------------------------------------------------
 
   /** Tests the key the AWSPENDING version `token` holds, from its labels and its value (`undefined`: it has none). */
@@ -380,6 +468,12 @@ function stageOf(step: string, secretArn: string, token: string, labels: string[
   }
   requireLabel(secretArn, token, labels);
   return 'pending';
+}
+
+/** Untrusted text on one line, cut to `max` characters. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/[\r\n\t]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 function isNetworkError(e: unknown): boolean {

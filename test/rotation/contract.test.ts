@@ -435,6 +435,30 @@ describe('parseRegistry: the mode', () => {
   });
 });
 
+describe('parseRegistry: the delivery function', () => {
+  const withDelivery = (arn: unknown) => parseRegistry(doc([entry({ deliveryFunctionArn: arn })]));
+  const [, partition, , region, account] = SECRET.split(':');
+  const fn = (name: string, where = `${region}:${account}`) => `arn:${partition}:lambda:${where}:function:${name}`;
+
+  test('GIVEN a function (or an alias or version of one) of the secret\'s account and Region, or none THEN it is the registration\'s', () => {
+    expect(withDelivery(fn('to-ci')).registrations[0].deliveryFunctionArn).toBe(fn('to-ci'));
+    expect(withDelivery(fn('to-ci:live')).registrations[0].deliveryFunctionArn).toBe(fn('to-ci:live'));
+    expect(withDelivery(fn('to-ci:7')).registrations[0].deliveryFunctionArn).toBe(fn('to-ci:7'));
+    expect(parseRegistry(doc([entry()])).registrations[0]).not.toHaveProperty('deliveryFunctionArn');
+  });
+
+  test.each([
+    ['a name', 'to-ci', /deliveryFunctionArn must be a Lambda function ARN .*got "to-ci"/],
+    ['another service\'s ARN', SECRET, /deliveryFunctionArn must be a Lambda function ARN/],
+    ['a layer', `arn:aws:lambda:${region}:${account}:layer:x:1`, /deliveryFunctionArn must be a Lambda function ARN/],
+    ['another account\'s function', fn('to-ci', `${region}:999999999999`), /must be a function of the secret's account and Region \(\d{12}, [a-z0-9-]+\), got/],
+    ['another Region\'s function', fn('to-ci', `eu-west-3:${account}`), /must be a function of the secret's account and Region/],
+    ['a number', 42, /deliveryFunctionArn must be a Lambda function ARN .*got 42/],
+  ])('GIVEN %s THEN the registry is refused, naming the field and the value', (_what, arn, message) => {
+    expect(refusal(doc([entry({ deliveryFunctionArn: arn })])).message).toMatch(message);
+  });
+});
+
 describe('parseRotationEntry: a rotation resource\'s own entry', () => {
   const own = (overrides: Record<string, unknown> = {}) => ({
     [REGISTRATION_METADATA_KEY]: {

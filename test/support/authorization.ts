@@ -243,6 +243,13 @@ export async function iamRequestsOf(call: string, params: Record<string, unknown
         context: { 'events:source': [...new Set(list.map((e) => String(e.Source)))], 'events:detail-type': [...new Set(list.map((e) => String(e.DetailType)))] },
       }));
     }
+    case 'lambda': {
+      if (operation !== 'InvokeFunction') break;
+      const name = str('FunctionName');
+      const qualifier = typeof params.Qualifier === 'string' ? `:${params.Qualifier}` : '';
+      const resource = name.startsWith('arn:') ? `${name}${qualifier}` : `arn:${partition}:lambda:${region}:${account}:function:${name}${qualifier}`;
+      return [{ action: call, resource, context: {} }];
+    }
     case 'cloudwatch':
       if (operation === 'PutMetricData') return [{ action: call, resource: '*', context: { 'cloudwatch:namespace': str('Namespace') } }];
       break;
@@ -417,9 +424,13 @@ export class CallRecorder {
     let denial: { call: string; request: IamRequest; why: string; json: boolean } | undefined;
     if (signer && signer[1] === this.options.accessKeyId) {
       const target = req.headers['x-amz-target'];
-      const json = typeof target === 'string';
-      const params: Record<string, unknown> = json ? JSON.parse(body.toString() || '{}') : Object.fromEntries(new URLSearchParams(body.toString()));
-      const operation = json ? target.split('.').pop()! : String(params.Action);
+      // Lambda's REST protocol names the operation by its path: Invoke is `POST /2015-03-31/functions/<name>/invocations`.
+      const invoke = signer[2] === 'lambda' ? /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?Qualifier=([^&]+))?/.exec(req.url ?? '') : null;
+      const json = typeof target === 'string' || invoke !== null;
+      const params: Record<string, unknown> = invoke
+        ? { FunctionName: decodeURIComponent(invoke[1]), ...(invoke[2] ? { Qualifier: decodeURIComponent(invoke[2]) } : {}) }
+        : json ? JSON.parse(body.toString() || '{}') : Object.fromEntries(new URLSearchParams(body.toString()));
+      const operation = invoke ? 'InvokeFunction' : json ? String(target).split('.').pop()! : String(params.Action);
       const call = `${PREFIX[signer[2]] ?? signer[2]}:${operation}`;
       recorded = { phase: this.phase, call, params };
       this.calls.push(recorded);

@@ -485,10 +485,12 @@ export class DeploymentPlayer {
     return r;
   }
 
-  /** The rotation function's role as deployed now: every policy attached to it, resolved as last applied. */
-  role(): DeployedRole {
-    const fn = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY]);
-    if (!fn) throw new Error('the stack has no rotation function yet, so no role to judge its calls by');
+  /** The rotation function's role (or another function's of the stack) as deployed now: every policy attached to it, resolved as last applied. */
+  role(functionLogicalId?: string): DeployedRole {
+    const fn = functionLogicalId === undefined
+      ? [...this.resources.values()].find((r) => r.definition.Type === 'AWS::Lambda::Function' && r.metadata?.[REGISTRY_METADATA_KEY])
+      : this.resources.get(functionLogicalId);
+    if (!fn) throw new Error(`the stack has no ${functionLogicalId ?? 'rotation function'} yet, so no role to judge its calls by`);
     const role = [...this.resources.values()].find((r) => r.definition.Type === 'AWS::IAM::Role' && r.attributes.Arn === fn.properties.Role);
     if (!role) throw new Error(`the function's role ${JSON.stringify(fn.properties.Role)} is not a role of the stack`);
     const roleName = String(role.ref);

@@ -34,7 +34,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { isKeyLabel, secretDescription, Stage } from '../../src/rotation/contract';
 import {
-  AccessKey, Gateway, KeyNotAccepted, LastUse, ListedSecret, NotFound, ReportedKey, RotationRules, SecretDescription, SecretVersion,
+  AccessKey, Gateway, InvocationResult, KeyNotAccepted, LastUse, ListedSecret, NotFound, ReportedKey, RotationRules, SecretDescription, SecretVersion,
   SecretVersionValue, StackEvent, StackInfo, StackResource, VersionLabels,
 } from '../../src/rotation/gateway';
 
@@ -54,7 +54,7 @@ export type FaultTiming = 'before' | 'after';
 export const GATEWAY_METHODS: readonly GatewayMethod[] = [
   'describeSecret', 'getSecretString', 'readVersion', 'putPendingValue', 'moveLabel', 'removeLabel', 'listVersions', 'tag', 'untag', 'configureRotation',
   'cancelRotation', 'listSecrets', 'listAccessKeys', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey', 'lastUse', 'callerArn',
-  'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents', 'listStackResources',
+  'invokeFunction', 'putEvents', 'putMetric', 'stackResource', 'stack', 'stackEvents', 'listStackResources',
 ];
 
 /** An AWS-style error: what the SDK throws, with the service's error code as `name`. */
@@ -153,6 +153,10 @@ export class FakeAws implements Gateway {
   readonly metrics: { name: string; value: number; dimensions: Record<string, string> }[] = [];
   /** Every access key ever created (through the gateway or the operator helpers), deleted ones included. */
   readonly createdKeys: FakeKey[] = [];
+  /** Every invocation of a function, in order: its ARN and its payload as sent. */
+  readonly invocations: { functionArn: string; payload: string }[] = [];
+  /** How an invoked function answers (it succeeds by default). */
+  answerInvocation?: (functionArn: string, payload: string) => InvocationResult;
   /** Faults that actually fired. */
   readonly firedFaults: FiredFault[] = [];
   readonly rotationLambdaArn: string;
@@ -633,6 +637,15 @@ export class FakeAws implements Gateway {
   async putMetric(name: string, value: number, dimensions: Record<string, string>): Promise<void> {
     return this.call('putMetric', () => {
       this.metrics.push({ name, value, dimensions });
+    });
+  }
+
+  // ---- Lambda ------------------------------------------------------------------
+
+  async invokeFunction(functionArn: string, payload: string): Promise<InvocationResult> {
+    return this.call('invokeFunction', () => {
+      this.invocations.push({ functionArn, payload });
+      return this.answerInvocation?.(functionArn, payload) ?? {};
     });
   }
 
