@@ -634,7 +634,8 @@ export class RotatingAccessKey extends Construct {
         },
       }));
     }
-    if (!grant.success) {
+    // An imported function's principal takes any statement (and only warns): its role is what counts.
+    if (!grant.success || fn.role === undefined) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:deliveryFunctionNotGranted',
         `the delivery function ${fn.node.path} has no role this stack can add to (it is imported): allow it `
         + `secretsmanager:GetSecretValue on ${this.node.path}'s secret with the condition secretsmanager:VersionStage = ${Stage.PENDING}`

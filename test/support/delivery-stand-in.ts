@@ -32,7 +32,12 @@ export class DeliveryStandIn {
   /** Starts the proxy in front of moto; give `endpoint` to the player as its upstream, then `attach` the player. */
   static async start(moto: MotoServer): Promise<DeliveryStandIn> {
     const standIn = new DeliveryStandIn(moto);
-    standIn.proxy = await MotoProxy.start(moto.endpoint, { intercept: (r) => standIn.intercept(r) });
+    standIn.proxy = await MotoProxy.start(moto.endpoint, {
+      intercept: (r) => standIn.intercept(r).catch((e) => {
+        standIn.errors.push(String((e as Error).stack ?? e));
+        throw e;
+      }),
+    });
     return standIn;
   }
 
@@ -41,10 +46,12 @@ export class DeliveryStandIn {
   private readonly secretsManager: SecretsManagerClient;
   /** Every invocation of the delivery function, in order. */
   readonly deliveries: Delivery[] = [];
+  /** Problems of the stand-in itself (not the function's failures): a test expects none. */
+  readonly errors: string[] = [];
   /** Every read the function asked for, with IAM's verdict on it. */
   readonly reads: { readonly request: IamRequest; readonly verdict: Verdict }[] = [];
-  /** The logical id of the delivery function in the player's stack. */
-  functionLogicalId = 'Delivery';
+  /** The construct id of the delivery function in the player's stack (its logical id starts with it). */
+  functionId = 'Delivery';
   /** The next invocations fail with this error (the function throws) while it is set. */
   failWith?: string;
   /** Each invocation takes this long before it answers. */
@@ -69,6 +76,7 @@ export class DeliveryStandIn {
   reset(): void {
     this.deliveries.length = 0;
     this.reads.length = 0;
+    this.errors.length = 0;
     this.failWith = undefined;
     this.delayMs = 0;
     this.readStage = undefined;
@@ -89,17 +97,24 @@ export class DeliveryStandIn {
         ...(versionId === undefined ? {} : { 'secretsmanager:VersionId': versionId }),
       },
     };
-    const { verdict } = await judge(request, this.player!.role(this.functionLogicalId));
+    const { verdict } = await judge(request, this.player!.role(this.deployed()!.logicalId));
     this.reads.push({ request, verdict });
     return verdict;
+  }
+
+  /** The delivery function as deployed now. */
+  deployed(): { readonly logicalId: string; readonly physicalId: string; readonly arn: string } | undefined {
+    const fn = [...this.player?.resources.values() ?? []]
+      .find((r) => r.definition.Type === 'AWS::Lambda::Function' && new RegExp(`^${this.functionId}[0-9A-F]{8}$`).test(r.logicalId));
+    return fn && { logicalId: fn.logicalId, physicalId: fn.physicalId, arn: String(fn.attributes.Arn) };
   }
 
   private async intercept(request: ProxiedRequest): Promise<ProxyReply | undefined> {
     const match = /^\/2015-03-31\/functions\/([^/?]+)\/invocations/.exec(request.url);
     if (request.method !== 'POST' || !match || !this.player) return undefined;
     const functionName = decodeURIComponent(match[1]);
-    const deployed = this.player.resources.get(this.functionLogicalId);
-    if (!deployed || (functionName !== deployed.physicalId && functionName !== String(deployed.attributes.Arn))) return undefined;
+    const deployed = this.deployed();
+    if (!deployed || (functionName !== deployed.physicalId && functionName !== deployed.arn)) return undefined;
     const payload = request.body.toString();
     const answer = (outcome: string, delivered?: Delivery['delivered']): ProxyReply => {
       this.deliveries.push({ functionName, payload, delivered, outcome });

@@ -243,6 +243,14 @@ const REPLACED_BY: Record<string, string[]> = {
 
 class ResourceFailure extends Error {}
 
+/** AWS managed policies a stack's roles may name, by path and name: their documents as AWS publishes them. */
+const AWS_MANAGED_POLICIES: Record<string, object> = {
+  '/service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  },
+};
+
 export class DeploymentPlayer {
   /** Starts the recorder in front of moto and the stand-in and points the function's environment at it. */
   static async start(moto: MotoServer, options: PlayerOptions = {}): Promise<DeploymentPlayer> {
@@ -508,6 +516,13 @@ export class DeploymentPlayer {
         managed.delete(String(r.ref));
         policies.push({ name: `${r.logicalId}`, policy: r.properties.PolicyDocument });
       }
+    }
+    // AWS managed policies are not in the template: the one a Lambda function's default role has is known.
+    for (const arn of managed) {
+      const known = AWS_MANAGED_POLICIES[arn.replace(/^arn:[^:]+:iam::aws:policy/, '')];
+      if (!known) continue;
+      managed.delete(arn);
+      policies.push({ name: arn, policy: known });
     }
     if (managed.size > 0) throw new Error(`the role has managed policies whose documents are not in the template: ${[...managed].join(', ')}`);
     const functionName = String(fn.ref);
