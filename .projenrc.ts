@@ -69,6 +69,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1',
     // The many-accounts example (examples/organization) deploys the keys as a StackSet.
     'cdk-stacksets@0.0.153',
+    // The GitHub Actions delivery recipe (examples/delivery) and its test: libsodium's sealed box, with its own types.
+    'libsodium-wrappers@^0.8',
   ],
   experimentalIntegRunner: true,
 
