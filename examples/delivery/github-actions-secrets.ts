@@ -1,5 +1,5 @@
 /**
- * A delivery function (docs/recipes/github-actions-delivery.md): during a rotation's setSecret step it
+ * A delivery function (docs/DELIVERY.md, "Recipe: GitHub Actions repository secrets"): during a rotation's setSecret step it
  * writes the new key into a GitHub repository's Actions secrets. It is invoked with the key's id and the
  * pending version's id, never the secret itself; it reads the secret from Secrets Manager, encrypts it
  * with the repository's public key (libsodium's sealed box) and writes it with GitHub's REST API.

@@ -33,6 +33,7 @@ describe('AccessKeyEvents', () => {
       AccessKeyEvents.CREATED, AccessKeyEvents.PROMOTED, AccessKeyEvents.DEACTIVATED, AccessKeyEvents.DELETED, AccessKeyEvents.REVOKED,
       AccessKeyEvents.STILL_IN_USE, AccessKeyEvents.HELD, AccessKeyEvents.HANDED_OVER, AccessKeyEvents.RESTORED, AccessKeyEvents.ROTATION_FAILED,
       AccessKeyEvents.LIFECYCLE_FAILED, AccessKeyEvents.REFUSED, AccessKeyEvents.RETAINED, AccessKeyEvents.UNMANAGED, AccessKeyEvents.OBSERVED,
+      AccessKeyEvents.DELIVERED,
     ];
     expect(named.sort()).toEqual([...AccessKeyEvents.ALL].sort());
     for (const t of AccessKeyEvents.NEEDS_ATTENTION) expect(AccessKeyEvents.ALL).toContain(t);

@@ -1,5 +1,5 @@
 /**
- * The GitHub Actions delivery recipe (docs/recipes/github-actions-delivery.md): the delivery function of
+ * The GitHub Actions delivery recipe (docs/DELIVERY.md, "Recipe: GitHub Actions repository secrets"): the delivery function of
  * examples/delivery/github-actions-secrets.ts, called as the rotation function calls it, against moto's
  * Secrets Manager (reached only through AWS_ENDPOINT_URL) and a stand-in of GitHub's REST API.
  *
