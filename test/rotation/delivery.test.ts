@@ -135,3 +135,12 @@ test('GIVEN no delivery function THEN setSecret invokes nothing; GIVEN a retry o
   await rotator.rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token });
   expect(fake.invocations).toHaveLength(1);
 });
+
+test('GIVEN a delivery function THEN setSecret costs two AWS calls and its event: the pending version\'s read and the invocation', async () => {
+  const { fake, arn, rotator } = setUp();
+  const token = fake.startRotation(arn);
+  await rotator.rotationStep({ Step: 'createSecret', SecretId: arn, ClientRequestToken: token });
+  const from = fake.calls.length;
+  await rotator.rotationStep({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token });
+  expect(fake.calls.slice(from)).toEqual(['readVersion', 'invokeFunction', 'putEvents']);
+});
