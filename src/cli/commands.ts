@@ -70,6 +70,8 @@ export interface SecretView {
   readonly owner?: string;
   /** `OBSERVE`: the library changes nothing in IAM for this registration, it only reports; absent: it enforces. */
   readonly mode?: 'OBSERVE';
+  /** The registration's delivery function: each rotation hands it the new key before promoting it. */
+  readonly deliveryFunction?: string;
   readonly hold?: string;
   readonly revokeRequestedAt?: string;
   readonly rotationInProgress: boolean;
@@ -133,6 +135,7 @@ export class Operator {
       stack: m.stack,
       ...(m.registration.owner ? { owner: m.registration.owner } : {}),
       ...(m.registration.mode === 'OBSERVE' ? { mode: 'OBSERVE' as const } : {}),
+      ...(m.registration.deliveryFunctionArn ? { deliveryFunction: m.registration.deliveryFunctionArn } : {}),
       ...(state.hold !== undefined ? { hold: state.hold } : {}),
       ...(state.revokeRequestedAt ? { revokeRequestedAt: iso(state.revokeRequestedAt) } : {}),
       rotationInProgress: rotationInProgress(secret.versions),

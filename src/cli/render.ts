@@ -57,16 +57,21 @@ function rotationText(s: SecretView): string {
   return s.rotationInProgress ? 'rotating now' : s.nextRotationAt ? `rotation ${when(s.nextRotationAt)}` : '';
 }
 
+/** The delivery function each rotation hands the new key to, by its name (said with the rotation). */
+function deliveryText(s: SecretView): string {
+  return s.deliveryFunction ? `delivers to ${s.deliveryFunction.split(':function:')[1] ?? s.deliveryFunction}` : '';
+}
+
 /** Each row's cells: user, secret, key, status, stage, age, last use, next; the same facts in every layout. */
 function statusRows(report: StatusReport): string[][] {
   const now = new Date(report.generatedAt);
   const rows: string[][] = [];
   for (const s of report.secrets) {
     const secretName = s.secretArn.split(':secret:')[1] ?? s.secretArn;
-    const rotation = rotationText(s);
+    const rotation = [rotationText(s), deliveryText(s)].filter(Boolean).join('\n');
     if (s.keys.length === 0) {
       const none = s.mode === 'OBSERVE' ? 'observe mode: nothing is changed in IAM (no key is created until the mode is ENFORCE)'
-        : rotation || 'no key yet: created by the first rotation';
+        : [rotationText(s) || 'no key yet: created by the first rotation', deliveryText(s)].filter(Boolean).join('\n');
       rows.push([s.userName, secretName, '-', '', '', '', '', none]);
       continue;
     }

@@ -1,6 +1,6 @@
 /**
  * The status table's NEXT column for the states the lifecycle reports rather than acts on: a registration
- * in mode OBSERVE, and an old key the lifecycle keeps because the current key is not active (blocked).
+ * in mode OBSERVE, an old key the lifecycle keeps because the current key is not active (blocked), and the delivery function.
  */
 import type { StatusReport } from '../../src/cli/commands';
 import { statusTable } from '../../src/cli/render';
@@ -41,4 +41,12 @@ test('GIVEN the lifecycle keeps the old key because the current one is not activ
     keys: [key('AKIAPREVIOUS00000001', 'Active', 'previous'), key('AKIACURRENT000000001', 'Inactive', 'current')],
   }), 400);
   expect(table).toContain(`blocked: ${reason}`);
+});
+
+test('GIVEN a registration with a delivery function THEN the rotation\'s line says whom it delivers to, with keys or without; GIVEN none THEN nothing is said', () => {
+  const deliveryFunction = 'arn:aws:lambda:us-east-1:123456789012:function:to-github';
+  const withKey = statusTable(report({ deliveryFunction, nextRotationAt: '2027-01-02T12:00:00.000Z', keys: [key('AKIAEXAMPLE000000001', 'Active', 'current')] }), 400);
+  expect(withKey).toMatch(/rotation 2027-01-02[^\n]*\n[^\n]*delivers to to-github/);
+  expect(statusTable(report({ deliveryFunction }), 400)).toMatch(/no key yet: created by the first rotation[^\n]*\n[^\n]*delivers to to-github/);
+  expect(statusTable(report({ keys: [key('AKIAEXAMPLE000000001', 'Active', 'current')] }), 400)).not.toContain('delivers to');
 });
