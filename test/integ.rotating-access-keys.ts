@@ -30,6 +30,13 @@
  *    AWSPREVIOUS, its label listed by ListSecretVersionIds;
  * 5. the next lifecycle run (invoked with the scheduled event, not waited for)
  *    deletes the revoked key: the user has one key left, the new one.
+ * The imported user's registration names a delivery function, which every
+ * rotation of that key invokes before promoting it: it reads the pending
+ * version by the stage its grant allows, checks it holds the key the event
+ * names, and fails unless reading the current version (by its stage, and by
+ * default) is denied. A failed delivery fails the rotation and so the
+ * deployment: assertions 1 and 2 of that user passing prove that real IAM
+ * judges the grant as the policy simulation does (test/integration/delivery.test.ts).
  * Deleting the stacks with DESTROY must remove the keys and both users; that
  * is checked after integ-runner has deleted them (scripts/integ-leftovers.ts).
  */
@@ -57,9 +64,39 @@ existingUser.applyRemovalPolicy(RemovalPolicy.DESTROY);
 const stack = new Stack(app, STACK_NAMES[1]);
 stack.addDependency(existing);
 const created = new RotatingAccessKeyUser(stack, 'Created', { userName: CREATED_USER_NAME, removalPolicy: RemovalPolicy.DESTROY });
+/**
+ * The delivery function of the imported user's key: the check of its own grant is what it delivers. It reads the
+ * pending version by the event's stage (AWSPENDING), requires the key the event names (and no secret in the event),
+ * then requires that reading the current version, by its stage or with none, is denied. Anything else throws, which
+ * fails the rotation.
+ */
+const delivery = new lambda.Function(stack, 'Delivery', {
+  runtime: lambda.Runtime.NODEJS_24_X,
+  handler: 'index.handler',
+  timeout: Duration.seconds(30),
+  description: 'integ: a delivery function that checks its grant is AWSPENDING of its secret only',
+  code: lambda.Code.fromInline(`
+const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
+const secrets = new SecretsManagerClient({});
+exports.handler = async (event) => {
+  if ('secretAccessKey' in event || 'SecretString' in event) throw new Error('the event carries a secret');
+  const read = (stage, versionId) => secrets.send(new GetSecretValueCommand({ SecretId: event.secretArn, VersionStage: stage, VersionId: versionId }));
+  const pending = JSON.parse((await read(event.versionStage, event.versionId)).SecretString || '{}');
+  if (pending.accessKeyId !== event.accessKeyId || pending.userName !== event.userName) {
+    throw new Error('the pending version holds key ' + pending.accessKeyId + ', not ' + event.accessKeyId);
+  }
+  for (const stage of ['${Stage.CURRENT}', undefined]) {
+    const denied = await read(stage).then(() => false, (e) => e.name === 'AccessDeniedException');
+    if (!denied) throw new Error('reading ' + (stage || 'without a stage') + ' was not denied: the grant is wider than ${Stage.PENDING}');
+  }
+  return { delivered: event.accessKeyId };
+};
+`),
+});
 const imported = new RotatingAccessKey(stack, 'Imported', {
   user: iam.User.fromUserName(stack, 'ExistingUser', EXISTING_USER_NAME),
   removalPolicy: RemovalPolicy.DESTROY,
+  deliveryFunction: delivery,
 });
 const rotator = AccessKeyRotator.of(stack);
 
