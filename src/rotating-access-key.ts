@@ -453,17 +453,22 @@ export class RotatingAccessKey extends Construct {
     // would grant on its own, and could not be limited to this secret (naming the secret there makes the key and the
     // secret refer to each other, a cycle), so it would open every secret the key encrypts. A grantee whose policy
     // cannot be written (a role imported as immutable) gets no decrypt: the grant fails closed and says so.
-    return grant.combine(iam.Grant.addToPrincipal({
+    return grant.combine(this.grantDecryptThroughSecretsManager(grantee, this.encryptionKey));
+  }
+
+  /** Decrypting with the secret's customer-managed key, through Secrets Manager and for this secret only, on the grantee's own policy. */
+  private grantDecryptThroughSecretsManager(grantee: iam.IGrantable, key: kms.IKey): iam.Grant {
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
-      resourceArns: [this.encryptionKey.keyArn],
+      resourceArns: [key.keyArn],
       conditions: {
         StringEquals: {
           'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
           'kms:EncryptionContext:SecretARN': this.secret.secretArn,
         },
       },
-    }));
+    });
   }
 
   /**
@@ -621,19 +626,7 @@ export class RotatingAccessKey extends Construct {
       resourceArns: [secretArn],
       conditions: { StringEquals: { 'secretsmanager:VersionStage': Stage.PENDING } },
     });
-    if (this.encryptionKey) {
-      grant = grant.combine(iam.Grant.addToPrincipal({
-        grantee: fn,
-        actions: ['kms:Decrypt'],
-        resourceArns: [this.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': this.secret.secretArn,
-          },
-        },
-      }));
-    }
+    if (this.encryptionKey) grant = grant.combine(this.grantDecryptThroughSecretsManager(fn, this.encryptionKey));
     // An imported function's principal takes any statement (and only warns): its role is what counts.
     if (!grant.success || fn.role === undefined) {
       Annotations.of(this).addWarningV2('cdk-rotating-access-keys:deliveryFunctionNotGranted',

@@ -17,15 +17,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import sodium from 'libsodium-wrappers';
 
+// The event's type; in your app: `import type { KeyDeliveryRequest } from 'cdk-rotating-access-keys'` (erased when bundled).
+import type { KeyDeliveryRequest } from '../../src';
+
 /** What the rotation function sends: which key, where to read it; never the key's secret. */
-export interface DeliveryEvent {
-  readonly secretArn: string;
-  readonly versionId: string;
-  readonly versionStage: 'AWSPENDING';
-  readonly userName: string;
-  readonly userArn: string;
-  readonly accessKeyId: string;
-}
+export type DeliveryEvent = KeyDeliveryRequest;
 
 const FIELDS: Record<keyof DeliveryEvent, RegExp> = {
   secretArn: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
