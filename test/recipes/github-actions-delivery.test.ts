@@ -21,8 +21,15 @@ const TOKEN = 'github_pat_11AAAAAAA0stand1in2token3for4tests';
 const USER = 'ci-deployer';
 const USER_ARN = `arn:aws:iam::123456789012:user/${USER}`;
 // Keys as IAM makes them: 20-character ids, 40-character secrets.
-const CURRENT = { accessKeyId: 'AKIAOLDOLDOLDOLD0001', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYCURRENTKEY' };
-const PENDING = { accessKeyId: 'AKIANEWNEWNEWNEWNEW2', secretAccessKey: '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' };
+// Made-up key pairs (the id and its secret on lines of their own).
+const CURRENT = {
+  accessKeyId: 'AKIAOLDOLDOLDOLD0001',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYCURRENTKEY',
+};
+const PENDING = {
+  accessKeyId: 'AKIANEWNEWNEWNEWNEW2',
+  secretAccessKey: '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',
+};
 
 /** Of the requests of `method`, let `after` pass, then answer the next one `status` (after `delayMs`), or just late. */
 interface Failure { readonly method: string; readonly status?: number; readonly message?: string; readonly delayMs?: number; after?: number }
