@@ -306,14 +306,15 @@ export class RotationSteps {
     };
     const detail = { secretArn, userName, owner: registration.owner, accessKeyId };
     const revoke = version.labels.includes(Stage.REVOKED_PREDECESSOR);
+    const timeoutMs = Math.max(timeLeftMs, 1000);
     let failure: string | undefined;
     try {
-      const answer = await ctx.gateway.invokeFunction(functionArn, JSON.stringify(request), Math.max(timeLeftMs, 1000));
+      const answer = await ctx.gateway.invokeFunction(functionArn, JSON.stringify(request), timeoutMs);
       if (answer.failure) failure = `it failed: ${oneLine(answer.failure.type, 100)}: ${oneLine(answer.failure.message, 500)}`;
     } catch (e) {
       const name = (e as Error).name;
       failure = name === 'TimeoutError' || name === 'AbortError'
-        ? `it did not answer within ${Math.round(Math.max(timeLeftMs, 1000) / 1000)} s (the rotation function's time left); `
+        ? `it did not answer within ${Math.round(timeoutMs / 1000)} s (the rotation function's time left); `
           + 'give the delivery function a timeout well within the rotation function\'s'
         : `Lambda refused the invocation: ${describeError(e, ctx.redactor)}`;
     }
